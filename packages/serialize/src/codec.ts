@@ -1,0 +1,554 @@
+/**
+ * The codec: msgpackr plus multiproc's extension types.
+ *
+ * Every message is checked before a byte is produced (`args[1].handler is a function and cannot
+ * be sent`), then packed. Beyond plain data, msgpackr's own extensions carry `undefined`, BigInt,
+ * Map, Set, Date, RegExp, typed arrays, Buffer and ArrayBuffer; ours carry errors (with class,
+ * code, cause and remote stack), shareable handles (locks, queues, connections …), instances of
+ * exported classes, and `-0`. Cyclic values switch the message to msgpackr's structured-clone mode.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { types } from 'node:util';
+import { Packr, Unpackr, addExtension } from 'msgpackr';
+import { RemoteError, errorClasses } from './errors.js';
+import { locateFunction } from './locate.js';
+import {
+  unsendableReason,
+  onShareableRegistered,
+  shareableTypeByName,
+  shareableTypeOf,
+  type DecodeContext,
+  type EncodeContext,
+  type ShareableType,
+  type TransferableHandle,
+} from './registry.js';
+import { sharedState } from './shared-state.js';
+
+const nodeRequire = createRequire(import.meta.url);
+
+/** Extension type codes (msgpackr uses 0x00-0x11 and a few letters; these are free). */
+const enum Ext {
+  Error = 0x30,
+  Handle = 0x31,
+  Instance = 0x32,
+  NegativeZero = 0x33,
+}
+
+const packrOptions = { moreTypes: true, useBigIntExtension: true } as const;
+const packr = new Packr(packrOptions);
+const clonePackr = new Packr({ ...packrOptions, structuredClone: true });
+const unpackr = new Unpackr({ ...packrOptions, structuredClone: true });
+
+// ---------------------------------------------------------------------------------------------
+// Encode / decode contexts
+
+class DefaultEncodeContext implements EncodeContext {
+  readonly destination = 'any' as const;
+  transfer(handle: TransferableHandle): number {
+    throw new TypeError(
+      `a ${handle.kind === 'socket' ? 'socket' : 'file descriptor'} cannot travel this way: ` +
+        `pass it as an argument of a Process or a pool task, where handles go to the child at start`,
+    );
+  }
+}
+
+let activeEncode: EncodeContext = new DefaultEncodeContext();
+let activeDecode: DecodeContext = { handles: [] };
+
+// ---------------------------------------------------------------------------------------------
+// Modules a receiver must load to rebuild a value
+
+interface LoadedModules {
+  byUrl: Map<string, Record<string, unknown>>;
+}
+const loaded = sharedState<LoadedModules>('loadedModules', () => ({ byUrl: new Map() }));
+
+/** Thrown while decoding when an ES module must be imported first (it cannot be required). */
+class NeedsImport extends Error {
+  constructor(readonly url: string) {
+    super(`module ${url} must be imported before this value can be decoded`);
+  }
+}
+
+function moduleSync(url: string): Record<string, unknown> {
+  let exports = loaded.byUrl.get(url);
+  if (exports) return exports;
+  try {
+    exports = nodeRequire(url.startsWith('file:') ? fileURLToPath(url) : url) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE') throw new NeedsImport(url);
+    throw error;
+  }
+  loaded.byUrl.set(url, exports);
+  return exports;
+}
+
+function exportOf(url: string, name: string): unknown {
+  const exports = moduleSync(url);
+  if (name === 'default' && !('default' in exports)) return exports;
+  return exports[name] ?? (exports['default'] as Record<string, unknown> | undefined)?.[name];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+const builtinErrors = new Map<string, ErrorConstructor>(
+  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError].map((C) => [
+    C.name,
+    C as ErrorConstructor,
+  ]),
+);
+const kErrorBrand = Symbol.for('multiproc.errorBrand');
+
+interface WireError {
+  /** class name */
+  n: string;
+  /** how to rebuild: 'b' built-in, 'm' multiproc class, 'o' other (RemoteError) */
+  k: 'b' | 'm' | 'o';
+  m: string;
+  s: string | undefined;
+  /** own enumerable properties that could be sent (code included) */
+  p: Record<string, unknown>;
+  /** cause, when the error has one */
+  c?: unknown;
+  /** AggregateError's errors */
+  e?: unknown[];
+}
+
+function isError(value: object): value is Error {
+  return value instanceof Error || types.isNativeError(value);
+}
+
+/** A value that is safe to put in an error's wire form, or `undefined` to drop it. */
+function sendableOrUndefined(value: unknown): { ok: boolean } {
+  try {
+    new Walker().check(value);
+    return { ok: true };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function errorToWire(error: Error): WireError {
+  const ctor = error.constructor as { name?: string } | undefined;
+  const brand = (Object.getPrototypeOf(error) as Record<symbol, unknown> | null)?.[kErrorBrand];
+  let kind: WireError['k'] = 'o';
+  let name = typeof error.name === 'string' ? error.name : (ctor?.name ?? 'Error');
+  if (typeof brand === 'string' && errorClasses.has(brand) && brand !== 'RemoteError') {
+    kind = 'm';
+    name = brand;
+  } else if (ctor && builtinErrors.get(ctor.name ?? '') === ctor) {
+    kind = 'b';
+    name = ctor.name as string;
+  }
+  const props: Record<string, unknown> = {};
+  for (const key of Object.keys(error)) {
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (sendableOrUndefined(value).ok) props[key] = value;
+  }
+  const wire: WireError = { n: name, k: kind, m: String(error.message), s: error.stack, p: props };
+  if (Object.prototype.hasOwnProperty.call(error, 'cause')) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (sendableOrUndefined(cause).ok) wire.c = cause;
+  }
+  if (error instanceof AggregateError) wire.e = error.errors.filter((e) => sendableOrUndefined(e).ok);
+  return wire;
+}
+
+function errorFromWire(wire: WireError): Error {
+  let error: Error;
+  if (wire.k === 'b') {
+    const Builtin = builtinErrors.get(wire.n) ?? Error;
+    error = wire.n === 'AggregateError' ? new AggregateError(wire.e ?? [], wire.m) : new Builtin(wire.m);
+  } else {
+    // `new Error` keeps the native error internals; the prototype then gives the class.
+    error = new Error(wire.m);
+    const Class = wire.k === 'm' ? errorClasses.get(wire.n) : undefined;
+    Object.setPrototypeOf(error, (Class ?? RemoteError).prototype);
+    if (!Class) Object.defineProperty(error, 'name', { value: wire.n, writable: true, configurable: true });
+  }
+  for (const [key, value] of Object.entries(wire.p)) {
+    Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: key !== 'name' });
+  }
+  if ('c' in wire) Object.defineProperty(error, 'cause', { value: wire.c, writable: true, configurable: true });
+  const header = `${error.name}: ${error.message}`;
+  Object.defineProperty(error, 'stack', {
+    value: `${header}\n--- remote stack ---\n${wire.s ?? header}`,
+    writable: true,
+    configurable: true,
+  });
+  return error;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extensions
+
+class NegativeZero {}
+const negativeZero = new NegativeZero();
+
+function registerExtensions(): void {
+  addExtension({
+    Class: NegativeZero,
+    type: Ext.NegativeZero,
+    write: () => 0,
+    read: () => -0,
+  });
+  addExtension({
+    Class: Error,
+    type: Ext.Error,
+    write: (error: Error) => errorToWire(error),
+    read: (wire: WireError) => errorFromWire(wire),
+  });
+  // One reader serves every shareable class; each class gets a writer when it registers.
+  addExtension({
+    type: Ext.Handle,
+    read: ([name, module, data]: [string, string, unknown]) => {
+      let type = shareableTypeByName(name);
+      if (!type) {
+        moduleSync(module);
+        type = shareableTypeByName(name);
+      }
+      if (!type) throw new TypeError(`received a ${name} handle, but loading ${module} did not register that type`);
+      return type.fromHandle(data, activeDecode);
+    },
+  });
+  addExtension({
+    type: Ext.Instance,
+    read: ([url, name, fields]: [string, string, Record<string, unknown>]) => {
+      const Class = exportOf(url, name);
+      if (typeof Class !== 'function') throw new TypeError(`module ${url} no longer exports class ${name}`);
+      return Object.assign(Object.create((Class as { prototype: object }).prototype) as object, fields);
+    },
+  });
+  onShareableRegistered((type) => {
+    addExtension({
+      Class: type.Class as unknown as new () => object,
+      type: Ext.Handle,
+      write: (value: object) => [type.name, type.module, type.toHandle(value, activeEncode)],
+    });
+  });
+}
+
+interface ExtensionState {
+  /** msgpackr instances (one per loaded build) that already have our extensions. */
+  packrs: WeakSet<object>;
+}
+const extensionState = sharedState<ExtensionState>('msgpackrExtensions', () => ({ packrs: new WeakSet() }));
+if (!extensionState.packrs.has(addExtension)) {
+  extensionState.packrs.add(addExtension);
+  registerExtensions();
+}
+
+/** Classes of exported-class instances that already have an extension writer. */
+const instanceClasses = new WeakSet<object>();
+
+function registerInstanceClass(Class: new () => object, url: string, exportName: string): void {
+  if (instanceClasses.has(Class)) return;
+  instanceClasses.add(Class);
+  addExtension({
+    Class,
+    type: Ext.Instance,
+    write: (value: object) => [url, exportName, { ...value }],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The check that runs before anything is sent
+
+const enum Found {
+  NegativeZero = 1,
+  Cycle = 2,
+}
+
+const plainPrototypes = new Set<object | null>([Object.prototype, null]);
+
+/** Walks a value, refusing what cannot be sent, and notes what needs a slower encoding. */
+class Walker {
+  readonly #path: (string | number)[] = [];
+  readonly #ancestors = new Set<object>();
+  found = 0;
+
+  constructor(readonly root = 'value') {}
+
+  check(value: unknown): void {
+    this.#visit(value);
+  }
+
+  #where(): string {
+    let out = this.root;
+    for (const key of this.#path) {
+      out += typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    }
+    return out;
+  }
+
+  #refuse(what: string, fix = ''): never {
+    throw new TypeError(`${this.#where()} ${what} and cannot be sent${fix ? `; ${fix}` : ''}`);
+  }
+
+  #visit(value: unknown): void {
+    switch (typeof value) {
+      case 'number':
+        if (value === 0 && 1 / value < 0) this.found |= Found.NegativeZero;
+        return;
+      case 'string':
+      case 'boolean':
+      case 'undefined':
+      case 'bigint':
+        return;
+      case 'symbol':
+        this.#refuse('is a symbol');
+        break;
+      case 'function':
+        this.#refuse(
+          `is a function${value.name ? ` (${value.name})` : ''}`,
+          'functions travel only as targets or tasks, not inside arguments',
+        );
+        break;
+      case 'object':
+        if (value !== null) this.#object(value);
+    }
+  }
+
+  #enter(value: object): boolean {
+    if (this.#ancestors.has(value)) {
+      this.found |= Found.Cycle;
+      return false;
+    }
+    this.#ancestors.add(value);
+    return true;
+  }
+
+  #object(value: object): void {
+    if (Array.isArray(value)) {
+      if (!this.#enter(value)) return;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol' || item === 0) {
+          this.#path.push(i);
+          this.#visit(item);
+          this.#path.pop();
+        }
+      }
+      this.#ancestors.delete(value);
+      return;
+    }
+    const proto = Object.getPrototypeOf(value) as object | null;
+    if (plainPrototypes.has(proto)) {
+      this.#properties(value);
+      return;
+    }
+    if (value instanceof Map) {
+      if (!this.#enter(value)) return;
+      let i = 0;
+      for (const [k, v] of value) {
+        this.#path.push(`<key ${i}>`);
+        this.#visit(k);
+        this.#path.pop();
+        this.#path.push(typeof k === 'string' || typeof k === 'number' ? k : `<value ${i}>`);
+        this.#visit(v);
+        this.#path.pop();
+        i++;
+      }
+      this.#ancestors.delete(value);
+      return;
+    }
+    if (value instanceof Set) {
+      if (!this.#enter(value)) return;
+      let i = 0;
+      for (const v of value) {
+        this.#path.push(`<item ${i++}>`);
+        this.#visit(v);
+        this.#path.pop();
+      }
+      this.#ancestors.delete(value);
+      return;
+    }
+    if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer) return;
+    if (ArrayBuffer.isView(value)) {
+      if (value.buffer instanceof SharedArrayBuffer && !shareableTypeOf(value)) {
+        this.#refuse(
+          'is a view of a SharedArrayBuffer, whose memory another process cannot see',
+          'allocate it with SharedMemory, Value or SharedArray instead',
+        );
+      }
+      return;
+    }
+    if (isError(value)) return;
+    if (shareableTypeOf(value)) return;
+    const unsendable = unsendableReason(value);
+    if (unsendable) this.#refuse(unsendable.what, unsendable.fix);
+    if (value instanceof SharedArrayBuffer) {
+      this.#refuse(
+        'is a SharedArrayBuffer, whose memory another process cannot see',
+        'allocate it with SharedMemory, Value or SharedArray instead',
+      );
+    }
+    if (value instanceof Promise) this.#refuse('is a Promise', 'await it and send the value');
+    if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+      this.#refuse(`is a boxed ${value.constructor.name}`, 'send the primitive value');
+    }
+    if (value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef) {
+      this.#refuse(`is a ${value.constructor.name}`);
+    }
+    this.#instance(value, proto);
+  }
+
+  #properties(value: object): void {
+    if (!this.#enter(value)) return;
+    for (const key of Object.keys(value)) {
+      const item: unknown = (value as Record<string, unknown>)[key];
+      if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol' || item === 0) {
+        this.#path.push(key);
+        this.#visit(item);
+        this.#path.pop();
+      }
+    }
+    this.#ancestors.delete(value);
+  }
+
+  #instance(value: object, proto: object | null): void {
+    const Class = (proto as { constructor?: unknown } | null)?.constructor;
+    const className = typeof Class === 'function' && Class.name ? Class.name : 'an anonymous class';
+    if (typeof Class !== 'function') this.#refuse('is an object with an unusual prototype');
+    const location = locateFunction(Class);
+    if (!location) {
+      this.#refuse(
+        `is a ${className} instance, which belongs to this process alone`,
+        'send plain data (objects, arrays, Maps …) or a multiproc shareable object',
+      );
+    }
+    if (!location.exportName) {
+      this.#refuse(
+        `is an instance of class ${className}, which its module does not export`,
+        'export the class so the receiver can rebuild it, or send a plain object',
+      );
+    }
+    registerInstanceClass(Class as new () => object, location.url, location.exportName);
+    this.#properties(value);
+  }
+}
+
+/** Replaces every `-0` with a marker the codec writes as an extension (rare; copies containers). */
+function withNegativeZeros(value: unknown, seen = new Map<object, unknown>()): unknown {
+  if (typeof value === 'number') return value === 0 && 1 / value < 0 ? negativeZero : value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (let i = 0; i < value.length; i++) out.push(withNegativeZeros(value[i], seen));
+    return out;
+  }
+  if (value instanceof Map) {
+    const out = new Map();
+    seen.set(value, out);
+    for (const [k, v] of value) out.set(withNegativeZeros(k, seen), withNegativeZeros(v, seen));
+    return out;
+  }
+  if (value instanceof Set) {
+    const out = new Set();
+    seen.set(value, out);
+    for (const v of value) out.add(withNegativeZeros(v, seen));
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (plainPrototypes.has(proto) || (instanceClasses.has((proto as { constructor: object }).constructor) && !isError(value))) {
+    const out = Object.create(proto) as Record<string, unknown>;
+    seen.set(value, out);
+    for (const key of Object.keys(value)) out[key] = withNegativeZeros((value as Record<string, unknown>)[key], seen);
+    return out;
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public entry points
+
+/** Options of `encode`. */
+export interface EncodeOptions {
+  /** How messages name the value (`args`, `items[3]`); default `value`. */
+  path?: string;
+  /** Where the message goes and how OS handles travel beside it. */
+  context?: EncodeContext;
+}
+
+/**
+ * Checks that `value` can be sent, then encodes it. Throws a `TypeError` naming the path to the
+ * first value that cannot be sent (`args[1].handler is a function and cannot be sent; …`).
+ *
+ * @example
+ * ```ts
+ * const bytes = encode({ when: new Date(), tags: new Set(['a']) });
+ * decode(bytes); // → { when: Date, tags: Set { 'a' } }
+ * ```
+ */
+export function encode(value: unknown, options: EncodeOptions = {}): Buffer {
+  const walker = new Walker(options.path);
+  walker.check(value);
+  const previous = activeEncode;
+  activeEncode = options.context ?? previous;
+  try {
+    const target = walker.found & Found.NegativeZero ? withNegativeZeros(value) : value;
+    return (walker.found & Found.Cycle ? clonePackr : packr).pack(target);
+  } finally {
+    activeEncode = previous;
+  }
+}
+
+/**
+ * Encodes a value already known to hold only plain data, skipping the check. For hot paths that
+ * built the value themselves (protocol envelopes).
+ */
+export function encodeTrusted(value: unknown): Buffer {
+  return packr.pack(value);
+}
+
+/**
+ * Decodes a message. Throws if it needs an ES module that cannot be loaded synchronously; use
+ * `decodeAsync` where that can happen.
+ */
+export function decode(bytes: Uint8Array, context?: DecodeContext): unknown {
+  const previous = activeDecode;
+  if (context) activeDecode = context;
+  try {
+    return unpackr.unpack(bytes);
+  } catch (error) {
+    if (error instanceof NeedsImport) {
+      throw new TypeError(
+        `${error.message}: decode it with decodeAsync (the module is an ES module with top-level await, or this Node cannot require ES modules)`,
+      );
+    }
+    throw error;
+  } finally {
+    activeDecode = previous;
+  }
+}
+
+/** Decodes a message, first importing any ES module its values need. */
+export async function decodeAsync(bytes: Uint8Array, context?: DecodeContext): Promise<unknown> {
+  for (;;) {
+    const previous = activeDecode;
+    if (context) activeDecode = context;
+    try {
+      return unpackr.unpack(bytes);
+    } catch (error) {
+      if (!(error instanceof NeedsImport)) throw error;
+      loaded.byUrl.set(error.url, (await import(error.url)) as Record<string, unknown>);
+    } finally {
+      activeDecode = previous;
+    }
+  }
+}
+
+/**
+ * Checks that a value can be sent without encoding it. Throws the same `TypeError` `encode` would.
+ */
+export function assertSendable(value: unknown, path = 'value'): void {
+  new Walker(path).check(value);
+}
+
+/** The shareable type of a value, when it is an instance of a registered class. */
+export type { ShareableType };

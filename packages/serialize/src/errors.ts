@@ -1,0 +1,213 @@
+/**
+ * The error classes of multiproc. They live here, in the lowest package, so every process can
+ * rebuild any of them from the wire whatever else it has loaded; each package re-exports its own.
+ *
+ * Every class has a stable `code` (`ERR_MP_…`) and the CPython name as `name`.
+ */
+
+const kBrand = Symbol.for('multiproc.errorBrand');
+
+/** Options accepted by every multiproc error constructor. */
+export interface MultiprocErrorOptions {
+  /** The error that caused this one. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error multiproc raises.
+ *
+ * `instanceof` works across the ESM and CommonJS builds of multiproc loaded side by side, because
+ * it checks a brand rather than the prototype chain.
+ *
+ * @example
+ * ```ts
+ * try { await q.get({ timeout: 10 }) } catch (e) { if (e instanceof MultiprocError) console.log(e.code) }
+ * ```
+ */
+export class MultiprocError extends Error {
+  /** A stable machine-readable code such as `ERR_MP_TIMEOUT`. */
+  readonly code: string;
+
+  constructor(message: string, code = 'ERR_MP', options?: MultiprocErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, this.prototype);
+  }
+}
+
+function hasBrand(value: unknown, prototype: object): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Object.prototype.isPrototypeOf.call(prototype, value)) return true;
+  // A twin class from the other build (ESM vs CommonJS) carries the same brand names.
+  // Only a class of ours carries its own brand; a user's subclass matches by prototype alone.
+  if (!Object.prototype.hasOwnProperty.call(prototype, kBrand)) return false;
+  const wanted = (prototype as { [kBrand]: string })[kBrand];
+  for (let p = Object.getPrototypeOf(value) as object | null; p; p = Object.getPrototypeOf(p) as object | null) {
+    if (Object.prototype.hasOwnProperty.call(p, kBrand) && (p as { [kBrand]: string })[kBrand] === wanted) return true;
+  }
+  return false;
+}
+
+function brand(cls: { prototype: object; name: string }, name: string): void {
+  Object.defineProperty(cls.prototype, kBrand, { value: name });
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+}
+
+/** A process-level failure: the analog of Python's `multiprocessing.ProcessError`. */
+export class ProcessError extends MultiprocError {
+  constructor(message: string, code = 'ERR_MP_PROCESS', options?: MultiprocErrorOptions) {
+    super(message, code, options);
+  }
+}
+
+/** A wait ran past its timeout (a subclass of `ProcessError`, as in Python). */
+export class TimeoutError extends ProcessError {
+  constructor(message = 'timed out', options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_TIMEOUT', options);
+  }
+}
+
+/**
+ * The buffer given to `recvBytesInto` is too small; `data` holds the whole message.
+ */
+export class BufferTooShort extends ProcessError {
+  /** The complete message that did not fit. */
+  readonly data: Buffer;
+
+  constructor(data: Buffer, message = `buffer too short: the message is ${data.length} bytes`) {
+    super(message, 'ERR_MP_BUFFER_TOO_SHORT');
+    this.data = data;
+  }
+}
+
+/** The peer did not prove knowledge of the authentication key (or we could not). */
+export class AuthenticationError extends ProcessError {
+  constructor(message = 'authentication failed', options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_AUTHENTICATION', options);
+  }
+}
+
+/** The other end of a connection closed: nothing more will arrive. */
+export class EOFError extends ProcessError {
+  constructor(message = 'end of file: the other end of the connection is closed', options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_EOF', options);
+  }
+}
+
+/** A non-blocking or timed `get` found the queue empty. */
+export class Empty extends MultiprocError {
+  constructor(message = 'queue is empty', options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_EMPTY', options);
+  }
+}
+
+/** A non-blocking or timed `put` found the queue full. */
+export class Full extends MultiprocError {
+  constructor(message = 'queue is full', options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_FULL', options);
+  }
+}
+
+/** A `Barrier` was broken (aborted, reset, or a wait timed out) while parties waited. */
+export class BrokenBarrierError extends MultiprocError {
+  constructor(message = 'the barrier is broken', options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_BROKEN_BARRIER', options);
+  }
+}
+
+/** The worker running a task died (killed, crashed, or exited) before the task finished. */
+export class WorkerLostError extends ProcessError {
+  /** The worker's exit code: N for `exit(N)`, -N for signal N. */
+  readonly exitcode: number | null;
+
+  constructor(message: string, exitcode: number | null = null, options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_WORKER_LOST', options);
+    this.exitcode = exitcode;
+  }
+}
+
+/**
+ * Work was cancelled through an `AbortSignal`. `name` is `'AbortError'` and `code` is
+ * `'ABORT_ERR'`, as for Node's own aborted operations.
+ */
+export class AbortError extends MultiprocError {
+  constructor(message = 'the operation was aborted', options?: MultiprocErrorOptions) {
+    super(message, 'ABORT_ERR', options);
+  }
+}
+
+/**
+ * An error of a class that the receiving process cannot rebuild (a user-defined class, say).
+ * `name` is the original class name; `message`, `code`, own properties and `cause` are kept, and
+ * `stack` ends with the remote stack after a `--- remote stack ---` line.
+ */
+export class RemoteError extends MultiprocError {
+  constructor(name: string, message: string, code = 'ERR_MP_REMOTE') {
+    super(message, code);
+    Object.defineProperty(this, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+brand(MultiprocError, 'MultiprocError');
+brand(ProcessError, 'ProcessError');
+brand(TimeoutError, 'TimeoutError');
+brand(BufferTooShort, 'BufferTooShort');
+brand(AuthenticationError, 'AuthenticationError');
+brand(EOFError, 'EOFError');
+brand(Empty, 'Empty');
+brand(Full, 'Full');
+brand(BrokenBarrierError, 'BrokenBarrierError');
+brand(WorkerLostError, 'WorkerLostError');
+brand(AbortError, 'AbortError');
+brand(RemoteError, 'RemoteError');
+
+/** The multiproc error classes by name, for rebuilding them on the receiving side. */
+export const errorClasses: ReadonlyMap<string, new (...args: never[]) => MultiprocError> = new Map<
+  string,
+  new (...args: never[]) => MultiprocError
+>([
+  ['MultiprocError', MultiprocError],
+  ['ProcessError', ProcessError],
+  ['TimeoutError', TimeoutError],
+  ['BufferTooShort', BufferTooShort],
+  ['AuthenticationError', AuthenticationError],
+  ['EOFError', EOFError],
+  ['Empty', Empty],
+  ['Full', Full],
+  ['BrokenBarrierError', BrokenBarrierError],
+  ['WorkerLostError', WorkerLostError],
+  ['AbortError', AbortError],
+  ['RemoteError', RemoteError],
+]);
+
+/** Throws a `TypeError` that names the offending option, the expectation and what was received. */
+export function invalidArgument(path: string, expected: string, received: unknown): TypeError {
+  return new TypeError(`${path} must be ${expected}, got ${describeValue(received)}`);
+}
+
+/** A short description of a value for error messages: `0 (number)`, `'x' (string)`, `Foo instance`. */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return `${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)} (string)`;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return `${String(value)}${typeof value === 'bigint' ? 'n' : ''} (${typeof value})`;
+    case 'undefined':
+      return 'undefined';
+    case 'symbol':
+      return `${String(value)} (symbol)`;
+    case 'function':
+      return `function ${value.name || '(anonymous)'}`;
+    default: {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `an array of length ${value.length}`;
+      const ctor = (value as { constructor?: { name?: string } }).constructor;
+      return ctor?.name ? `${ctor.name === 'Object' ? 'an object' : `a ${ctor.name} instance`}` : 'an object';
+    }
+  }
+}

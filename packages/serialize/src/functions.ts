@@ -1,0 +1,216 @@
+/**
+ * Sending functions to other processes (API.md, "Functions that run in other processes").
+ *
+ * 1. An exported function goes by reference: module URL + export name; the receiver imports it.
+ * 2. A self-contained function goes by source and is compiled once per receiving process.
+ * 3. `taskRef(module, name)` names an export explicitly.
+ * Built-ins reachable from `globalThis` (`Math.sqrt`) go by their global path.
+ */
+import { createRequire } from 'node:module';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { analyzeFunctionSource, wrapFunctionSource, type SourceForm } from './free-variables.js';
+import { importModule, locateFunction, pickExport } from './locate.js';
+import { sharedState } from './shared-state.js';
+
+/** How a function travels. One member per way, discriminated on `kind`. */
+export type FunctionSpec =
+  | { kind: 'ref'; module: string; name: string; /** the export name was inferred, not verified */ guessed?: boolean }
+  | { kind: 'source'; source: string; form: SourceForm; name: string }
+  | { kind: 'global'; path: string };
+
+const kTaskRef = Symbol.for('multiproc.taskRef');
+
+/**
+ * An explicit reference to an exported function: what `taskRef()` returns. Accepted wherever a
+ * target function is (Process targets, pool tasks, manager callables).
+ */
+export interface TaskRef {
+  readonly [kTaskRef]: true;
+  /** The module's URL (`file:///…`) or a bare package specifier. */
+  readonly module: string;
+  /** The export name (`'default'` for a default export). */
+  readonly name: string;
+}
+
+/**
+ * Names an exported function by module and export name, for functions the caller cannot (or
+ * would rather not) import itself.
+ *
+ * @param module - a file URL, an absolute or relative path (relative to `process.cwd()`), or a
+ *   package specifier resolvable from the current directory.
+ * @param name - the export name; `'default'` for the default export.
+ * @example
+ * ```ts
+ * const result = await pool.apply(taskRef(new URL('./tasks.js', import.meta.url), 'resize'), [img]);
+ * ```
+ */
+export function taskRef(module: string | URL, name = 'default'): TaskRef {
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`taskRef name must be a non-empty string, got ${String(name)}`);
+  }
+  const text = module instanceof URL ? module.href : module;
+  if (typeof text !== 'string' || text === '') {
+    throw new TypeError(`taskRef module must be a URL, a path or a package name, got ${String(module)}`);
+  }
+  return Object.freeze({ [kTaskRef]: true as const, module: normalizeModule(text), name });
+}
+
+function normalizeModule(text: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[a-z]:[\\/]/i.test(text)) return text; // URL (file:, node:, data:)
+  if (isAbsolute(text) || text.startsWith('.')) return pathToFileURL(resolvePath(text)).href;
+  // A package specifier: resolve it from the caller's working directory, where the user's
+  // dependencies live, rather than from multiproc's own folder.
+  try {
+    return pathToFileURL(createRequire(resolvePath('noop.js')).resolve(text)).href;
+  } catch {
+    return text;
+  }
+}
+
+/** True for what `taskRef()` returns. */
+export function isTaskRef(value: unknown): value is TaskRef {
+  return typeof value === 'object' && value !== null && (value as { [kTaskRef]?: unknown })[kTaskRef] === true;
+}
+
+/** Names that a function sent by source may use freely besides the runtime's globals. */
+const allowedFreeNames = new Set(['require', 'undefined', 'NaN', 'Infinity', 'globalThis']);
+
+interface GlobalFunctionIndex {
+  index: Map<unknown, string> | undefined;
+}
+const globalFunctions = sharedState<GlobalFunctionIndex>('globalFunctions', () => ({ index: undefined }));
+
+/** Built-in functions reachable as `globalThis.X` or `globalThis.X.Y` (`Math.sqrt`, `JSON.parse`). */
+function globalPathOf(fn: object): string | undefined {
+  if (!globalFunctions.index) {
+    const index = new Map<unknown, string>();
+    for (const name of Object.getOwnPropertyNames(globalThis)) {
+      if (!/^[A-Z]/.test(name) && name !== 'parseInt' && name !== 'parseFloat' && name !== 'isNaN' && name !== 'isFinite') continue;
+      let value: unknown;
+      try {
+        value = (globalThis as Record<string, unknown>)[name];
+      } catch {
+        continue;
+      }
+      if (typeof value === 'function') index.set(value, name);
+      if ((typeof value === 'object' || typeof value === 'function') && value !== null) {
+        for (const member of Object.getOwnPropertyNames(value)) {
+          const descriptor = Object.getOwnPropertyDescriptor(value, member);
+          if (typeof descriptor?.value === 'function' && !index.has(descriptor.value)) {
+            index.set(descriptor.value, `${name}.${member}`);
+          }
+        }
+      }
+    }
+    globalFunctions.index = index;
+  }
+  return globalFunctions.index.get(fn);
+}
+
+/**
+ * Works out how `fn` travels, or throws a `TypeError` that says why it cannot and how to fix it.
+ * Synchronous: it never waits, so `Process.start()` can refuse a bad target at once.
+ *
+ * @param path - how the caller names the function in messages (`target`, `fn`, `args[0]`).
+ */
+export function describeFunction(fn: unknown, path = 'target'): FunctionSpec {
+  if (isTaskRef(fn)) return { kind: 'ref', module: fn.module, name: fn.name };
+  if (typeof fn !== 'function') {
+    throw new TypeError(`${path} must be a function or a taskRef(), got ${describeKind(fn)}`);
+  }
+  const globalPath = globalPathOf(fn);
+  if (globalPath) return { kind: 'global', path: globalPath };
+  const label = fn.name ? `${path} (function ${fn.name})` : path;
+  const source = Function.prototype.toString.call(fn);
+  if (source.endsWith('{ [native code] }')) {
+    throw new TypeError(
+      `${label} is a bound or built-in function and cannot be sent; pass an exported function, ` +
+        `or taskRef(module, name)`,
+    );
+  }
+  const location = locateFunction(fn);
+  if (location?.exportName) return { kind: 'ref', module: location.url, name: location.exportName };
+  if (source.startsWith('class ') || source.startsWith('class{')) {
+    throw new TypeError(`${label} is a class that its module does not export; export it so it can be sent by reference`);
+  }
+  let analysis;
+  try {
+    analysis = analyzeFunctionSource(source);
+  } catch {
+    throw new TypeError(`${label} cannot be sent: its source text could not be parsed as a function`);
+  }
+  const free = analysis.free.filter((name) => !allowedFreeNames.has(name) && !(name in globalThis));
+  if (free.length === 0 && analysis.lexical.length === 0) {
+    return { kind: 'source', source, form: analysis.form, name: fn.name };
+  }
+  if (location && location.exportName === undefined && fn.name) {
+    // Its module's exports could not be read here (an ES module with top-level await, say):
+    // send it by name and let the receiver confirm the export.
+    return { kind: 'ref', module: location.url, name: fn.name, guessed: true };
+  }
+  const used = [...free.map((n) => `the variable ${n}`), ...analysis.lexical.map((n) => n)];
+  const first = free[0] ?? analysis.lexical[0] ?? '';
+  const why = location ? 'is not exported from its module' : 'has no module';
+  throw new TypeError(
+    `${label} ${why} and uses ${used.join(', ')} from its enclosing scope, so it cannot be sent by ` +
+      `source. Export it from its module (it is then sent by reference), or pass ${first} as an argument.`,
+  );
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `${(value as object).constructor?.name ?? 'an object'} instance`;
+  return `${typeof value} ${JSON.stringify(value) ?? ''}`.trim();
+}
+
+interface CompiledCache {
+  bySource: Map<string, unknown>;
+}
+const compiled = sharedState<CompiledCache>('compiledFunctions', () => ({ bySource: new Map() }));
+
+/** The `require` given to functions compiled from source: resolves from the working directory. */
+let sourceRequire: NodeJS.Require | undefined;
+
+function compile(spec: Extract<FunctionSpec, { kind: 'source' }>): unknown {
+  let fn = compiled.bySource.get(spec.source);
+  if (fn === undefined) {
+    sourceRequire ??= createRequire(resolvePath('noop.js'));
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the sender explicitly sent this source (API.md rule 2)
+    fn = new Function('require', `return ${wrapFunctionSource(spec.source, spec.form)};`)(sourceRequire);
+    compiled.bySource.set(spec.source, fn);
+  }
+  return fn;
+}
+
+/**
+ * Turns a received `FunctionSpec` back into a callable: imports the module (once), compiles the
+ * source (once per process), or looks up the global.
+ */
+export async function resolveFunction(spec: FunctionSpec): Promise<(...args: unknown[]) => unknown> {
+  switch (spec.kind) {
+    case 'source':
+      return compile(spec) as (...args: unknown[]) => unknown;
+    case 'global': {
+      let value: unknown = globalThis;
+      for (const part of spec.path.split('.')) value = (value as Record<string, unknown>)[part];
+      if (typeof value !== 'function') throw new TypeError(`global ${spec.path} is not a function here`);
+      return value as (...args: unknown[]) => unknown;
+    }
+    case 'ref': {
+      const namespace = await importModule(spec.module);
+      const value = pickExport(namespace, spec.name);
+      if (typeof value !== 'function') {
+        const what = value === undefined ? 'does not export' : 'exports something other than a function as';
+        throw new TypeError(`module ${spec.module} ${what} ${JSON.stringify(spec.name)}`);
+      }
+      return value as (...args: unknown[]) => unknown;
+    }
+  }
+}
+
+/** Synchronous twin of `resolveFunction` for specs that need no import (source and globals). */
+export function resolveFunctionSync(spec: FunctionSpec): ((...args: unknown[]) => unknown) | undefined {
+  if (spec.kind === 'source') return compile(spec) as (...args: unknown[]) => unknown;
+  return undefined;
+}

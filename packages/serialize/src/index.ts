@@ -1,0 +1,54 @@
+/**
+ * `@multiproc/serialize`: how values, functions and OS handles travel between processes.
+ *
+ * @packageDocumentation
+ */
+export {
+  AbortError,
+  AuthenticationError,
+  BrokenBarrierError,
+  BufferTooShort,
+  EOFError,
+  Empty,
+  Full,
+  MultiprocError,
+  ProcessError,
+  RemoteError,
+  TimeoutError,
+  WorkerLostError,
+  describeValue,
+  errorClasses,
+  invalidArgument,
+  type MultiprocErrorOptions,
+} from './errors.js';
+export { assertSendable, decode, decodeAsync, encode, encodeTrusted, type EncodeOptions } from './codec.js';
+export {
+  registerShareable,
+  registerUnsendable,
+  shareableTypeByName,
+  shareableTypeOf,
+  type DecodeContext,
+  type EncodeContext,
+  type ShareableType,
+  type TransferableHandle,
+} from './registry.js';
+export {
+  describeFunction,
+  isTaskRef,
+  resolveFunction,
+  resolveFunctionSync,
+  taskRef,
+  type FunctionSpec,
+  type TaskRef,
+} from './functions.js';
+export { locateFunction, type FunctionLocation } from './locate.js';
+export { analyzeFunctionSource, type FunctionSourceAnalysis } from './free-variables.js';
+export {
+  FrameDecoder,
+  FrameError,
+  MAX_FRAME_LENGTH,
+  frame,
+  frameHeader,
+  type FrameDecoderOptions,
+} from './framing.js';
+export { sharedState } from './shared-state.js';
