@@ -135,7 +135,8 @@ function errorToWire(error: Error): WireError {
   const ctor = error.constructor as { name?: string } | undefined;
   const brand = (Object.getPrototypeOf(error) as Record<symbol, unknown> | null)?.[kErrorBrand];
   let kind: WireError['k'] = 'o';
-  let name = typeof error.name === 'string' ? error.name : (ctor?.name ?? 'Error');
+  // A subclass that does not set `name` still reads 'Error': its class name says more.
+  let name = typeof error.name === 'string' && error.name !== 'Error' ? error.name : ctor?.name || 'Error';
   if (typeof brand === 'string' && errorClasses.has(brand) && brand !== 'RemoteError') {
     kind = 'm';
     name = brand;
@@ -284,8 +285,8 @@ class Walker {
     return out;
   }
 
-  #refuse(what: string, fix = ''): never {
-    throw new TypeError(`${this.#where()} ${what} and cannot be sent${fix ? `; ${fix}` : ''}`);
+  #refuse(what: string, detail = ''): never {
+    throw new TypeError(`${this.#where()} ${what} and cannot be sent${detail ? `: ${detail}` : ''}`);
   }
 
   #visit(value: unknown): void {
@@ -303,8 +304,8 @@ class Walker {
         break;
       case 'function':
         this.#refuse(
-          `is a function${value.name ? ` (${value.name})` : ''}`,
-          'functions travel only as targets or tasks, not inside arguments',
+          'is a function',
+          `functions${value.name ? ` (here ${value.name})` : ''} travel only as targets or tasks, not inside arguments`,
         );
         break;
       case 'object':
@@ -416,14 +417,14 @@ class Walker {
     const location = locateFunction(Class);
     if (!location) {
       this.#refuse(
-        `is a ${className} instance, which belongs to this process alone`,
-        'send plain data (objects, arrays, Maps …) or a multiproc shareable object',
+        `is a ${className} instance`,
+        'it belongs to this process alone; send plain data (objects, arrays, Maps …) or a multiproc shareable object',
       );
     }
     if (!location.exportName) {
       this.#refuse(
-        `is an instance of class ${className}, which its module does not export`,
-        'export the class so the receiver can rebuild it, or send a plain object',
+        `is an instance of class ${className}`,
+        `its module does not export ${className}; export the class so the receiver can rebuild it, or send a plain object`,
       );
     }
     registerInstanceClass(Class as new () => object, location.url, location.exportName);

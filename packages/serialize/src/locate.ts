@@ -137,6 +137,11 @@ function exportNameIn(exports: unknown, fn: object): string | null {
   return null;
 }
 
+/** The exports of a CommonJS module still evaluating: an export may be assigned later. */
+class Incomplete {
+  constructor(readonly exports: unknown) {}
+}
+
 /**
  * The exports of an already loaded module, read without evaluating anything new, or `undefined`
  * if they cannot be read synchronously.
@@ -144,8 +149,9 @@ function exportNameIn(exports: unknown, fn: object): string | null {
 function loadedExports(url: string): unknown {
   const path = fileURLToPath(url);
   const cached = nodeRequire.cache[path];
-  if (cached) return cached.exports;
-  if (!/\.(m?js|mts|ts)$/.test(path)) return undefined;
+  if (cached) return cached.loaded ? cached.exports : new Incomplete(cached.exports);
+  // TypeScript files load only through a loader; requiring one here could evaluate it again.
+  if (!/\.m?js$/.test(path)) return undefined;
   try {
     // Node ≥ 20.19 returns the namespace of an ES module the loader already evaluated.
     return nodeRequire(path) as unknown;
@@ -165,8 +171,10 @@ export function locateFunction(fn: object): FunctionLocation | null {
   let location: FunctionLocation | null = null;
   if (url) {
     const exports = loadedExports(url);
-    let exportName: string | null | undefined = exports === undefined ? undefined : exportNameIn(exports, fn);
-    if (exportName === null && exports !== undefined) {
+    let exportName: string | null | undefined;
+    if (exports instanceof Incomplete) exportName = exportNameIn(exports.exports, fn) ?? undefined;
+    else if (exports !== undefined) exportName = exportNameIn(exports, fn);
+    if (exportName === null) {
       // The module was evaluated by a test runner's own loader: the copy we can see is another
       // instance. Match by name and source text instead of identity.
       exportName = exportNameBySource(exports, fn);
