@@ -7,7 +7,10 @@ import { activeChildren } from '@multiproc/process';
 /** A fresh temp directory per test file, removed afterwards. */
 export function tempDir(): { file(name: string): string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'multiproc-test-'));
-  return { file: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    file: (name) => join(dir, name),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Reads a JSON file a child wrote. */
@@ -33,12 +36,19 @@ export function runDriver(name: string, args: string[] = [], execArgv: string[] 
     encoding: 'utf8',
     timeout: 20_000,
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, ms: performance.now() - started };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    ms: performance.now() - started,
+  };
 }
 
 /** Starts a driver script and resolves with its first stdout line parsed as JSON. */
 export function startDriver(name: string, args: string[] = []) {
-  const child = spawn(process.execPath, [driver(name), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [driver(name), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const firstLine = new Promise<Record<string, number>>((resolve, reject) => {
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -46,7 +56,9 @@ export function startDriver(name: string, args: string[] = []) {
       const newline = buffered.indexOf('\n');
       if (newline >= 0) resolve(JSON.parse(buffered.slice(0, newline)) as Record<string, number>);
     });
-    child.once('exit', (code) => reject(new Error(`driver ${name} exited with ${code} before printing`)));
+    child.once('exit', (code) =>
+      reject(new Error(`driver ${name} exited with ${code} before printing`)),
+    );
   });
   return { child, firstLine };
 }

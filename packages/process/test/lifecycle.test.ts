@@ -1,6 +1,6 @@
 // Whole programs run as real Node processes: what a user sees on the terminal, how long the
 // program lives, and what happens to children when the parent goes.
-import { isPidAlive, runDriver, startDriver, waitUntil } from './helpers';
+import { isPidAlive, runDriver, startDriver, waitUntil } from './helpers.js';
 
 describe('targets exported from the main script', () => {
   it('work from an ES module main script guarded by isMainProcess()', () => {
@@ -19,7 +19,9 @@ describe('targets exported from the main script', () => {
   it('work from a TypeScript main script: children inherit the loader (tsx) through execArgv', () => {
     const run = runDriver('ts-target.ts', [], ['--import', 'tsx']);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toBe('typed hello ts from Process-1\ntyped hello ts from Process-1\nexitcode=0\n');
+    expect(run.stdout).toBe(
+      'typed hello ts from Process-1\ntyped hello ts from Process-1\nexitcode=0\n',
+    );
   });
 });
 
@@ -42,7 +44,9 @@ describe('the end of the parent', () => {
     // It waited for the 600 ms worker, not for the daemon that never ends.
     expect(lived).toBeGreaterThanOrEqual(600);
     expect(lived).toBeLessThan(10_000);
-    expect(await waitUntil(() => !isPidAlive(pids['daemon'] as number), 2000)).toBeGreaterThanOrEqual(0);
+    expect(
+      await waitUntil(() => !isPidAlive(pids['daemon'] as number), 2000),
+    ).toBeGreaterThanOrEqual(0);
     expect(isPidAlive(pids['worker'] as number)).toBe(false);
   });
 
@@ -62,9 +66,20 @@ describe('execArgv passed to children', () => {
     const run = runDriver(
       'exec-argv.mjs',
       [],
-      ['--inspect=127.0.0.1:0', '--max-old-space-size=300', '--enable-source-maps', '--import', 'tsx'],
+      [
+        '--inspect=127.0.0.1:0',
+        '--max-old-space-size=300',
+        '--enable-source-maps',
+        '--import',
+        'tsx',
+      ],
     );
-    expect(JSON.parse(run.stdout)).toEqual(['--max-old-space-size=300', '--enable-source-maps', '--import', 'tsx']);
+    expect(JSON.parse(run.stdout)).toEqual([
+      '--max-old-space-size=300',
+      '--enable-source-maps',
+      '--import',
+      'tsx',
+    ]);
     expect(run.status).toBe(0);
   });
 });

@@ -10,10 +10,13 @@ import {
   parentProcess,
   taskRef,
 } from '@multiproc/process';
-import { existsSync, killLeftovers, readJson, tempDir, waitUntil } from './helpers';
+import { existsSync, killLeftovers, readJson, tempDir, waitUntil } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const targets = require('./fixtures/targets.cjs') as Record<string, (...args: unknown[]) => unknown>;
+const targets = require('./fixtures/targets.cjs') as Record<
+  string,
+  (...args: unknown[]) => unknown
+>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Recorder, ThreadRecorder } = require('./fixtures/subclass.cjs') as Record<
   'Recorder' | 'ThreadRecorder',
@@ -45,7 +48,11 @@ describe.each(['spawn', 'thread'] as const)('Process with the %s start method', 
 
   it('runs the target with its arguments in a child that knows who it is', async () => {
     const file = tmp.file(`${method}-record.json`);
-    const p = new P({ target: targets['record'], args: [file, 1, 'two', { three: [3] }], name: 'Recorder-A' });
+    const p = new P({
+      target: targets['record'],
+      args: [file, 1, 'two', { three: [3] }],
+      name: 'Recorder-A',
+    });
     expect(p.pid).toBeUndefined();
     expect(p.exitcode).toBeNull();
     p.start();
@@ -83,13 +90,13 @@ describe.each(['spawn', 'thread'] as const)('Process with the %s start method', 
     expect(seen.identity).toEqual([Number(q.name.split('-')[1])]);
   });
 
-  it.each([
+  it.each<[string, string, unknown[], number]>([
     ['returns', 'sleep', [1], 0],
     ['throws', 'fail', ['on purpose'], 1],
     ['calls process.exit(7)', 'exitWith', [7], 7],
     ['calls process.exit(0) early', 'exitWith', [0], 0],
   ])('reports the exit code of a target that %s', async (_how, name, args, code) => {
-    const p = new P({ target: targets[name as string], args: args as unknown[] });
+    const p = new P({ target: targets[name], args });
     p.start();
     await p.join();
     expect(p.exitcode).toBe(code);
@@ -156,13 +163,19 @@ describe.each(['spawn', 'thread'] as const)('Process with the %s start method', 
   it('runs a self-contained function sent by source and a taskRef() target', async () => {
     const file = tmp.file(`${method}-source.txt`);
     const viaSource = new P({
-      target: (path: string, text: string) => require('node:fs').writeFileSync(path, text.toUpperCase()),
+      // A function sent by source gets `require` in the child; it may use nothing else from here.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      target: (path: string, text: string) =>
+        require('node:fs').writeFileSync(path, text.toUpperCase()),
       args: [file, 'by source'],
     });
     viaSource.start();
     await viaSource.join();
     expect(viaSource.exitcode).toBe(0);
-    const byRef = new P({ target: taskRef(join(__dirname, 'fixtures', 'targets.cjs'), 'exitWith'), args: [3] });
+    const byRef = new P({
+      target: taskRef(join(__dirname, 'fixtures', 'targets.cjs'), 'exitWith'),
+      args: [3],
+    });
     byRef.start();
     await byRef.join();
     expect(byRef.exitcode).toBe(3);
@@ -190,7 +203,9 @@ describe('daemon children', () => {
     expect(p.daemon).toBe(true);
     p.start();
     await p.join();
-    expect(readJson(file)).toEqual({ error: 'ProcessError: daemonic processes are not allowed to have children' });
+    expect(readJson(file)).toEqual({
+      error: 'ProcessError: daemonic processes are not allowed to have children',
+    });
   });
 
   it('pass the daemon flag to the child', async () => {
@@ -230,14 +245,18 @@ describe('bad use', () => {
   it('join() before start() rejects', async () => {
     const p = new Process({ target: targets['sleep'] });
     await expect(p.join()).rejects.toThrow(new ProcessError('can only join a started process'));
-    await expect(p.join(-1)).rejects.toThrow('timeout must be a number of milliseconds ≥ 0, got -1 (number)');
+    await expect(p.join(-1)).rejects.toThrow(
+      'timeout must be a number of milliseconds ≥ 0, got -1 (number)',
+    );
   });
 
   it('close() while running throws; after exit it releases the object', async () => {
     const p = new Process({ target: targets['sleep'], args: [2000], name: 'Busy' });
     p.start();
     expect(() => p.close()).toThrow(
-      new ProcessError('cannot close process Busy while it is still running; join() or terminate() it first'),
+      new ProcessError(
+        'cannot close process Busy while it is still running; join() or terminate() it first',
+      ),
     );
     p.terminate();
     await p.join();
@@ -268,7 +287,10 @@ describe('bad use', () => {
     [{ target: 'run' }, 'options.target must be a function or a taskRef(), got "run" (string)'],
     [{ target: targets['sleep'], args: 'x' }, 'options.args must be an array, got "x" (string)'],
     [{ target: targets['sleep'], name: 3 }, 'options.name must be a string, got 3 (number)'],
-    [{ target: targets['sleep'], daemon: 'yes' }, 'options.daemon must be a boolean, got "yes" (string)'],
+    [
+      { target: targets['sleep'], daemon: 'yes' },
+      'options.daemon must be a boolean, got "yes" (string)',
+    ],
   ])('new Process(%j) throws a TypeError naming the option', (options, message) => {
     expect(() => new Process(options as never)).toThrow(new TypeError(message));
   });
@@ -291,7 +313,9 @@ describe('bad use', () => {
 
   it('refuses a subclass that its module does not export', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { makeUnexported } = require('./fixtures/subclass.cjs') as { makeUnexported: () => Process };
+    const { makeUnexported } = require('./fixtures/subclass.cjs') as {
+      makeUnexported: () => Process;
+    };
     const p = makeUnexported();
     expect(() => p.start()).toThrow(
       'NotExportedHolder overrides Process and must be exported from its module, so the child can rebuild it',
