@@ -164,9 +164,10 @@ describe.each(['spawn', 'thread'] as const)('Process with the %s start method', 
     const file = tmp.file(`${method}-source.txt`);
     const viaSource = new P({
       // A function sent by source gets `require` in the child; it may use nothing else from here.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      target: (path: string, text: string) =>
-        require('node:fs').writeFileSync(path, text.toUpperCase()),
+      target: (path: string, text: string) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('node:fs').writeFileSync(path, text.toUpperCase());
+      },
       args: [file, 'by source'],
     });
     viaSource.start();
