@@ -1,0 +1,166 @@
+/**
+ * `AsyncResult`: the handle `applyAsync`, `mapAsync` and `starmapAsync` return, like Python's
+ * `multiprocessing.pool.AsyncResult`.
+ */
+import { ProcessError, TimeoutError } from '@multiproc/serialize';
+import { checkTimeout } from './options.js';
+
+type State<R> =
+  { kind: 'pending' } | { kind: 'fulfilled'; value: R } | { kind: 'rejected'; error: unknown };
+
+/** Callbacks run once, when the result settles. */
+export interface ResultCallbacks<R> {
+  callback?: ((value: R) => void) | undefined;
+  errorCallback?: ((error: unknown) => void) | undefined;
+}
+
+interface Settler<R> {
+  resolve(value: R): void;
+  reject(error: unknown): void;
+}
+
+const settlers = new WeakMap<object, Settler<never>>();
+
+/**
+ * The eventual result of a task (or of a whole `mapAsync`): `get()` it, `wait()` for it, or ask
+ * whether it is `ready()`.
+ *
+ * @example
+ * ```ts
+ * const result = pool.applyAsync(square, [10]);
+ * console.log(await result.get(1000)); // 100, or a TimeoutError after 1 s
+ * ```
+ */
+export class AsyncResult<R = unknown> {
+  #state: State<R> = { kind: 'pending' };
+  readonly #settled: Promise<void>;
+  #resolveSettled!: () => void;
+  readonly #callbacks: ResultCallbacks<R>;
+
+  /** @internal Pools create these; see `Pool.applyAsync`. */
+  constructor(callbacks: ResultCallbacks<R> = {}) {
+    this.#callbacks = callbacks;
+    this.#settled = new Promise((resolve) => (this.#resolveSettled = resolve));
+    settlers.set(this, {
+      resolve: (value: R) => this.#settle({ kind: 'fulfilled', value }),
+      reject: (error: unknown) => this.#settle({ kind: 'rejected', error }),
+    } as Settler<never>);
+  }
+
+  #settle(state: State<R>): void {
+    if (this.#state.kind !== 'pending') return;
+    this.#state = state;
+    this.#resolveSettled();
+    try {
+      if (state.kind === 'fulfilled') this.#callbacks.callback?.(state.value);
+      else if (state.kind === 'rejected') this.#callbacks.errorCallback?.(state.error);
+    } catch (error) {
+      // A callback that throws must not break the pool's bookkeeping; like an error thrown in an
+      // event listener, it surfaces as an uncaught exception.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  /**
+   * The result once it arrives. Rejects with the task's error (its class, message, `cause`, and
+   * the remote stack after a `--- remote stack ---` line), or with a `TimeoutError` when
+   * `timeout` milliseconds pass first (the task goes on; call `get` again later).
+   *
+   * @param timeout - milliseconds; `undefined` waits for as long as it takes.
+   * @example
+   * ```ts
+   * const value = await pool.applyAsync(slow, []).get(5000);
+   * ```
+   */
+  get(timeout?: number): Promise<R> {
+    try {
+      checkTimeout(timeout, 'timeout');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#whenSettled(timeout).then((ready) => {
+      const state = this.#state;
+      if (!ready || state.kind === 'pending')
+        throw new TimeoutError(`the result was not ready within ${timeout} ms`);
+      if (state.kind === 'rejected') throw state.error;
+      return state.value;
+    });
+  }
+
+  /**
+   * Waits until the result is ready or `timeout` milliseconds pass. Never rejects.
+   *
+   * @example
+   * ```ts
+   * await result.wait(100);
+   * if (result.ready()) console.log(result.successful());
+   * ```
+   */
+  async wait(timeout?: number): Promise<void> {
+    checkTimeout(timeout, 'timeout');
+    await this.#whenSettled(timeout);
+  }
+
+  /**
+   * Whether the result has arrived (successfully or not).
+   *
+   * @example
+   * ```ts
+   * while (!result.ready()) await setTimeout(10);
+   * ```
+   */
+  ready(): boolean {
+    return this.#state.kind !== 'pending';
+  }
+
+  /**
+   * Whether the task completed without an error.
+   *
+   * @throws ProcessError (`ERR_MP_RESULT_NOT_READY`) if the result is not ready yet, as Python
+   *   raises `ValueError`.
+   * @example
+   * ```ts
+   * await result.wait();
+   * if (!result.successful()) console.log('failed');
+   * ```
+   */
+  successful(): boolean {
+    if (this.#state.kind === 'pending') {
+      throw new ProcessError(
+        'the result is not ready yet; call successful() once ready() is true',
+        'ERR_MP_RESULT_NOT_READY',
+      );
+    }
+    return this.#state.kind === 'fulfilled';
+  }
+
+  #whenSettled(timeout: number | undefined): Promise<boolean> {
+    if (this.#state.kind !== 'pending') return Promise.resolve(true);
+    if (timeout === undefined) return this.#settled.then(() => true);
+    if (timeout === 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeout);
+      void this.#settled.then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'AsyncResult';
+  }
+}
+
+/** @internal Settles an `AsyncResult` (the pool's side). */
+export function settleAsyncResult<R>(
+  result: AsyncResult<R>,
+  outcome: { ok: true; value: R } | { ok: false; error: unknown },
+): void {
+  const settler = settlers.get(result) as Settler<R> | undefined;
+  if (!settler) return;
+  if (outcome.ok) settler.resolve(outcome.value);
+  else settler.reject(outcome.error);
+}

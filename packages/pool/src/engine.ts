@@ -1,0 +1,895 @@
+/**
+ * The pool engine: the queue of pending tasks, the workers, and the data channel to them.
+ *
+ * Transport. The pool listens on a Unix socket in a private temporary directory (0700); each
+ * worker connects, proves it is ours with a random token, and from then on exchanges
+ * length-prefixed binary frames with the pool (`protocol.ts`). Not Node's IPC channel: that one
+ * serializes every message on its own (JSON or structured clone) and measured ~23 µs a round trip
+ * against ~17 µs for a plain socket (NATIVE-NOTES.md). Frames written in one scheduling pass go
+ * out corked, in one `writev`.
+ *
+ * Scheduling. Tasks (one per `apply`, one per chunk of a map-like call) wait in an O(1) deque.
+ * An idle worker takes the next task; the most recently idle one first, whose CPU caches are
+ * warm. A worker that just answered may take more tasks than it can start at once when the
+ * function's recent tasks were short (pipelining), which hides the round trip behind the work;
+ * tasks of slow or untimed functions are never queued behind one another in a worker, so a
+ * worker that frees up always finds them here. Workers start on demand, up to `processes`.
+ *
+ * Every task settles. The engine knows which worker holds which task: a worker runs its tasks one
+ * at a time in the order it received them, so when it dies, the first task it held was running
+ * (it fails with `WorkerLostError`) and the others had not started (they go back to the front of
+ * the queue). A task over its `timeout`, or cancelled through its call's `AbortSignal`, is settled
+ * first and its worker killed. `terminate()` settles everything that is left.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import {
+  controlChannelOf,
+  type Process,
+  type ProcessContext,
+  type StartMethod,
+} from '@multiproc/process';
+import {
+  FrameDecoder,
+  ProcessError,
+  TimeoutError,
+  WorkerLostError,
+  decode,
+  decodeAsync,
+  describeFunction,
+  encode,
+  taskRef,
+  type EncodeContext,
+  type FunctionSpec,
+  type TransferableHandle,
+} from '@multiproc/serialize';
+import { encodeArgs } from './chunking.js';
+import { Deque } from './deque.js';
+import { Type, readMessage, writeMessage, type TaskBody, type WireMessage } from './protocol.js';
+import type { WorkerConfig } from './worker.js';
+
+/** The function every worker runs: the loop of `worker.ts`, built as `dist/worker.cjs`. */
+const workerTarget = taskRef(new URL('./worker.cjs', import.meta.url).href, 'poolWorker');
+
+/** After `terminate()` sends SIGTERM, how long a worker has before SIGKILL. */
+const kTerminateGraceMs = 1000;
+/** After a worker exits, how long its socket may take to deliver what it wrote before dying. */
+const kExitGraceMs = 500;
+/** Workers dying before they are ready this many times in a row break the pool. */
+const kMaxStartFailures = 3;
+
+/** What a finished task produced: a value per item (holes where `errors` has an entry). */
+export interface TaskOutcome {
+  values: ArrayLike<unknown>;
+  errors: readonly (readonly [number, unknown])[];
+}
+
+/** One call (`apply`, `map`, `imap` …): how its tasks report back. */
+export interface Job {
+  /** The method, for messages: `'apply'`, `'map'` … */
+  readonly method: string;
+  /** Per-task limit in milliseconds. */
+  readonly timeout: number | undefined;
+  /** Makes a task's body just before it is sent, for tasks created without one. */
+  encodeTask?(task: Task, context: EncodeContext): TaskBody;
+  /** The task ran (each item succeeded or threw). */
+  complete(task: Task, outcome: TaskOutcome): void;
+  /** The task as a whole failed: its worker died or was killed, or the pool stopped. */
+  fail(task: Task, error: unknown): void;
+}
+
+type TaskState = 'queued' | 'sent' | 'done';
+
+let nextTaskId = 0;
+
+/** A unit of work for one worker: one `apply`, or one chunk of a map-like call. */
+export class Task {
+  readonly id = (nextTaskId = (nextTaskId + 1) >>> 0);
+  state: TaskState = 'queued';
+  worker: WorkerRecord | null = null;
+  timer: NodeJS.Timeout | undefined = undefined;
+  /** Sockets the body's handles refer to, sent beside it. */
+  handles: TransferableHandle[] = [];
+
+  constructor(
+    readonly job: Job,
+    readonly fnId: number,
+    /** Index of the task's first item in its call. */
+    readonly start: number,
+    /** Items in the task (1 for `apply`). */
+    readonly count: number,
+    /** `null` until the job encodes it (map chunks are encoded as they are sent). */
+    public body: TaskBody | null,
+    readonly stopOnError: boolean,
+  ) {}
+
+  /** An `apply` task: one call, its result is one value. */
+  get single(): boolean {
+    return this.body?.kind === 'args';
+  }
+}
+
+type WorkerState = 'starting' | 'ready' | 'retiring' | 'exiting' | 'killed' | 'gone';
+
+/** The pool's view of one worker. */
+class WorkerRecord {
+  state: WorkerState = 'starting';
+  socket: Socket | null = null;
+  /** Tasks sent and not yet answered, in order; the first is running. */
+  readonly inflight = new Deque<Task>();
+  /** Tasks sent over this worker's life (for `maxtasksperchild`). */
+  assigned = 0;
+  /** Functions this worker has received. */
+  readonly known = new Set<number>();
+  exitcode: number | null = null;
+  socketClosed = false;
+  corked = false;
+  inIdle = false;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly process: Process,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.process.startMethod === 'thread' ? process.pid : this.process.pid;
+  }
+}
+
+/** What the engine needs from the pool's options, checked and resolved. */
+export interface EngineOptions {
+  processes: number;
+  context: ProcessContext;
+  initializer: FunctionSpec | null;
+  initargs: unknown[];
+  maxtasksperchild: number | null;
+  maxMemoryPerChild: number | null;
+  /** Worker names are `<prefix>-<n>`. */
+  namePrefix: string;
+}
+
+/** `closing` becomes `closed` once every worker has exited. */
+export type EngineState = 'running' | 'closing' | 'closed' | 'terminated' | 'broken';
+
+function signalName(code: number): string {
+  for (const [name, number] of Object.entries(constants.signals)) if (number === -code) return name;
+  return `signal ${-code}`;
+}
+
+function describeExit(code: number): string {
+  return code < 0
+    ? `was killed by ${signalName(code)} (exit code ${code})`
+    : `exited with code ${code}`;
+}
+
+const noop = (): void => undefined;
+
+/** The private engine behind a `Pool`. */
+export class Engine {
+  readonly processes: number;
+  readonly startMethod: StartMethod;
+  readonly #options: EngineOptions;
+  #state: EngineState = 'running';
+  #stopError: Error | null = null;
+  readonly #queue = new Deque<Task>();
+  readonly #workers = new Map<number, WorkerRecord>();
+  readonly #idle: WorkerRecord[] = [];
+  /** Workers starting or ready: those that count against `processes`. */
+  #active = 0;
+  #starting = 0;
+  #nextWorkerId = 0;
+  #startFailures = 0;
+  #scheduled = false;
+  /** Calls that may still submit tasks (imap iterators still reading their iterable). */
+  readonly #openJobs = new Set<Job>();
+  // Transport
+  readonly #dir: string;
+  readonly #address: string;
+  readonly #token = randomBytes(16);
+  readonly #server: Server;
+  readonly #handleTopic: string;
+  // Functions, by how they travel
+  readonly #fnIds = new Map<string, { id: number; bytes: Buffer }>();
+  readonly #fnById = new Map<number, Buffer>();
+  readonly #fnCache = new WeakMap<object, number>();
+  /** Average run time of each function's recent tasks, in µs. */
+  readonly #runMicros = new Map<number, number>();
+  // Keeping the event loop alive while there is work or a join() waits
+  #holds = 0;
+  readonly #keepAlive: NodeJS.Timeout;
+  #finishedResolve!: () => void;
+  readonly #finished = new Promise<void>((resolve) => (this.#finishedResolve = resolve));
+  #serverClosed = false;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    this.processes = options.processes;
+    this.startMethod = options.context.startMethod;
+    this.#dir = mkdtempSync(join(tmpdir(), 'multiproc-pool-'));
+    this.#address = join(this.#dir, 's');
+    this.#handleTopic = `multiproc.pool.handle.${this.#token.toString('hex', 0, 4)}`;
+    this.#server = createServer((socket) => this.#onConnection(socket));
+    this.#server.on('error', (error) =>
+      this.#break(
+        new ProcessError(`the pool's socket failed: ${error.message}`, 'ERR_MP_POOL_BROKEN', {
+          cause: error,
+        }),
+      ),
+    );
+    // Binding a Unix socket is synchronous: workers may connect as soon as they start.
+    this.#server.listen(this.#address);
+    this.#server.unref();
+    this.#keepAlive = setInterval(noop, 2 ** 30);
+    this.#keepAlive.unref();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // State
+
+  get state(): EngineState {
+    return this.#state;
+  }
+
+  /** Throws unless tasks may be submitted. */
+  assertRunning(): void {
+    if (this.#state === 'running') return;
+    if (this.#stopError && this.#state === 'broken') throw this.#stopError;
+    throw new ProcessError(
+      this.#state === 'closing' || this.#state === 'closed'
+        ? 'the pool is closed: no new tasks can be submitted'
+        : 'the pool was terminated: no new tasks can be submitted',
+      'ERR_MP_POOL_NOT_RUNNING',
+    );
+  }
+
+  /** The `EncodeContext` for a task's arguments: sockets are collected to travel beside it. */
+  contextFor(handles: TransferableHandle[]): EncodeContext {
+    const thread = this.startMethod === 'thread';
+    return {
+      destination: thread ? 'thread' : 'process',
+      transfer(handle: TransferableHandle): number {
+        if (thread)
+          throw new TypeError(
+            'a socket cannot be passed to a ThreadPool task (worker threads cannot receive handles); use a process Pool',
+          );
+        if (handle.kind !== 'socket')
+          throw new TypeError('a raw file descriptor cannot be passed to a pool task');
+        return handles.push(handle) - 1;
+      },
+    };
+  }
+
+  /** Encodes an `apply` call's arguments, refusing what cannot be sent (`args[1].handler …`). */
+  encodeArgs(args: unknown[], handles: TransferableHandle[]): Buffer {
+    return encodeArgs(args, 'args', () => this.contextFor(handles));
+  }
+
+  /** The id workers know a function by; describes it (and refuses it) on first use. */
+  functionId(fn: unknown, path: string): number {
+    const cached =
+      typeof fn === 'object' || typeof fn === 'function'
+        ? this.#fnCache.get(fn as object)
+        : undefined;
+    if (cached !== undefined) return cached;
+    const spec = describeFunction(fn, path);
+    const key =
+      spec.kind === 'ref'
+        ? `r ${spec.module}#${spec.name}`
+        : spec.kind === 'global'
+          ? `g ${spec.path}`
+          : `s ${spec.form} ${spec.source}`;
+    let entry = this.#fnIds.get(key);
+    if (!entry) {
+      entry = { id: this.#fnIds.size + 1, bytes: encode(spec) };
+      this.#fnIds.set(key, entry);
+      this.#fnById.set(entry.id, entry.bytes);
+    }
+    this.#fnCache.set(fn as object, entry.id);
+    return entry.id;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Submitting and cancelling
+
+  /** Queues tasks (the pool checked `assertRunning()`). */
+  submit(tasks: Task[]): void {
+    for (const task of tasks) {
+      this.#queue.push(task);
+      this.#hold();
+    }
+    this.#scheduleSoon();
+  }
+
+  /** A call that will submit more tasks later: a closing pool waits for it. */
+  openJob(job: Job): void {
+    this.#openJobs.add(job);
+  }
+
+  /** The call will submit no more tasks. */
+  closeJob(job: Job): void {
+    if (!this.#openJobs.delete(job) || this.#state !== 'closing') return;
+    this.#schedule();
+    this.#maybeFinished();
+  }
+
+  /** Whether a closing pool has nothing left to wait for but its running tasks. */
+  #drained(): boolean {
+    return this.#queue.length === 0 && this.#openJobs.size === 0;
+  }
+
+  /**
+   * Settles every unfinished task of a job with `error` (the job ignores it if it already
+   * settled). Queued tasks are dropped; with `kill`, workers running one are killed, which
+   * stops the work itself (timeouts, aborts).
+   */
+  cancel(job: Job, error: unknown, kill: boolean): void {
+    const queued = this.#queue.drain();
+    for (const task of queued) {
+      if (task.job === job) this.#settleFailed(task, error);
+      else this.#queue.push(task);
+    }
+    for (const w of [...this.#workers.values()]) {
+      let running = true;
+      for (const task of w.inflight) {
+        if (task.job === job && task.state === 'sent') {
+          this.#settleFailed(task, error);
+          if (running && kill) this.#kill(w);
+        }
+        running = false;
+      }
+    }
+  }
+
+  /** Stops accepting tasks; workers exit once the queued work is done. */
+  close(): void {
+    if (this.#state !== 'running') return;
+    this.#state = 'closing';
+    this.#schedule();
+    this.#maybeFinished();
+  }
+
+  /** Kills every worker now and fails every unfinished task. */
+  terminate(): void {
+    if (this.#state === 'terminated') return;
+    const error = new ProcessError(
+      'the pool was terminated before this task finished',
+      'ERR_MP_POOL_TERMINATED',
+    );
+    this.#stop('terminated', error);
+  }
+
+  /** Resolves once every worker has exited (after `close()` or `terminate()`). */
+  async join(): Promise<void> {
+    if (this.#state === 'running') {
+      throw new ProcessError('join() needs close() or terminate() first', 'ERR_MP_POOL_RUNNING');
+    }
+    this.#hold();
+    try {
+      await this.#finished;
+    } finally {
+      this.#release();
+    }
+  }
+
+  #stop(state: 'terminated' | 'broken', error: Error): void {
+    const wasStopped =
+      this.#state === 'terminated' || this.#state === 'broken' || this.#state === 'closed';
+    this.#state = state;
+    this.#stopError = error;
+    if (!wasStopped) {
+      for (const task of this.#queue.drain()) this.#settleFailed(task, error);
+      for (const w of [...this.#workers.values()]) {
+        for (const task of w.inflight) this.#settleFailed(task, error);
+        this.#stopWorker(w);
+      }
+    }
+    this.#maybeFinished();
+  }
+
+  /** The pool cannot go on (initializer failed, workers die at start): fail it clearly. */
+  #break(error: Error): void {
+    if (this.#state !== 'running' && this.#state !== 'closing') return;
+    this.#stop('broken', error);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Keeping the event loop alive: an idle pool does not hold a program open (its workers are
+  // daemons), a busy one does, and so does a pending join().
+
+  #hold(): void {
+    if (this.#holds++ === 0) this.#keepAlive.ref();
+  }
+
+  #release(): void {
+    if (--this.#holds === 0) this.#keepAlive.unref();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scheduling
+
+  #scheduleSoon(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // Calls made in one synchronous stretch (a loop of applyAsync) go out in one write.
+    queueMicrotask(() => this.#schedule());
+  }
+
+  /**
+   * Hands queued tasks to workers and starts workers for what is left.
+   *
+   * @param refill - the worker whose results triggered this pass: the only one that may get
+   *   more tasks than it can start at once (see `#pickWorker`).
+   */
+  #schedule(refill?: WorkerRecord): void {
+    this.#scheduled = false;
+    if (this.#state === 'terminated' || this.#state === 'broken') return;
+    const touched: WorkerRecord[] = [];
+    while (this.#queue.length > 0) {
+      const w = this.#pickWorker(this.#queue.peek() as Task, refill);
+      if (!w) break;
+      this.#send(w, this.#queue.shift() as Task, touched);
+    }
+    for (const w of touched) {
+      w.corked = false;
+      w.socket?.uncork();
+    }
+    if (this.#queue.length > 0) {
+      let wanted = Math.min(this.#queue.length, this.processes - this.#active);
+      while (wanted-- > 0 && this.#startWorker());
+    } else if (this.#state === 'closing' && this.#drained()) {
+      for (const w of this.#workers.values())
+        if (w.state === 'ready' && w.inflight.length === 0) this.#dismiss(w);
+    }
+  }
+
+  /**
+   * The worker for `task`: an idle one (the most recently idle first), or else — pipelining —
+   * the worker that just answered, if tasks of this function are short. Pipelining hides the
+   * round trip behind the work, but commits the task to that worker: only a worker that has
+   * just shown it is free gets extra tasks, only as many as are worth it for the function's
+   * recent run time, and never a task of a function not yet timed or slower than 5 ms (it
+   * waits here for whichever worker frees up first).
+   */
+  #pickWorker(task: Task, refill: WorkerRecord | undefined): WorkerRecord | undefined {
+    while (this.#idle.length > 0) {
+      const w = this.#idle.pop() as WorkerRecord;
+      w.inIdle = false;
+      if (w.state === 'ready' && w.inflight.length === 0) return w;
+    }
+    if (!refill || refill.state !== 'ready') return undefined;
+    return refill.inflight.length < this.#depthFor(task.fnId) ? refill : undefined;
+  }
+
+  /** How many tasks of a function a worker may hold at once. */
+  #depthFor(fnId: number): number {
+    const run = this.#runMicros.get(fnId);
+    if (run === undefined) return 1;
+    if (run < 50) return 16;
+    if (run < 500) return 4;
+    if (run < 5000) return 2;
+    return 1;
+  }
+
+  #send(w: WorkerRecord, task: Task, touched: WorkerRecord[]): void {
+    if (task.body === null) {
+      try {
+        task.body = (task.job.encodeTask as NonNullable<Job['encodeTask']>)(
+          task,
+          this.contextFor(task.handles),
+        );
+      } catch (error) {
+        this.#settleFailed(task, error);
+        return;
+      }
+    }
+    const socket = w.socket as Socket;
+    if (!w.corked) {
+      socket.cork();
+      w.corked = true;
+      touched.push(w);
+    }
+    if (!w.known.has(task.fnId)) {
+      w.known.add(task.fnId);
+      const spec = this.#fnById.get(task.fnId) as Buffer;
+      for (const b of writeMessage({ type: Type.Function, fnId: task.fnId, spec })) socket.write(b);
+    }
+    if (task.handles.length > 0) this.#sendHandles(w, task);
+    const frame = writeMessage({
+      type: Type.Task,
+      taskId: task.id,
+      fnId: task.fnId,
+      start: task.start,
+      stopOnError: task.stopOnError,
+      handles: task.handles.length,
+      body: task.body,
+    });
+    for (const b of frame) socket.write(b);
+    task.state = 'sent';
+    task.worker = w;
+    w.inflight.push(task);
+    w.assigned++;
+    if (w.inflight.length === 1) this.#startClock(task);
+    const max = this.#options.maxtasksperchild;
+    if (max !== null && w.assigned >= max) this.#retire(w);
+  }
+
+  /**
+   * Sockets among a task's arguments travel on the worker's control channel (Node's IPC can pass
+   * them; the data socket cannot), each tagged with the task id; the worker waits for all of them.
+   */
+  #sendHandles(w: WorkerRecord, task: Task): void {
+    // `keepOpen`: the caller's socket stays usable here, as a Python Connection passed to a
+    // task stays open in the parent. The control channel's own send() closes what it passes.
+    const child = (controlChannelOf(w.process) as unknown as { child?: ChildProcess }).child;
+    task.handles.forEach((handle, index) => {
+      if (handle.kind !== 'socket' || !child) return;
+      child.send(
+        { type: 'ext', topic: this.#handleTopic, data: { taskId: task.id, index } },
+        handle.socket,
+        { keepOpen: true },
+        noop,
+      );
+    });
+  }
+
+  #startClock(task: Task): void {
+    const timeout = task.job.timeout;
+    if (timeout === undefined || task.state !== 'sent') return;
+    task.timer = setTimeout(() => this.#onTimeout(task), timeout);
+  }
+
+  #onTimeout(task: Task): void {
+    if (task.state !== 'sent') return;
+    const w = task.worker as WorkerRecord;
+    this.#settleFailed(
+      task,
+      new TimeoutError(
+        `a task of pool.${task.job.method}() ran past its timeout of ${task.job.timeout} ms; ` +
+          `its worker ${w.name} (pid ${w.pid}) was killed and will be replaced`,
+      ),
+    );
+    this.#kill(w);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Settling tasks
+
+  #settleFailed(task: Task, error: unknown): void {
+    if (task.state === 'done') return;
+    task.state = 'done';
+    clearTimeout(task.timer);
+    task.body = null;
+    this.#release();
+    task.job.fail(task, error);
+  }
+
+  #settleDone(task: Task, outcome: TaskOutcome): void {
+    if (task.state === 'done') return;
+    task.state = 'done';
+    clearTimeout(task.timer);
+    task.body = null;
+    this.#release();
+    task.job.complete(task, outcome);
+  }
+
+  #onResult(w: WorkerRecord, message: Extract<WireMessage, { type: Type.Result }>): void {
+    const task = w.inflight.shift();
+    if (!task || task.id !== message.taskId) {
+      if (task) w.inflight.unshift(task);
+      this.#kill(w);
+      return;
+    }
+    clearTimeout(task.timer);
+    const run = this.#runMicros.get(task.fnId);
+    this.#runMicros.set(
+      task.fnId,
+      run === undefined ? message.runMicros : 0.7 * run + 0.3 * message.runMicros,
+    );
+    if (message.retire) this.#retire(w);
+    const next = w.inflight.peek();
+    if (next) this.#startClock(next);
+    if (task.state === 'sent') this.#deliver(task, message.body);
+    if (w.inflight.length === 0) this.#onIdle(w);
+  }
+
+  #deliver(task: Task, body: Extract<WireMessage, { type: Type.Result }>['body']): void {
+    if (body.kind === 'f64') {
+      this.#settleDone(task, { values: body.values, errors: [] });
+      return;
+    }
+    const single = task.single;
+    const finish = (decoded: unknown): void => {
+      if (body.kind === 'values') {
+        this.#settleDone(task, { values: single ? [decoded] : (decoded as unknown[]), errors: [] });
+      } else {
+        const [values, errors] = decoded as [unknown[], [number, unknown][]];
+        this.#settleDone(task, { values, errors });
+      }
+    };
+    let decoded: unknown;
+    try {
+      decoded = decode(body.bytes);
+    } catch (error) {
+      if (error instanceof TypeError && /decodeAsync/.test(error.message)) {
+        // A result holds an instance of a class from an ES module not loaded here yet.
+        decodeAsync(body.bytes).then(finish, (e: unknown) => this.#settleFailed(task, e));
+        return;
+      }
+      this.#settleFailed(task, error);
+      return;
+    }
+    finish(decoded);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Workers
+
+  #startWorker(): boolean {
+    if (this.#state !== 'running' && this.#state !== 'closing') return false;
+    const id = ++this.#nextWorkerId;
+    const name = `${this.#options.namePrefix}-${id}`;
+    const config: WorkerConfig = {
+      address: this.#address,
+      token: this.#token,
+      workerId: id,
+      initializer: this.#options.initializer,
+      initargs: this.#options.initargs,
+      maxMemory: this.#options.maxMemoryPerChild,
+      destination: this.startMethod === 'thread' ? 'thread' : 'process',
+      handleTopic: this.#handleTopic,
+    };
+    let p: Process;
+    try {
+      p = new this.#options.context.Process({
+        target: workerTarget,
+        args: [config],
+        name,
+        daemon: true,
+      });
+      p.start();
+    } catch (error) {
+      this.#break(
+        new ProcessError(
+          `could not start pool worker ${name}: ${(error as Error).message}`,
+          'ERR_MP_POOL_BROKEN',
+          { cause: error },
+        ),
+      );
+      return false;
+    }
+    const w = new WorkerRecord(id, name, p);
+    this.#workers.set(id, w);
+    this.#active++;
+    this.#starting++;
+    void p.sentinel.then((code) => this.#onExit(w, code));
+    return true;
+  }
+
+  #onConnection(socket: Socket): void {
+    socket.unref();
+    const decoder = new FrameDecoder();
+    let w: WorkerRecord | undefined;
+    socket.on('error', noop);
+    socket.on('close', () => {
+      if (!w) return;
+      w.socketClosed = true;
+      if (w.exitcode !== null) this.#gone(w);
+      // The worker closed its end without being told to: it is on its way out; make sure.
+      else if (w.state !== 'exiting' && w.state !== 'gone') this.#kill(w);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        socket.destroy();
+        if (w) this.#kill(w);
+        return;
+      }
+      for (const frame of frames) {
+        let message: WireMessage;
+        try {
+          message = readMessage(frame);
+        } catch {
+          socket.destroy();
+          if (w) this.#kill(w);
+          return;
+        }
+        if (!w) {
+          w = this.#authenticate(socket, message);
+          if (!w) {
+            socket.destroy();
+            return;
+          }
+          continue;
+        }
+        if (message.type === Type.Result) this.#onResult(w, message);
+      }
+      this.#schedule(w);
+    });
+  }
+
+  /** The first frame of a connection: a worker of ours saying hello, or the end of it. */
+  #authenticate(socket: Socket, message: WireMessage): WorkerRecord | undefined {
+    if (message.type !== Type.Hello || message.token.length < this.#token.length) return undefined;
+    if (!timingSafeEqual(message.token.subarray(0, this.#token.length), this.#token))
+      return undefined;
+    const w = this.#workers.get(message.workerId);
+    if (!w || w.state !== 'starting' || w.socket) return undefined;
+    w.socket = socket;
+    this.#starting--;
+    w.state = 'ready';
+    if (message.initError) {
+      this.#dismiss(w);
+      let cause: unknown;
+      try {
+        cause = decode(message.initError);
+      } catch (error) {
+        cause = error;
+      }
+      const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      this.#break(
+        new ProcessError(
+          `the pool's initializer failed in ${w.name}: ${text}`,
+          'ERR_MP_POOL_INITIALIZER',
+          { cause },
+        ),
+      );
+      return w;
+    }
+    this.#startFailures = 0;
+    if (this.#state === 'terminated' || this.#state === 'broken') {
+      this.#stopWorker(w);
+      return w;
+    }
+    this.#onIdle(w);
+    return w;
+  }
+
+  #onIdle(w: WorkerRecord): void {
+    if (w.state === 'retiring') {
+      this.#dismiss(w);
+    } else if (w.state === 'ready') {
+      if (this.#state === 'closing' && this.#drained()) this.#dismiss(w);
+      else if (!w.inIdle) {
+        w.inIdle = true;
+        this.#idle.push(w);
+      }
+    }
+  }
+
+  /** No more tasks for this worker (recycled); a fresh one takes its place when work needs it. */
+  #retire(w: WorkerRecord): void {
+    if (w.state !== 'ready') return;
+    w.state = 'retiring';
+    this.#active--;
+    if (w.inflight.length === 0) this.#dismiss(w);
+  }
+
+  /** Lets an idle worker go: closing our end of its socket tells it to finish and exit. */
+  #dismiss(w: WorkerRecord): void {
+    if (w.state === 'ready') this.#active--;
+    w.state = 'exiting';
+    w.socket?.end();
+  }
+
+  /** Kills a worker at once (timeouts, aborts, protocol errors); its exit settles the rest. */
+  #kill(w: WorkerRecord): void {
+    if (w.state === 'gone' || w.state === 'killed') return;
+    if (w.state === 'ready' || w.state === 'starting') this.#active--;
+    if (w.state === 'starting') this.#starting--;
+    w.state = 'killed';
+    try {
+      w.process.kill();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after a grace period (terminate()). */
+  #stopWorker(w: WorkerRecord): void {
+    if (w.state === 'gone') return;
+    if (w.state !== 'killed') {
+      if (w.state === 'ready' || w.state === 'starting') this.#active--;
+      if (w.state === 'starting') this.#starting--;
+      w.state = 'killed';
+      try {
+        w.process.terminate();
+      } catch {
+        // Already closed.
+      }
+    }
+    setTimeout(() => {
+      if (w.state !== 'gone')
+        try {
+          w.process.kill();
+        } catch {
+          // Already closed.
+        }
+    }, kTerminateGraceMs).unref();
+  }
+
+  #onExit(w: WorkerRecord, code: number): void {
+    w.exitcode = code;
+    // Results written just before the exit may still be in the socket: read them first.
+    if (w.socket && !w.socketClosed) setTimeout(() => this.#gone(w), kExitGraceMs).unref();
+    else this.#gone(w);
+  }
+
+  #gone(w: WorkerRecord): void {
+    if (w.state === 'gone') return;
+    const wasStarting = w.state === 'starting';
+    if (w.state === 'ready' || w.state === 'starting') this.#active--;
+    if (wasStarting) this.#starting--;
+    w.state = 'gone';
+    this.#workers.delete(w.id);
+    w.socket?.destroy();
+    const code = w.exitcode ?? -1;
+    const tasks = w.inflight.drain();
+    const first = tasks[0];
+    if (first && first.state === 'sent') {
+      this.#settleFailed(
+        first,
+        new WorkerLostError(
+          `worker ${w.name} (pid ${w.pid}) ${describeExit(code)} while running a task of pool.${first.job.method}(); ` +
+            `the pool replaced it`,
+          code,
+        ),
+      );
+    }
+    // The others had not started: they go back to the front of the queue, in order.
+    for (let i = tasks.length - 1; i >= 1; i--) {
+      const task = tasks[i] as Task;
+      if (task.state !== 'sent') continue;
+      clearTimeout(task.timer);
+      task.state = 'queued';
+      task.worker = null;
+      this.#queue.unshift(task);
+    }
+    try {
+      w.process.close();
+    } catch {
+      // Still running (cannot be, it exited); nothing to release.
+    }
+    if (wasStarting && (this.#state === 'running' || this.#state === 'closing')) {
+      if (++this.#startFailures >= kMaxStartFailures) {
+        this.#break(
+          new ProcessError(
+            `pool workers keep dying before they are ready: ${w.name} ${describeExit(code)}, ` +
+              `${this.#startFailures} in a row; see their output on stderr`,
+            'ERR_MP_POOL_BROKEN',
+          ),
+        );
+      }
+    }
+    this.#schedule();
+    this.#maybeFinished();
+  }
+
+  #maybeFinished(): void {
+    if (this.#state === 'running' || this.#workers.size > 0) return;
+    if (this.#state === 'closing' && !this.#drained()) return;
+    if (this.#serverClosed) return;
+    this.#serverClosed = true;
+    if (this.#state === 'closing') this.#state = 'closed';
+    this.#server.close(() => {
+      rmSync(this.#dir, { recursive: true, force: true });
+      this.#finishedResolve();
+    });
+  }
+
+  /** For tests and diagnostics: the live workers. */
+  workerInfo(): { name: string; pid: number | undefined; state: string; inflight: number }[] {
+    return [...this.#workers.values()].map((w) => ({
+      name: w.name,
+      pid: w.pid,
+      state: w.state,
+      inflight: w.inflight.length,
+    }));
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Options of pools and of their methods, with the checks that run before anything is sent.
+ * Messages name the option, what it must be, and what was received.
+ */
+import { invalidArgument } from '@multiproc/serialize';
+import type { ProcessContext, Target } from '@multiproc/process';
+
+/** Options of `new Pool(…)`. */
+export interface PoolOptions {
+  /**
+   * How many workers run tasks at once. Workers start when there is work for them (an idle pool
+   * holds none until its first task) and stay until the pool closes, unless recycled.
+   * @default cpuCount()
+   */
+  processes?: number | undefined;
+  /**
+   * Called as `initializer(...initargs)` in every worker when it starts, before its first task.
+   * Awaited if it returns a promise. If it throws, the pool stops (its pending tasks reject and
+   * further submissions throw) instead of restarting workers forever, as Python's does.
+   * @example `new Pool({ initializer: openDatabase, initargs: ['db.sqlite'] })`
+   */
+  initializer?: Target | undefined;
+  /**
+   * Arguments of `initializer`. Anything multiproc can send, shareable objects included.
+   * @default []
+   */
+  initargs?: unknown[] | undefined;
+  /**
+   * A worker exits after this many tasks (a `map` chunk counts as one task) and a fresh one
+   * replaces it, to free what a task leaked.
+   * @default undefined (workers live as long as the pool)
+   */
+  maxtasksperchild?: number | null | undefined;
+  /**
+   * A worker whose memory use passes this many bytes after a task is replaced by a fresh one.
+   * Measured as the worker's RSS for process pools, and as its V8 heap for thread pools (threads
+   * share one RSS). Checked after each task that ran ≥ 1 ms, and at least every 20 ms otherwise.
+   * @default undefined (no limit)
+   * @example `new Pool({ maxMemoryPerChild: 512 * 1024 ** 2 })`
+   */
+  maxMemoryPerChild?: number | null | undefined;
+  /**
+   * The start method of the workers, as a context object (`getContext('spawn')`). A
+   * `ThreadPool` always uses threads.
+   * @default the context of the default start method (`getStartMethod()`)
+   */
+  context?: ProcessContext | undefined;
+}
+
+/** Options of every submitting method. */
+export interface TaskOptions {
+  /**
+   * Cancels the call's queued and running work; the call rejects with an `AbortError`. A worker
+   * running a task of the call is killed (and replaced).
+   */
+  signal?: AbortSignal | undefined;
+  /**
+   * Milliseconds one task may run (a chunk of `chunksize` items, for map-like calls). A task
+   * over it is killed with its worker (which is replaced) and fails with a `TimeoutError`.
+   * @default undefined (no limit)
+   */
+  timeout?: number | undefined;
+}
+
+/** Options of `applyAsync`. */
+export interface ApplyAsyncOptions<R> extends TaskOptions {
+  /** Called with the result when the task succeeds. */
+  callback?: ((result: R) => void) | undefined;
+  /** Called with the error when the task fails. */
+  errorCallback?: ((error: unknown) => void) | undefined;
+}
+
+/** Options of `map` and `starmap`. */
+export interface MapOptions extends TaskOptions {
+  /**
+   * Items per task. Larger chunks cost fewer round trips.
+   * @default Python's rule: ⌈items / (4 × processes)⌉
+   */
+  chunksize?: number | undefined;
+}
+
+/** Options of `mapAsync` and `starmapAsync`. */
+export interface MapAsyncOptions<R> extends MapOptions {
+  /** Called with the results when every item succeeded. */
+  callback?: ((results: R[]) => void) | undefined;
+  /** Called with the first error when an item failed. */
+  errorCallback?: ((error: unknown) => void) | undefined;
+}
+
+/** Options of `imap` and `imapUnordered`. */
+export interface IMapOptions extends TaskOptions {
+  /**
+   * Items per task.
+   * @default 1
+   */
+  chunksize?: number | undefined;
+  /**
+   * How many chunks may be submitted ahead of what the consumer has taken. The iterable is read
+   * only as fast as that allows, so an endless generator works in constant memory.
+   * @default 2 × processes
+   */
+  maxInFlight?: number | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+export function checkPositiveInteger(value: unknown, path: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    throw invalidArgument(path, 'a positive integer', value);
+}
+
+/** A timeout in milliseconds: `undefined` (no limit) or a number ≥ 0. */
+export function checkTimeout(value: unknown, path: string): asserts value is number | undefined {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !(value >= 0))
+    throw invalidArgument(path, 'a number of milliseconds ≥ 0 or undefined', value);
+}
+
+export function checkOptionsObject(value: unknown, path: string): asserts value is object {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value)))
+    throw invalidArgument(path, 'an object', value);
+}
+
+export function checkFunctionOption(value: unknown, path: string): void {
+  if (value !== undefined && typeof value !== 'function')
+    throw invalidArgument(path, 'a function', value);
+}
+
+export function checkSignal(
+  value: unknown,
+  path: string,
+): asserts value is AbortSignal | undefined {
+  if (value !== undefined && !(value instanceof AbortSignal))
+    throw invalidArgument(path, 'an AbortSignal', value);
+}
+
+/** Checks the options shared by every submitting method. */
+export function checkTaskOptions(options: TaskOptions | undefined, path: string): void {
+  checkOptionsObject(options, path);
+  if (!options) return;
+  checkSignal(options.signal, `${path}.signal`);
+  checkTimeout(options.timeout, `${path}.timeout`);
+}
+
+/** Whether a value can be iterated with `for … of` or `for await … of`. */
+export function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  return (
+    value !== null &&
+    value !== undefined &&
+    (typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' ||
+      typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+  );
+}
