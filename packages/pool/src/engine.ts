@@ -677,10 +677,16 @@ export class Engine {
     socket.on('error', noop);
     socket.on('close', () => {
       if (!w) return;
-      w.socketClosed = true;
-      if (w.exitcode !== null) this.#gone(w);
-      // The worker closed its end without being told to: it is on its way out; make sure.
-      else if (w.state !== 'exiting' && w.state !== 'gone') this.#kill(w);
+      const worker = w;
+      worker.socketClosed = true;
+      if (worker.exitcode !== null) this.#gone(worker);
+      else if (worker.state !== 'exiting' && worker.state !== 'gone') {
+        // The worker closed its end without being told to: it is on its way out (its exit
+        // event may come a little after), or it is broken; make sure it ends either way.
+        setTimeout(() => {
+          if (worker.exitcode === null) this.#kill(worker);
+        }, kExitGraceMs).unref();
+      }
     });
     socket.on('data', (chunk: Buffer) => {
       let frames: Buffer[];

@@ -3,7 +3,8 @@
  * Messages name the option, what it must be, and what was received.
  */
 import { invalidArgument } from '@multiproc/serialize';
-import type { ProcessContext, Target } from '@multiproc/process';
+import type { ProcessContext } from '@multiproc/process';
+import type { TaskRef } from '@multiproc/serialize';
 
 /** Options of `new Pool(…)`. */
 export interface PoolOptions {
@@ -19,7 +20,7 @@ export interface PoolOptions {
    * further submissions throw) instead of restarting workers forever, as Python's does.
    * @example `new Pool({ initializer: openDatabase, initargs: ['db.sqlite'] })`
    */
-  initializer?: Target | undefined;
+  initializer?: ((...args: never[]) => unknown) | TaskRef | undefined;
   /**
    * Arguments of `initializer`. Anything multiproc can send, shareable objects included.
    * @default []

@@ -288,6 +288,10 @@ class WorkerLoop {
     });
     socket.on('close', () => this.#finish());
     socket.on('error', () => this.#finish());
+    // A task that calls process.exit() ends the worker in the middle of a batch: the results of
+    // the tasks before it must still reach the pool, or it would count them as lost and run them
+    // again. They are written synchronously on the way out.
+    process.once('exit', () => this.#flushSync());
     if (config.destination === 'process') this.#listenForHandles();
   }
 
@@ -372,6 +376,21 @@ class WorkerLoop {
     this.#socket.cork();
     for (const buffer of out) this.#socket.write(buffer);
     this.#socket.uncork();
+  }
+
+  #flushSync(): void {
+    const fd = (this.#socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0 || this.#out.length === 0) return;
+    const { writeSync } = lazyRequire('node:fs') as typeof import('node:fs');
+    try {
+      for (const buffer of this.#out) {
+        for (let offset = 0; offset < buffer.length; )
+          offset += writeSync(fd, buffer, offset, buffer.length - offset);
+      }
+    } catch {
+      // The socket is full or gone: what did not get out is lost with the worker.
+    }
+    this.#out = [];
   }
 
   #finish(): void {
