@@ -44,7 +44,7 @@ export class AsyncResult<R = unknown> {
     settlers.set(this, {
       resolve: (value: R) => this.#settle({ kind: 'fulfilled', value }),
       reject: (error: unknown) => this.#settle({ kind: 'rejected', error }),
-    } as Settler<never>);
+    });
   }
 
   #settle(state: State<R>): void {
@@ -78,6 +78,7 @@ export class AsyncResult<R = unknown> {
     try {
       checkTimeout(timeout, 'timeout');
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the TypeError thrown above
       return Promise.reject(error);
     }
     return this.#whenSettled(timeout).then((ready) => {

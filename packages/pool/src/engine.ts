@@ -181,7 +181,6 @@ export class Engine {
   readonly #idle: WorkerRecord[] = [];
   /** Workers starting or ready: those that count against `processes`. */
   #active = 0;
-  #starting = 0;
   #nextWorkerId = 0;
   #startFailures = 0;
   #scheduled = false;
@@ -665,7 +664,6 @@ export class Engine {
     const w = new WorkerRecord(id, name, p);
     this.#workers.set(id, w);
     this.#active++;
-    this.#starting++;
     void p.sentinel.then((code) => this.#onExit(w, code));
     return true;
   }
@@ -728,7 +726,6 @@ export class Engine {
     const w = this.#workers.get(message.workerId);
     if (!w || w.state !== 'starting' || w.socket) return undefined;
     w.socket = socket;
-    this.#starting--;
     w.state = 'ready';
     if (message.initError) {
       this.#dismiss(w);
@@ -788,7 +785,6 @@ export class Engine {
   #kill(w: WorkerRecord): void {
     if (w.state === 'gone' || w.state === 'killed') return;
     if (w.state === 'ready' || w.state === 'starting') this.#active--;
-    if (w.state === 'starting') this.#starting--;
     w.state = 'killed';
     try {
       w.process.kill();
@@ -802,7 +798,6 @@ export class Engine {
     if (w.state === 'gone') return;
     if (w.state !== 'killed') {
       if (w.state === 'ready' || w.state === 'starting') this.#active--;
-      if (w.state === 'starting') this.#starting--;
       w.state = 'killed';
       try {
         w.process.terminate();
@@ -831,7 +826,6 @@ export class Engine {
     if (w.state === 'gone') return;
     const wasStarting = w.state === 'starting';
     if (w.state === 'ready' || w.state === 'starting') this.#active--;
-    if (wasStarting) this.#starting--;
     w.state = 'gone';
     this.#workers.delete(w.id);
     w.socket?.destroy();

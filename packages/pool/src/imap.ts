@@ -350,6 +350,7 @@ class IMapJob implements Job {
     try {
       checkTimeout(timeout, 'timeout');
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the TypeError thrown above
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {

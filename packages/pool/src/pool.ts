@@ -17,7 +17,8 @@ import { cpuCount, currentProcess, getContext, type ProcessContext } from '@mult
 import { AsyncResult, settleAsyncResult } from './async-result.js';
 import { allNumbers, defaultChunksize } from './chunking.js';
 import { Engine, Task, type EngineState } from './engine.js';
-import { IMapIterator, startIMap } from './imap.js';
+import type { IMapIterator } from './imap.js';
+import { startIMap } from './imap.js';
 import { ApplyJob, MapJob, abortError, type Settle } from './jobs.js';
 import {
   checkFunctionOption,
@@ -84,7 +85,7 @@ function argumentLists(items: unknown[]): unknown[][] {
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     if (Array.isArray(item)) out[i] = item;
-    else if (isIterable(item) && !isAsyncOnly(item)) out[i] = [...(item as Iterable<unknown>)];
+    else if (isIterable(item) && !isAsyncOnly(item)) out[i] = [...item];
     else throw invalidArgument(`items[${i}]`, 'an iterable of arguments', item);
   }
   return out;
@@ -231,6 +232,7 @@ export class Pool {
     return new Promise((resolve, reject) => {
       this.#submitApply('apply', fn, args, options, (outcome) => {
         if (outcome.ok) resolve(outcome.value as ResultOf<F>);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- whatever the task threw
         else reject(outcome.error);
       });
     });
@@ -430,7 +432,7 @@ export class Pool {
         (error: unknown) => settle({ ok: false, error }),
       );
     } else {
-      start(Array.isArray(iterable) ? iterable : [...(iterable as Iterable<unknown>)]);
+      start(Array.isArray(iterable) ? iterable : [...iterable]);
     }
     return result;
   }
@@ -493,7 +495,7 @@ export class Pool {
       throw invalidArgument('iterable', 'an iterable or an async iterable', iterable);
     const source = isAsyncOnly(iterable)
       ? { sync: false as const, iterator: iterable[Symbol.asyncIterator]() }
-      : { sync: true as const, iterator: (iterable as Iterable<unknown>)[Symbol.iterator]() };
+      : { sync: true as const, iterator: iterable[Symbol.iterator]() };
     const signal = options?.signal;
     const iterator = startIMap<R>(engine, method, fnId, source, {
       ordered,

@@ -192,7 +192,9 @@ export function writeMessage(message: WireMessage): Buffer[] {
       return frameWith(Type.Result, flags, body.bytes, taskId, count, runMicros);
     }
   }
-  throw new ProtocolError(`cannot write a pool message of type ${String((message as { type: unknown }).type)}`);
+  throw new ProtocolError(
+    `cannot write a pool message of type ${String((message as { type: unknown }).type)}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

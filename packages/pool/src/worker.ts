@@ -384,7 +384,7 @@ class WorkerLoop {
     const { writeSync } = lazyRequire('node:fs') as typeof import('node:fs');
     try {
       for (const buffer of this.#out) {
-        for (let offset = 0; offset < buffer.length; )
+        for (let offset = 0; offset < buffer.length;)
           offset += writeSync(fd, buffer, offset, buffer.length - offset);
       }
     } catch {

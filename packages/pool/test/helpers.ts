@@ -60,7 +60,9 @@ export async function waitUntil(predicate: () => boolean, ms: number): Promise<b
 
 /** The pool socket directories this process has in the temp dir. */
 export function poolDirs(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith('multiproc-pool-') && !name.includes('test'));
+  return readdirSync(tmpdir()).filter(
+    (name) => name.startsWith('multiproc-pool-') && !name.includes('test'),
+  );
 }
 
 export const driver = (name: string): string => join(__dirname, 'fixtures', 'drivers', name);

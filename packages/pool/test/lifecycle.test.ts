@@ -8,7 +8,15 @@ import {
   type PoolOptions,
 } from '@multiproc/pool';
 import { activeChildren } from '@multiproc/process';
-import { expectNoChildren, isPidAlive, lines, settle, tasks, tempDir, waitUntil } from './helpers.js';
+import {
+  expectNoChildren,
+  isPidAlive,
+  lines,
+  settle,
+  tasks,
+  tempDir,
+  waitUntil,
+} from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -81,7 +89,9 @@ describe.each(['spawn', 'thread'] as const)('Pool lifecycle with %s workers', (m
         if (outcome.ok) throw new Error('expected a rejection');
         expect(outcome.error).toBeInstanceOf(WorkerLostError);
         expect(outcome.error.message).toMatch(
-          new RegExp(`^worker PoolWorker-\\d+ \\(pid ${victim}\\) was killed by SIGKILL \\(exit code -9\\) while running a task of pool\\.map\\(\\)`),
+          new RegExp(
+            `^worker PoolWorker-\\d+ \\(pid ${victim}\\) was killed by SIGKILL \\(exit code -9\\) while running a task of pool\\.map\\(\\)`,
+          ),
         );
         expect(performance.now() - started).toBeLessThan(5000);
         expect(await p.map(tasks.square, [1, 2, 3])).toEqual([1, 4, 9]);
@@ -95,7 +105,18 @@ describe.each(['spawn', 'thread'] as const)('Pool lifecycle with %s workers', (m
       const results = Array.from({ length: 12 }, (_, i) => p.applyAsync(tasks.dieOn, [i, 5]));
       const outcomes = await Promise.all(results.map((r) => settle(r.get())));
       expect(outcomes.map((o) => (o.ok ? o.value : o.error.name))).toEqual([
-        0, 1, 2, 3, 4, 'WorkerLostError', 6, 7, 8, 9, 10, 11,
+        0,
+        1,
+        2,
+        3,
+        4,
+        'WorkerLostError',
+        6,
+        7,
+        8,
+        9,
+        10,
+        11,
       ]);
     });
 
@@ -124,14 +145,17 @@ describe.each(['spawn', 'thread'] as const)('Pool lifecycle with %s workers', (m
         `a task of pool.apply() ran past its timeout of 100 ms; its worker ${before.name} (pid ${before.pid}) was killed and will be replaced`,
       );
       expect(performance.now() - started).toBeLessThan(3000);
-      if (method === 'spawn') expect(await waitUntil(() => !isPidAlive(before.pid), 3000)).toBe(true);
+      if (method === 'spawn')
+        expect(await waitUntil(() => !isPidAlive(before.pid), 3000)).toBe(true);
       expect(await p.apply(tasks.spin, [10], { timeout: 5000 })).toBe(10);
       expect((await p.apply(tasks.whoami)).name).not.toBe(before.name);
     });
 
     it('fails a map whose chunk runs too long', async () => {
       const p = pool({ processes: 2 });
-      const outcome = await settle(p.map(tasks.spin, [5, 5, 10_000, 5], { chunksize: 1, timeout: 200 }));
+      const outcome = await settle(
+        p.map(tasks.spin, [5, 5, 10_000, 5], { chunksize: 1, timeout: 200 }),
+      );
       expect(!outcome.ok && outcome.error).toBeInstanceOf(TimeoutError);
       expect(await p.map(tasks.square, [2, 3])).toEqual([4, 9]);
     });
@@ -163,7 +187,8 @@ describe.each(['spawn', 'thread'] as const)('Pool lifecycle with %s workers', (m
       const outcome = await running;
       expect(!outcome.ok && outcome.error).toBeInstanceOf(AbortError);
       expect(performance.now() - started).toBeLessThan(3000);
-      if (method === 'spawn') expect(await waitUntil(() => !isPidAlive(before.pid), 3000)).toBe(true);
+      if (method === 'spawn')
+        expect(await waitUntil(() => !isPidAlive(before.pid), 3000)).toBe(true);
       expect(await p.apply(tasks.square, [6])).toBe(36);
     });
 
@@ -172,7 +197,9 @@ describe.each(['spawn', 'thread'] as const)('Pool lifecycle with %s workers', (m
       const file = tmp.file(`${method}-abort-map.txt`);
       const controller = new AbortController();
       const items = Array.from({ length: 20 }, (_, i) => [file, `item ${i}`, 20]);
-      const running = settle(p.starmap(tasks.mark, items, { chunksize: 1, signal: controller.signal }));
+      const running = settle(
+        p.starmap(tasks.mark, items, { chunksize: 1, signal: controller.signal }),
+      );
       await waitUntil(() => lines(file).length >= 2, 5000);
       controller.abort();
       const outcome = await running;
@@ -204,7 +231,9 @@ describe.each(['spawn', 'thread'] as const)('Pool lifecycle with %s workers', (m
       const p = pool({ processes: 1 });
       const outcome = await settle(p.join());
       expect(!outcome.ok && outcome.error).toBeInstanceOf(ProcessError);
-      expect(!outcome.ok && outcome.error.message).toBe('join() needs close() or terminate() first');
+      expect(!outcome.ok && outcome.error.message).toBe(
+        'join() needs close() or terminate() first',
+      );
     });
 
     it('close() with an imap still being read waits for it', async () => {
@@ -219,7 +248,9 @@ describe.each(['spawn', 'thread'] as const)('Pool lifecycle with %s workers', (m
 
     it('terminate() rejects unfinished work and leaves no process behind', async () => {
       const p = make({ processes: 2 });
-      const pids = (await Promise.all([p.apply(tasks.whoami), p.apply(tasks.whoami)])).map((w) => w.pid);
+      const pids = (await Promise.all([p.apply(tasks.whoami), p.apply(tasks.whoami)])).map(
+        (w) => w.pid,
+      );
       const running = [1, 2, 3, 4].map(() => settle(p.apply(tasks.spin, [10_000])));
       await new Promise((r) => setTimeout(r, 50));
       p.terminate();
@@ -255,7 +286,7 @@ describe.each(['spawn', 'thread'] as const)('Pool lifecycle with %s workers', (m
   describe('initializer', () => {
     it('runs initializer(...initargs) in every worker before its tasks', async () => {
       const p = pool({ processes: 2, initializer: tasks.setState, initargs: ['db', 7] });
-      const states = await p.map(tasks.getState as unknown as (x: number) => string, [1, 2, 3, 4], {
+      const states = await p.map(tasks.getState, [1, 2, 3, 4], {
         chunksize: 1,
       });
       expect(states).toEqual(['db+7', 'db+7', 'db+7', 'db+7']);

@@ -1,4 +1,11 @@
-import { AsyncResult, Pool, ProcessError, ThreadPool, TimeoutError, taskRef } from '@multiproc/pool';
+import {
+  AsyncResult,
+  Pool,
+  ProcessError,
+  ThreadPool,
+  TimeoutError,
+  taskRef,
+} from '@multiproc/pool';
 import { getContext } from '@multiproc/process';
 import { RemoteError } from '@multiproc/serialize';
 import { expectNoChildren, settle, tasks } from './helpers.js';
@@ -8,7 +15,10 @@ const fixtures = require.resolve('./fixtures/tasks.cjs');
 describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => {
   let pool: Pool;
   beforeAll(() => {
-    pool = method === 'thread' ? new ThreadPool(2) : new Pool({ processes: 2, context: getContext('spawn') });
+    pool =
+      method === 'thread'
+        ? new ThreadPool(2)
+        : new Pool({ processes: 2, context: getContext('spawn') });
   });
   afterAll(async () => {
     pool.close();
@@ -26,7 +36,9 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
         expect(where.pid).toBe(process.pid);
         expect(where.threadId).toBeGreaterThan(0);
       }
-      expect(where.name).toMatch(method === 'spawn' ? /^PoolWorker-\d+$/ : /^ThreadPoolWorker-\d+$/);
+      expect(where.name).toMatch(
+        method === 'spawn' ? /^PoolWorker-\d+$/ : /^ThreadPoolWorker-\d+$/,
+      );
     });
 
     it('awaits a task that returns a promise', async () => {
@@ -41,7 +53,10 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
 
     it('round-trips rich values: Map, Set, Date, BigInt, typed arrays, undefined, -0', async () => {
       const value = {
-        m: new Map<unknown, unknown>([[1, 'one'], ['k', [true, null]]]),
+        m: new Map<unknown, unknown>([
+          [1, 'one'],
+          ['k', [true, null]],
+        ]),
         s: new Set(['a', 'b']),
         d: new Date(86_400_000),
         big: 2n ** 70n,
@@ -156,7 +171,14 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
         'number:2',
         'number:3',
       ]);
-      const special = await pool.map(tasks.identity, [-0, NaN, Infinity, -Infinity, 2 ** 53, 1e-300]);
+      const special = await pool.map(tasks.identity, [
+        -0,
+        NaN,
+        Infinity,
+        -Infinity,
+        2 ** 53,
+        1e-300,
+      ]);
       expect(Object.is(special[0], -0)).toBe(true);
       expect(special.slice(1)).toEqual([NaN, Infinity, -Infinity, 2 ** 53, 1e-300]);
     });
@@ -200,7 +222,9 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
         const byDefault = await recycling.map(tasks.tagged, items); // ⌈17 / 8⌉ = 3
         expect(byDefault.map((t) => Number(t.split(':')[1]))).toEqual(items);
         expect(groups(byDefault)).toEqual([3, 3, 3, 3, 3, 2]);
-        expect(groups(await recycling.map(tasks.tagged, items, { chunksize: 5 }))).toEqual([5, 5, 5, 2]);
+        expect(groups(await recycling.map(tasks.tagged, items, { chunksize: 5 }))).toEqual([
+          5, 5, 5, 2,
+        ]);
       } finally {
         recycling.terminate();
         await recycling.join();
@@ -240,7 +264,8 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
       for await (const y of pool.imap(tasks.square, [1, 2, 3, 4, 5])) ordered.push(y);
       expect(ordered).toEqual([1, 4, 9, 16, 25]);
       const chunked: number[] = [];
-      for await (const y of pool.imap(tasks.square, [1, 2, 3, 4, 5], { chunksize: 2 })) chunked.push(y);
+      for await (const y of pool.imap(tasks.square, [1, 2, 3, 4, 5], { chunksize: 2 }))
+        chunked.push(y);
       expect(chunked).toEqual([1, 4, 9, 16, 25]);
       // A slow first item finishes last when unordered.
       const unordered: number[] = [];
