@@ -2,13 +2,19 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-function run(file: string): { status: number | null; stdout: string; stderr: string } {
+function run(file: string): { status: number | null; stdout: string; stderr: string; ms: number } {
+  const started = performance.now();
   const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', file)], {
     encoding: 'utf8',
     timeout: 60_000,
     cwd: join(__dirname, '..'),
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    ms: performance.now() - started,
+  };
 }
 
 describe('Process examples from the Python documentation', () => {
@@ -37,6 +43,86 @@ describe('Process examples from the Python documentation', () => {
     expect(pid(mainParent)).toBeGreaterThan(0);
     expect(pid(childParent)).toBe(pid(mainPid));
     expect(pid(childPid)).not.toBe(pid(mainPid));
+  });
+});
+
+describe('Pool examples from the Python documentation', () => {
+  it('pool/pool-workers.ts: map, imapUnordered, applyAsync().get(1000), pids, and the sleep that times out', () => {
+    const out = run('pool/pool-workers.ts');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const lines = out.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(18);
+    const squares = [0, 1, 4, 9, 16, 25, 36, 49, 64, 81];
+    expect(lines[0]).toBe(`[${squares.join(', ')}]`);
+    expect(
+      lines
+        .slice(1, 11)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual(squares);
+    expect(lines[11]).toBe('400');
+    const pid = Number(lines[12]);
+    expect(pid).toBeGreaterThan(0);
+    const pids = /^\[(\d+), (\d+), (\d+), (\d+)\]$/.exec(lines[13] ?? '');
+    expect(pids).not.toBeNull();
+    expect(lines.slice(14)).toEqual([
+      'We lacked patience and got a multiprocessing.TimeoutError',
+      'For the moment, the pool remains available for more work',
+      '9',
+      'Now the pool is closed and no longer available',
+    ]);
+    // Leaving the block terminated the sleeping worker instead of waiting 10 s for it.
+    expect(out.ms).toBeLessThan(9000);
+  });
+
+  it('pool/using-pool.ts: the "Using Pool" demo, errors and timeouts included', () => {
+    const out = run('pool/using-pool.ts');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const text = out.stdout;
+    const expected = [
+      ...Array.from({ length: 10 }, (_, i) => `mul(${i}, 7) = ${i * 7}`),
+      ...Array.from({ length: 10 }, (_, i) => `plus(${i}, 8) = ${i + 8}`),
+    ];
+    const section = (title: string): string[] => {
+      const start = text.indexOf(`${title}\n`);
+      expect(start).toBeGreaterThanOrEqual(0);
+      const body = text.slice(start + title.length + 1).split('\n\n')[0] as string;
+      return body.split('\n').map((line) => {
+        const match = /^\t PoolWorker-[1-4] says that (.*)$/.exec(line);
+        expect(match).not.toBeNull();
+        return (match as RegExpExecArray)[1] as string;
+      });
+    };
+    expect(text.startsWith('Creating pool with 4 processes\n\n')).toBe(true);
+    expect(section('Ordered results using pool.applyAsync():')).toEqual(expected);
+    expect(section('Ordered results using pool.imap():')).toEqual(expected);
+    expect(section('Unordered results using pool.imapUnordered():').sort()).toEqual(
+      [...expected].sort(),
+    );
+    expect(section('Ordered results using pool.map() --- will block till complete:')).toEqual(
+      expected,
+    );
+    expect(text).toContain(
+      [
+        'Testing error handling:',
+        '\tGot ZeroDivisionError as expected from pool.apply()',
+        '\tGot ZeroDivisionError as expected from pool.map()',
+        '\tGot ZeroDivisionError as expected from list(pool.imap())',
+        '\tGot ZeroDivisionError as expected from IMapIterator.next()',
+      ].join('\n'),
+    );
+    // get(20) times out (a dot) until mul(0, 7) is done, 0 to 500 ms later.
+    expect(text).toMatch(
+      /Testing ApplyResult\.get\(\) with timeout:\.*\n\tPoolWorker-[1-4] says that mul\(0, 7\) = 0\n\n/,
+    );
+    const timed = text.slice(text.indexOf('Testing IMapIterator.next() with timeout:'));
+    const results = [...timed.matchAll(/\n\tPoolWorker-[1-4] says that ([^.\n]*)/g)].map(
+      (m) => m[1],
+    );
+    expect(results).toEqual(expected);
+    expect(timed).toContain('.');
   });
 });
 

@@ -39,6 +39,7 @@ import {
   parentProcess,
   setStartMethod,
 } from '@multiproc/process';
+import { AsyncResult, IMapIterator, Pool, ThreadPool } from '@multiproc/pool';
 import { getContext, type Context } from './context.js';
 
 export {
@@ -65,6 +66,10 @@ export {
   isMainProcess,
   parentProcess,
   setStartMethod,
+  Pool,
+  ThreadPool,
+  AsyncResult,
+  IMapIterator,
 };
 export type { TaskRef } from '@multiproc/serialize';
 export type {
@@ -74,6 +79,15 @@ export type {
   StartMethod,
   Target,
 } from '@multiproc/process';
+export type {
+  ApplyAsyncOptions,
+  IMapOptions,
+  MapAsyncOptions,
+  MapOptions,
+  PoolOptions,
+  PoolTask,
+  TaskOptions,
+} from '@multiproc/pool';
 export type { Context } from './context.js';
 
 /**
@@ -109,6 +123,10 @@ const multiproc = {
   isMainProcess,
   parentProcess,
   setStartMethod,
+  Pool,
+  ThreadPool,
+  AsyncResult,
+  IMapIterator,
 } as const;
 
 export default multiproc;

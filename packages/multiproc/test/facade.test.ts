@@ -1,4 +1,5 @@
 import mp, * as named from 'multiproc';
+import * as poolPackage from '@multiproc/pool';
 import * as processPackage from '@multiproc/process';
 import * as serializePackage from '@multiproc/serialize';
 
@@ -15,6 +16,10 @@ describe('the multiproc facade', () => {
     expect(mp.currentProcess).toBe(processPackage.currentProcess);
     expect(mp.TimeoutError).toBe(serializePackage.TimeoutError);
     expect(mp.taskRef).toBe(serializePackage.taskRef);
+    expect(mp.Pool).toBe(poolPackage.Pool);
+    expect(mp.ThreadPool).toBe(poolPackage.ThreadPool);
+    expect(mp.AsyncResult).toBe(poolPackage.AsyncResult);
+    expect(mp.IMapIterator).toBe(poolPackage.IMapIterator);
   });
 
   it('has the API.md names of this stage', () => {
@@ -40,6 +45,10 @@ describe('the multiproc facade', () => {
       'WorkerLostError',
       'AbortError',
       'RemoteError',
+      'Pool',
+      'ThreadPool',
+      'AsyncResult',
+      'IMapIterator',
     ]) {
       expect(typeof (mp as Record<string, unknown>)[name]).toBe('function');
     }
@@ -57,5 +66,24 @@ describe('the multiproc facade', () => {
       "method must be one of 'spawn', 'thread', got \"fork\" (string)",
     );
     expect(mp.getAllStartMethods()).toEqual(['spawn', 'thread']);
+  });
+
+  it('gives context objects whose Pool uses their start method', async () => {
+    const thread = mp.getContext('thread');
+    expect(thread.Process).toBe(processPackage.getContext('thread').Process);
+    expect(thread).toBeInstanceOf(processPackage.ProcessContext);
+    expect(thread.ThreadPool).toBe(mp.ThreadPool);
+    expect(mp.getContext('thread').Pool).toBe(thread.Pool);
+    expect(mp.getContext('spawn').Pool).not.toBe(thread.Pool);
+    const pool = new thread.Pool(1);
+    expect(pool).toBeInstanceOf(mp.Pool);
+    try {
+      // A worker thread runs in this very process.
+      expect(await pool.apply(() => process.pid)).toBe(process.pid);
+      expect(pool.workers().map((w) => w.name)).toEqual(['PoolWorker-1']);
+    } finally {
+      pool.terminate();
+      await pool.join();
+    }
   });
 });
