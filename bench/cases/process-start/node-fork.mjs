@@ -1,0 +1,24 @@
+// Baseline: raw `child_process.fork` of a script that runs the target, awaited until 'exit'.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { emit, params, sample } from '../../lib/runner.mjs';
+import { readMark, withMarkFile } from './mark.mjs';
+
+const childScript = fileURLToPath(new URL('./node-fork-child.mjs', import.meta.url));
+const counts = params({ warmup: 3, samples: 30 });
+
+const marks = await withMarkFile((markFile) =>
+  sample(counts, async () => {
+    const t0 = process.hrtime.bigint();
+    const child = fork(childScript, [markFile]);
+    /** @type {number | null} */
+    const code = await new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (exitCode) => resolve(exitCode));
+    });
+    const t1 = process.hrtime.bigint();
+    if (code !== 0) throw new Error(`child exited with ${code}`);
+    return readMark(markFile, t0, t1);
+  }),
+);
+emit({ startToRunning: marks.map((m) => m.running), startToJoin: marks.map((m) => m.joined) });

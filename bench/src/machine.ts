@@ -1,0 +1,57 @@
+/** Describes the machine and software a benchmark ran on, for the head of RESULTS.md. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { MachineInfo } from './types.js';
+
+/** Packages whose versions matter to the figures: the peers and multiproc itself. */
+const kPackages = ['multiproc', 'piscina', 'tinypool', 'workerpool', 'jest-worker'];
+
+function run(file: string, args: string[], cwd: string): string | undefined {
+  try {
+    return execFileSync(file, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The installed version of `name` as `benchDir` resolves it, or `undefined`. */
+function packageVersion(benchDir: string, name: string): string | undefined {
+  const require = createRequire(path.join(benchDir, 'package.json'));
+  try {
+    const file = require.resolve(`${name}/package.json`);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+export function describeMachine(benchDir: string, python: string): MachineInfo {
+  const cpus = os.cpus();
+  const packages: Record<string, string> = {};
+  for (const name of kPackages) {
+    const version = packageVersion(benchDir, name);
+    if (version !== undefined) packages[name] = version;
+  }
+  const pythonVersion = run(python, ['-c', 'import sys; print(sys.version.split()[0])'], benchDir);
+  const head = run('git', ['rev-parse', '--short', 'HEAD'], benchDir);
+  const dirty = run('git', ['status', '--porcelain', '--untracked-files=no'], benchDir);
+  const info: MachineInfo = {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    logicalCpus: os.availableParallelism(),
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    python: pythonVersion === undefined ? 'not found' : `${pythonVersion} (${python})`,
+    packages,
+    date: new Date().toISOString(),
+  };
+  if (head !== undefined) info.commit = dirty ? `${head} (with uncommitted changes)` : head;
+  return info;
+}
