@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { listCases, loadCase } from './cases.js';
 import { formatWithUnit } from './format.js';
 import { describeMachine } from './machine.js';
@@ -54,7 +55,11 @@ export interface BenchOptions {
  * relative to it (`bench/lib/runner.mjs`), the home folder becomes `~`.
  */
 export function redactPaths(text: string, repoRoot: string): string {
-  let out = text.split(`${repoRoot}${path.sep}`).join('');
+  let out = text
+    .split(`${pathToFileURL(repoRoot).href}/`)
+    .join('')
+    .split(`${repoRoot}${path.sep}`)
+    .join('');
   const home = os.homedir();
   if (home.length > 1) out = out.split(home).join('~');
   return out;
@@ -191,6 +196,7 @@ async function runCase(
         script: path.join(kase.dir, impl.runner),
         args: impl.args ?? [],
         params: { ...params, ...impl.params },
+        round,
         timeoutMs,
         python: options.python,
         pythonLib: path.join(options.benchDir, 'lib'),

@@ -20,6 +20,8 @@ export interface RunnerInvocation {
   script: string;
   args: readonly string[];
   params: Record<string, unknown>;
+  /** 1-based round, passed as `BENCH_ROUND` (for runners that label their output). */
+  round: number;
   timeoutMs: number;
   /** Interpreter for `.py` runners. */
   python: string;
@@ -55,6 +57,21 @@ export function parseRunnerOutput(stdout: string): RunnerOutput | undefined {
   return undefined;
 }
 
+/**
+ * The line of a failed runner's stderr that says what went wrong: the last `SomeError: message`
+ * line (Node's uncaught error, Python's traceback end), else the last lines of the output.
+ */
+export function failureSummary(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^Node\.js v\d/.test(l));
+  const errorLine = lines.findLast((l) =>
+    /^([A-Z]\w*)?(Error|Exception|Interrupt)\b[^:]*:/.test(l),
+  );
+  return errorLine ?? lines.slice(-3).join(' | ');
+}
+
 function command(inv: RunnerInvocation): [string, string[]] {
   return path.extname(inv.script) === '.py'
     ? [inv.python, [inv.script, ...inv.args]]
@@ -74,7 +91,12 @@ export function runRunner(inv: RunnerInvocation): Promise<RunnerResult> {
   return new Promise((resolve) => {
     const child = spawn(file, args, {
       cwd: path.dirname(inv.script),
-      env: { ...process.env, BENCH_PARAMS: JSON.stringify(inv.params), PYTHONPATH: pythonPath },
+      env: {
+        ...process.env,
+        BENCH_PARAMS: JSON.stringify(inv.params),
+        BENCH_ROUND: String(inv.round),
+        PYTHONPATH: pythonPath,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so a timeout can take down the processes the runner started too.
       detached: true,
@@ -103,8 +125,8 @@ export function runRunner(inv: RunnerInvocation): Promise<RunnerResult> {
     }, inv.timeoutMs);
 
     const tail = (): string => {
-      const text = stderr.trim();
-      return text === '' ? '' : `: ${text.split('\n').slice(-6).join(' | ')}`;
+      const summary = failureSummary(stderr);
+      return summary === '' ? '' : `: ${summary}`;
     };
 
     child.on('error', (error) => {
