@@ -1,44 +1,30 @@
 /**
- * The codec: msgpackr plus multiproc's extension types.
+ * The sending half of the codec: msgpackr plus multiproc's extension types.
  *
  * Every message is checked before a byte is produced (`args[1].handler is a function and cannot
  * be sent`), then packed. Beyond plain data, msgpackr's own extensions carry `undefined`, BigInt,
  * Map, Set, Date, RegExp, typed arrays, Buffer and ArrayBuffer; ours carry errors (with class,
  * code, cause and remote stack), shareable handles (locks, queues, connections …), instances of
  * exported classes, and `-0`. Cyclic values switch the message to msgpackr's structured-clone mode.
+ * The receiving half is `decode.ts`.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
-import { Packr, Unpackr, addExtension } from 'msgpackr';
-import { RemoteError, errorClasses } from './errors.js';
+import { Packr, addExtension } from 'msgpackr';
+import { errorClasses } from './errors.js';
+import { Ext, builtinErrors, packrOptions, readers, type WireError } from './decode.js';
 import { locateFunction } from './locate.js';
 import {
   unsendableReason,
   onShareableRegistered,
-  shareableTypeByName,
   shareableTypeOf,
-  type DecodeContext,
   type EncodeContext,
   type ShareableType,
   type TransferableHandle,
 } from './registry.js';
 import { sharedState } from './shared-state.js';
 
-const nodeRequire = createRequire(import.meta.url);
-
-/** Extension type codes (msgpackr uses 0x00-0x11 and a few letters; these are free). */
-const enum Ext {
-  Error = 0x30,
-  Handle = 0x31,
-  Instance = 0x32,
-  NegativeZero = 0x33,
-}
-
-const packrOptions = { moreTypes: true, useBigIntExtension: true } as const;
 const packr = new Packr(packrOptions);
 const clonePackr = new Packr({ ...packrOptions, structuredClone: true });
-const unpackr = new Unpackr({ ...packrOptions, structuredClone: true });
 
 // ---------------------------------------------------------------------------------------------
 // Encode / decode contexts
@@ -54,68 +40,11 @@ class DefaultEncodeContext implements EncodeContext {
 }
 
 let activeEncode: EncodeContext = new DefaultEncodeContext();
-let activeDecode: DecodeContext = { handles: [] };
-
-// ---------------------------------------------------------------------------------------------
-// Modules a receiver must load to rebuild a value
-
-interface LoadedModules {
-  byUrl: Map<string, Record<string, unknown>>;
-}
-const loaded = sharedState<LoadedModules>('loadedModules', () => ({ byUrl: new Map() }));
-
-/** Thrown while decoding when an ES module must be imported first (it cannot be required). */
-class NeedsImport extends Error {
-  constructor(readonly url: string) {
-    super(`module ${url} must be imported before this value can be decoded`);
-  }
-}
-
-function moduleSync(url: string): Record<string, unknown> {
-  let exports = loaded.byUrl.get(url);
-  if (exports) return exports;
-  try {
-    exports = nodeRequire(url.startsWith('file:') ? fileURLToPath(url) : url) as Record<string, unknown>;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE') throw new NeedsImport(url);
-    throw error;
-  }
-  loaded.byUrl.set(url, exports);
-  return exports;
-}
-
-function exportOf(url: string, name: string): unknown {
-  const exports = moduleSync(url);
-  if (name === 'default' && !('default' in exports)) return exports;
-  return exports[name] ?? (exports['default'] as Record<string, unknown> | undefined)?.[name];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-const builtinErrors = new Map<string, ErrorConstructor>(
-  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError].map((C) => [
-    C.name,
-    C as ErrorConstructor,
-  ]),
-);
 const kErrorBrand = Symbol.for('multiproc.errorBrand');
-
-interface WireError {
-  /** class name */
-  n: string;
-  /** how to rebuild: 'b' built-in, 'm' multiproc class, 'o' other (RemoteError) */
-  k: 'b' | 'm' | 'o';
-  m: string;
-  s: string | undefined;
-  /** own enumerable properties that could be sent (code included) */
-  p: Record<string, unknown>;
-  /** cause, when the error has one */
-  c?: unknown;
-  /** AggregateError's errors */
-  e?: unknown[];
-}
 
 function isError(value: object): value is Error {
   return value instanceof Error || types.isNativeError(value);
@@ -158,33 +87,9 @@ function errorToWire(error: Error): WireError {
   return wire;
 }
 
-function errorFromWire(wire: WireError): Error {
-  let error: Error;
-  if (wire.k === 'b') {
-    const Builtin = builtinErrors.get(wire.n) ?? Error;
-    error = wire.n === 'AggregateError' ? new AggregateError(wire.e ?? [], wire.m) : new Builtin(wire.m);
-  } else {
-    // `new Error` keeps the native error internals; the prototype then gives the class.
-    error = new Error(wire.m);
-    const Class = wire.k === 'm' ? errorClasses.get(wire.n) : undefined;
-    Object.setPrototypeOf(error, (Class ?? RemoteError).prototype);
-    if (!Class) Object.defineProperty(error, 'name', { value: wire.n, writable: true, configurable: true });
-  }
-  for (const [key, value] of Object.entries(wire.p)) {
-    Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: key !== 'name' });
-  }
-  if ('c' in wire) Object.defineProperty(error, 'cause', { value: wire.c, writable: true, configurable: true });
-  const header = `${error.name}: ${error.message}`;
-  Object.defineProperty(error, 'stack', {
-    value: `${header}\n--- remote stack ---\n${wire.s ?? header}`,
-    writable: true,
-    configurable: true,
-  });
-  return error;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Extensions
+// Extension writers. Each carries its reader too: msgpackr keeps one reader per type code, and a
+// writer's registration replaces it.
 
 class NegativeZero {}
 const negativeZero = new NegativeZero();
@@ -194,40 +99,20 @@ function registerExtensions(): void {
     Class: NegativeZero,
     type: Ext.NegativeZero,
     write: () => 0,
-    read: () => -0,
+    read: readers[Ext.NegativeZero],
   });
   addExtension({
     Class: Error,
     type: Ext.Error,
     write: (error: Error) => errorToWire(error),
-    read: (wire: WireError) => errorFromWire(wire),
-  });
-  // One reader serves every shareable class; each class gets a writer when it registers.
-  addExtension({
-    type: Ext.Handle,
-    read: ([name, module, data]: [string, string, unknown]) => {
-      let type = shareableTypeByName(name);
-      if (!type) {
-        moduleSync(module);
-        type = shareableTypeByName(name);
-      }
-      if (!type) throw new TypeError(`received a ${name} handle, but loading ${module} did not register that type`);
-      return type.fromHandle(data, activeDecode);
-    },
-  });
-  addExtension({
-    type: Ext.Instance,
-    read: ([url, name, fields]: [string, string, Record<string, unknown>]) => {
-      const Class = exportOf(url, name);
-      if (typeof Class !== 'function') throw new TypeError(`module ${url} no longer exports class ${name}`);
-      return Object.assign(Object.create((Class as { prototype: object }).prototype) as object, fields);
-    },
+    read: readers[Ext.Error],
   });
   onShareableRegistered((type) => {
     addExtension({
       Class: type.Class as unknown as new () => object,
       type: Ext.Handle,
       write: (value: object) => [type.name, type.module, type.toHandle(value, activeEncode)],
+      read: readers[Ext.Handle],
     });
   });
 }
@@ -252,6 +137,7 @@ function registerInstanceClass(Class: new () => object, url: string, exportName:
     Class,
     type: Ext.Instance,
     write: (value: object) => [url, exportName, { ...value }],
+    read: readers[Ext.Instance],
   });
 }
 
@@ -508,48 +394,10 @@ export function encodeTrusted(value: unknown): Buffer {
 }
 
 /**
- * Decodes a message. Throws if it needs an ES module that cannot be loaded synchronously; use
- * `decodeAsync` where that can happen.
- */
-export function decode(bytes: Uint8Array, context?: DecodeContext): unknown {
-  const previous = activeDecode;
-  if (context) activeDecode = context;
-  try {
-    return unpackr.unpack(bytes);
-  } catch (error) {
-    if (error instanceof NeedsImport) {
-      throw new TypeError(
-        `${error.message}: decode it with decodeAsync (the module is an ES module with top-level await, or this Node cannot require ES modules)`,
-      );
-    }
-    throw error;
-  } finally {
-    activeDecode = previous;
-  }
-}
-
-/** Decodes a message, first importing any ES module its values need. */
-export async function decodeAsync(bytes: Uint8Array, context?: DecodeContext): Promise<unknown> {
-  for (;;) {
-    const previous = activeDecode;
-    if (context) activeDecode = context;
-    try {
-      return unpackr.unpack(bytes);
-    } catch (error) {
-      if (!(error instanceof NeedsImport)) throw error;
-      loaded.byUrl.set(error.url, (await import(error.url)) as Record<string, unknown>);
-    } finally {
-      activeDecode = previous;
-    }
-  }
-}
-
-/**
  * Checks that a value can be sent without encoding it. Throws the same `TypeError` `encode` would.
  */
 export function assertSendable(value: unknown, path = 'value'): void {
   new Walker(path).check(value);
 }
 
-/** The shareable type of a value, when it is an instance of a registered class. */
 export type { ShareableType };

@@ -7,7 +7,12 @@
  * are globals of the runtime (`Math`, `console`, `process`, …) are fine; any other one means the
  * function closes over a variable and cannot be sent by source.
  */
-import { parse } from 'acorn';
+import { createRequire } from 'node:module';
+
+// acorn is loaded on first use: only a process that sends a function by source needs it, and
+// loading it costs ~10 ms at every child start otherwise.
+const lazyRequire = createRequire(import.meta.url);
+let parse: ((input: string, options: object) => unknown) | undefined;
 
 /** The parts of an ESTree node this analysis reads. */
 interface Node {
@@ -38,6 +43,7 @@ export function wrapFunctionSource(source: string, form: SourceForm): string {
 const parseOptions = { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: false } as const;
 
 function parseExpression(text: string): Node | undefined {
+  parse ??= (lazyRequire('acorn') as { parse: NonNullable<typeof parse> }).parse;
   try {
     const program = parse(text, parseOptions) as unknown as Node;
     const body = program['body'] as Node[];

@@ -9,8 +9,8 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeFunctionSource, wrapFunctionSource, type SourceForm } from './free-variables.js';
-import { importModule, locateFunction, pickExport } from './locate.js';
+import { analyzeFunctionSource, type SourceForm } from './free-variables.js';
+import { locateFunction } from './locate.js';
 import { sharedState } from './shared-state.js';
 
 /** How a function travels. One member per way, discriminated on `kind`. */
@@ -164,53 +164,4 @@ function describeKind(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value) ?? ''}`.trim();
 }
 
-interface CompiledCache {
-  bySource: Map<string, unknown>;
-}
-const compiled = sharedState<CompiledCache>('compiledFunctions', () => ({ bySource: new Map() }));
-
-/** The `require` given to functions compiled from source: resolves from the working directory. */
-let sourceRequire: NodeJS.Require | undefined;
-
-function compile(spec: Extract<FunctionSpec, { kind: 'source' }>): unknown {
-  let fn = compiled.bySource.get(spec.source);
-  if (fn === undefined) {
-    sourceRequire ??= createRequire(resolvePath('noop.js'));
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the sender explicitly sent this source (API.md rule 2)
-    fn = new Function('require', `return ${wrapFunctionSource(spec.source, spec.form)};`)(sourceRequire);
-    compiled.bySource.set(spec.source, fn);
-  }
-  return fn;
-}
-
-/**
- * Turns a received `FunctionSpec` back into a callable: imports the module (once), compiles the
- * source (once per process), or looks up the global.
- */
-export async function resolveFunction(spec: FunctionSpec): Promise<(...args: unknown[]) => unknown> {
-  switch (spec.kind) {
-    case 'source':
-      return compile(spec) as (...args: unknown[]) => unknown;
-    case 'global': {
-      let value: unknown = globalThis;
-      for (const part of spec.path.split('.')) value = (value as Record<string, unknown>)[part];
-      if (typeof value !== 'function') throw new TypeError(`global ${spec.path} is not a function here`);
-      return value as (...args: unknown[]) => unknown;
-    }
-    case 'ref': {
-      const namespace = await importModule(spec.module);
-      const value = pickExport(namespace, spec.name);
-      if (typeof value !== 'function') {
-        const what = value === undefined ? 'does not export' : 'exports something other than a function as';
-        throw new TypeError(`module ${spec.module} ${what} ${JSON.stringify(spec.name)}`);
-      }
-      return value as (...args: unknown[]) => unknown;
-    }
-  }
-}
-
-/** Synchronous twin of `resolveFunction` for specs that need no import (source and globals). */
-export function resolveFunctionSync(spec: FunctionSpec): ((...args: unknown[]) => unknown) | undefined {
-  if (spec.kind === 'source') return compile(spec) as (...args: unknown[]) => unknown;
-  return undefined;
-}
+export { resolveFunction, resolveFunctionSync } from './resolve.js';

@@ -21,7 +21,8 @@ export {
   invalidArgument,
   type MultiprocErrorOptions,
 } from './errors.js';
-export { assertSendable, decode, decodeAsync, encode, encodeTrusted, type EncodeOptions } from './codec.js';
+export { assertSendable, encode, encodeTrusted, type EncodeOptions } from './codec.js';
+export { decode, decodeAsync } from './decode.js';
 export {
   registerShareable,
   registerUnsendable,

@@ -181,7 +181,8 @@ export function locateFunction(fn: object): FunctionLocation | null {
     }
     location = { url, exportName };
   }
-  state.cache.set(fn, location);
+  // An undecided export name (module still evaluating) may be decidable later: do not cache it.
+  if (location?.exportName !== undefined) state.cache.set(fn, location);
   return location;
 }
 
@@ -197,19 +198,4 @@ function exportNameBySource(exports: unknown, fn: object): string | null {
     match ??= name;
   }
   return match;
-}
-
-/** Loads the exports of a module for the receiving side (cached by the module system). */
-export async function importModule(url: string): Promise<Record<string, unknown>> {
-  return (await import(url)) as Record<string, unknown>;
-}
-
-/** Picks an export from a namespace returned by `import()`, CommonJS interop included. */
-export function pickExport(namespace: Record<string, unknown>, name: string): unknown {
-  if (name in namespace) return namespace[name];
-  const fallback = namespace['default'];
-  if ((typeof fallback === 'object' || typeof fallback === 'function') && fallback !== null && name in fallback) {
-    return (fallback as Record<string, unknown>)[name];
-  }
-  return undefined;
 }

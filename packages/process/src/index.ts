@@ -1,0 +1,21 @@
+/**
+ * `@multiproc/process`: `Process`, contexts and start methods, and the identity of the running
+ * process.
+ *
+ * @packageDocumentation
+ */
+export { Process, controlChannelOf, type ProcessOptions, type Target } from './process.js';
+export {
+  CurrentProcess,
+  activeChildren,
+  cpuCount,
+  currentProcess,
+  isMainProcess,
+  parentProcess,
+  type ParentProcess,
+} from './current.js';
+export { getAllStartMethods, getStartMethod, setStartMethod, type StartMethod } from './start-method.js';
+export { ProcessContext, getContext } from './context.js';
+export { onChildStart, parentChannel, runChild } from './child.js';
+export type { ChannelHandle, ControlChannel, TopicListener } from './channel.js';
+export { ProcessError, TimeoutError, taskRef, type TaskRef } from '@multiproc/serialize';
