@@ -21,6 +21,8 @@ const kUsage = `Usage: pnpm bench [-- options]
   --case <name>        run only this case (repeatable, or comma-separated)
   --impl <text>        run only implementations whose name contains text (repeatable,
                        comma-separated, case-insensitive); the baseline always runs
+  --param <key=value>  override a case parameter for every runner (repeatable; the value is
+                       parsed as JSON when it can be: --param samples=10)
   --runs <n>           rounds per case (default ${kDefaultRuns}; ${kQuickRuns} with --quick)
   --quick              smoke pass: few samples, results go to bench/out/ unless --results-dir
   --results-dir <dir>  where RESULTS.md and results.svg go (default: bench/)
@@ -53,6 +55,24 @@ function commandLine(args: string[]): string {
   return `node ${cli}${rest === '' ? '' : ` ${rest}`}`;
 }
 
+/** `--param samples=10` → `{ samples: 10 }`; values that are not JSON stay strings. */
+function parseParams(values: string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of values ?? []) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new Error(`--param must be key=value, got ${JSON.stringify(item)}`);
+    const raw = item.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    out[item.slice(0, eq)] = value;
+  }
+  return out;
+}
+
 function parsePositiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -71,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       case: { type: 'string', multiple: true },
       impl: { type: 'string', multiple: true },
+      param: { type: 'string', multiple: true },
       runs: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'results-dir': { type: 'string' },
@@ -102,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
     benchDir: kBenchDir,
     cases: splitList(values.case),
     implementations: splitList(values.impl),
+    params: parseParams(values.param),
     runs: parsePositiveInt('runs', values.runs, quick ? kQuickRuns : kDefaultRuns),
     quick,
     python: values.python,
@@ -120,7 +142,10 @@ async function main(argv: string[]): Promise<number> {
   writeFileSync(path.join(resultsDir, 'results.svg'), renderSvg(report));
 
   process.stdout.write(`\n${renderSummary(report)}\n\n`);
-  const shown = (file: string): string => path.relative(process.cwd(), file) || file;
+  const shown = (file: string): string => {
+    const relative = path.relative(process.cwd(), file);
+    return relative === '' || relative.startsWith('..') ? file : relative;
+  };
   process.stdout.write(
     `wrote ${shown(path.join(resultsDir, 'RESULTS.md'))}, ${shown(path.join(resultsDir, 'results.svg'))}, ` +
       `${shown(path.join(outDir, `${stamp}.json`))}\n`,

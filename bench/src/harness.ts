@@ -36,6 +36,8 @@ export interface BenchOptions {
   cases?: string[];
   /** Substrings (case-insensitive) of implementation names to run; the baseline always runs. */
   implementations?: string[];
+  /** Overrides applied over every case's (and implementation's) parameters. */
+  params?: Record<string, unknown>;
   /** Rounds per case. @default 5 */
   runs: number;
   /** Use each case's `quickParams`. */
@@ -172,7 +174,7 @@ async function runCase(
   progress: Progress,
 ): Promise<CaseResult> {
   const started = Date.now();
-  const params = { ...kase.params, ...(options.quick ? kase.quickParams : {}) };
+  const params = { ...kase.params, ...(options.quick ? kase.quickParams : {}), ...options.params };
   const impls = selectImplementations(kase, options.implementations);
   const timeoutMs = kase.timeoutMs ?? kDefaultTimeoutMs;
   const runs: RunRecord[] = [];
@@ -195,7 +197,7 @@ async function runCase(
       const result = await runRunner({
         script: path.join(kase.dir, impl.runner),
         args: impl.args ?? [],
-        params: { ...params, ...impl.params },
+        params: { ...params, ...impl.params, ...options.params },
         round,
         timeoutMs,
         python: options.python,

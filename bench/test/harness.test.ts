@@ -133,3 +133,43 @@ describe('pnpm bench --quick on a synthetic case', () => {
     expect(stdout).toMatch(/node double +latency 41\.0 ms \(1\.95×\)/);
   });
 });
+
+describe('pnpm bench options', () => {
+  it('overrides parameters with --param and keeps the baseline when filtering with --impl', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-selftest-'));
+    try {
+      const args = [
+        cli,
+        '--quick',
+        '--runs=1',
+        '--quiet',
+        '--impl',
+        'PYTHON',
+        '--param',
+        'extra=[1,2]',
+        '--cases-dir',
+        path.join('test', 'fixtures', 'cases'),
+        '--results-dir',
+        dir,
+        '--out-dir',
+        dir,
+      ];
+      await run(process.execPath, args, { cwd: benchDir });
+      const report = JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8')) as BenchReport;
+      expect(report.cases[0]!.runs.map((r) => [r.implementation, r.info?.extra])).toEqual([
+        ['node base', [1, 2]],
+        ['python', [1, 2]],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown case, naming the ones there are', async () => {
+    const args = [cli, '--case', 'nope', '--cases-dir', path.join('test', 'fixtures', 'cases')];
+    await expect(run(process.execPath, args, { cwd: benchDir })).rejects.toMatchObject({
+      code: 2,
+      stderr: 'bench: unknown case "nope"; cases: synthetic\n',
+    });
+  });
+});
