@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { listCases } from './cases.js';
 import { runBench } from './harness.js';
+import { stopRunners } from './runner.js';
 import { renderMarkdown, renderSummary } from './report/markdown.js';
 import { renderSvg } from './report/svg.js';
 
@@ -151,6 +152,14 @@ async function main(argv: string[]): Promise<number> {
       `${shown(path.join(outDir, `${stamp}.json`))}\n`,
   );
   return 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopRunners();
+    process.stderr.write(`\nbench: interrupted (${signal})\n`);
+    process.exit(130);
+  });
 }
 
 main(process.argv.slice(2)).then(

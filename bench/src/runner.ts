@@ -15,6 +15,25 @@ const kKillGraceMs = 2_000;
 /** How much of a failed runner's stderr is kept for the report. */
 const kStderrTailChars = 2_000;
 
+/** Process groups of the runners now running, for `stopRunners()`. */
+const activeGroups = new Set<number>();
+
+/**
+ * Kills every running runner with everything it started. Runners live in their own process
+ * groups (so a timeout can take down their children), which also means a Ctrl-C at the terminal
+ * does not reach them: the CLI calls this on SIGINT/SIGTERM.
+ */
+export function stopRunners(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const pgid of activeGroups) {
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+  activeGroups.clear();
+}
+
 export interface RunnerInvocation {
   /** Absolute path of the runner script. */
   script: string;
@@ -101,6 +120,7 @@ export function runRunner(inv: RunnerInvocation): Promise<RunnerResult> {
       // Its own process group, so a timeout can take down the processes the runner started too.
       detached: true,
     });
+    if (child.pid !== undefined) activeGroups.add(child.pid);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -146,6 +166,7 @@ export function runRunner(inv: RunnerInvocation): Promise<RunnerResult> {
       clearTimeout(killTimer);
       // Leave nothing behind: whatever the runner started and did not reap.
       killGroup('SIGKILL');
+      if (child.pid !== undefined) activeGroups.delete(child.pid);
       const wallMs = elapsed();
       if (timedOut) {
         resolve({
