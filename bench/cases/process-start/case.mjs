@@ -9,8 +9,10 @@ target reads CLOCK_MONOTONIC as its first statement (Node \`process.hrtime.bigin
 the parent reads after \`join()\`. Every implementation's child does exactly this, so the signal
 costs the same everywhere: one clock read before the mark, one small file write after it.
 multiproc starts an exported function of a module (\`new Process({ target: markRunning, args })\`,
-imported from the facade \`multiproc\`); the baseline \`child_process.fork\`s a script that calls
-the same function and awaits \`'exit'\`; CPython runs \`multiprocessing.get_context(method).Process\`.
+imported from the facade \`multiproc\`, an ES module like most users' code). The baseline
+\`child_process.fork\`s a CommonJS script doing the same two things — the cheapest raw fork there
+is — and awaits \`'exit'\`; the \`.mjs child\` variant forks an ES module that imports and calls
+the very function multiproc's child runs. CPython runs \`multiprocessing.get_context(method).Process\`.
 Each runner does the warm-ups, then the samples, in one fresh process per round.
 `,
   baseline: 'raw child_process.fork',
@@ -20,7 +22,8 @@ Each runner does the warm-ups, then the samples, in one fresh process per round.
   ],
   implementations: [
     { name: 'multiproc', runner: 'multiproc.mjs' },
-    { name: 'raw child_process.fork', runner: 'node-fork.mjs' },
+    { name: 'raw child_process.fork', runner: 'node-fork.mjs', args: ['cjs'] },
+    { name: 'raw child_process.fork (.mjs child)', runner: 'node-fork.mjs', args: ['esm'] },
     { name: 'CPython spawn', runner: 'python.py', args: ['spawn'] },
     { name: 'CPython forkserver', runner: 'python.py', args: ['forkserver'] },
     { name: 'CPython fork', runner: 'python.py', args: ['fork'] },

@@ -1,10 +1,14 @@
-// Baseline: raw `child_process.fork` of a script that runs the target, awaited until 'exit'.
+// Raw `child_process.fork` of a script that does the target's work, awaited until 'exit'.
+// Usage: node-fork.mjs cjs|esm — which child script (node-fork-child.cjs, the baseline, or
+// node-fork-child-esm.mjs).
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { emit, params, sample } from '../../lib/runner.mjs';
 import { readMark, withMarkFile } from './mark.mjs';
 
-const childScript = fileURLToPath(new URL('./node-fork-child.mjs', import.meta.url));
+const format = process.argv[2] ?? 'cjs';
+const childFile = format === 'esm' ? './node-fork-child-esm.mjs' : './node-fork-child.cjs';
+const childScript = fileURLToPath(new URL(childFile, import.meta.url));
 const counts = params({ warmup: 3, samples: 30 });
 
 const marks = await withMarkFile((markFile) =>

@@ -170,10 +170,11 @@ export function renderMarkdown(report: BenchReport, chartFile = 'results.svg'): 
 export function renderSummary(report: BenchReport): string {
   const lines: string[] = [];
   for (const c of report.cases) {
+    const width = Math.max(...c.implementations.map((i) => i.name.length)) + 2;
     lines.push(`${c.name} (baseline ${c.baseline})`);
     for (const impl of c.implementations) {
       if (impl.status !== 'ok') {
-        lines.push(`  ${impl.name.padEnd(28)} ${impl.status}: ${impl.reason ?? ''}`);
+        lines.push(`  ${impl.name.padEnd(width)} ${impl.status}: ${impl.reason ?? ''}`);
         continue;
       }
       const parts = c.metrics.map((m) => {
@@ -181,7 +182,7 @@ export function renderSummary(report: BenchReport): string {
         const r = s.ratio === undefined ? '' : ` (${formatRatio(s.ratio)})`;
         return `${m.id} ${formatWithUnit(s.median, m.unit)}${r}`;
       });
-      lines.push(`  ${impl.name.padEnd(28)} ${parts.join('  ')}`);
+      lines.push(`  ${impl.name.padEnd(width)} ${parts.join('  ')}`);
     }
     for (const g of c.goals) {
       lines.push(

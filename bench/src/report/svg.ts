@@ -7,9 +7,11 @@
 import { formatRatio, formatWithUnit } from '../format.js';
 import type { BenchReport, CaseResult, MetricSpec } from '../types.js';
 
-const kWidth = 820;
 const kPad = 16;
-const kLabelWidth = 210;
+/** Room right of the longest bar for its label (`1,234 ms · 12.3×`). */
+const kValueWidth = 170;
+/** Average advance of a 12 px system-ui character, for sizing the name column without a DOM. */
+const kCharWidth = 6.8;
 const kBarWidth = 400;
 const kRowHeight = 22;
 const kBarHeight = 14;
@@ -48,6 +50,7 @@ function metricBlock(
   c: CaseResult,
   metric: MetricSpec,
   top: number,
+  labelWidth: number,
   colors: Map<string, string>,
 ): [string[], number] {
   const parts: string[] = [];
@@ -74,7 +77,7 @@ function metricBlock(
       ...ratios.filter((r): r is number => r !== undefined),
       ...goals.flatMap((g) => [g.maxRatio ?? 0, g.minRatio ?? 0]),
     ) * 1.05;
-  const x0 = kPad + kLabelWidth;
+  const x0 = kPad + labelWidth;
   const xOf = (r: number): number => x0 + (r / scaleMax) * kBarWidth;
   const rowsTop = y;
   const rowsBottom = y + c.implementations.length * kRowHeight;
@@ -142,6 +145,12 @@ function metricBlock(
 export function renderSvg(report: BenchReport): string {
   const parts: string[] = [];
   const colors = new Map<string, string>();
+  const longest = Math.max(
+    0,
+    ...report.cases.flatMap((c) => c.implementations.map((i) => i.name.length)),
+  );
+  const labelWidth = Math.max(140, Math.ceil(longest * kCharWidth) + 16);
+  const width = Math.max(640, kPad + labelWidth + kBarWidth + kValueWidth);
   let y = kPad;
   parts.push(
     text(
@@ -163,7 +172,7 @@ export function renderSvg(report: BenchReport): string {
     );
     y += 24;
     for (const metric of c.metrics) {
-      const [block, bottom] = metricBlock(c, metric, y, colors);
+      const [block, bottom] = metricBlock(c, metric, y, labelWidth, colors);
       parts.push(...block);
       y = bottom;
     }
@@ -180,8 +189,8 @@ export function renderSvg(report: BenchReport): string {
   );
   y += 12 + kPad;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${kWidth}" height="${y}" viewBox="0 0 ${kWidth} ${y}" ${kFont}>`,
-    `<rect width="${kWidth}" height="${y}" fill="#ffffff"/>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" ${kFont}>`,
+    `<rect width="${width}" height="${y}" fill="#ffffff"/>`,
     ...parts,
     '</svg>',
     '',
