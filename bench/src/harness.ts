@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { listCases, loadCase } from './cases.js';
 import { formatWithUnit } from './format.js';
-import { describeMachine } from './machine.js';
+import { describeMachine, loadAverageNow } from './machine.js';
 import { Progress } from './progress.js';
 import { runRunner } from './runner.js';
 import { ratio, summarize } from './stats.js';
@@ -270,6 +270,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   );
   const results: CaseResult[] = [];
   for (const kase of cases) results.push(await runCase(kase, options, progress));
+  machine.loadAverage.end = loadAverageNow();
   return {
     machine,
     command: options.command,

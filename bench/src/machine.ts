@@ -32,6 +32,15 @@ function packageVersion(benchDir: string, name: string): string | undefined {
   }
 }
 
+function roundTo2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** The current 1-minute load average, rounded. */
+export function loadAverageNow(): number {
+  return roundTo2(os.loadavg()[0] ?? 0);
+}
+
 export function describeMachine(benchDir: string, python: string): MachineInfo {
   const cpus = os.cpus();
   const packages: Record<string, string> = {};
@@ -50,6 +59,7 @@ export function describeMachine(benchDir: string, python: string): MachineInfo {
     node: process.version,
     python: pythonVersion === undefined ? 'not found' : `${pythonVersion} (${python})`,
     packages,
+    loadAverage: { start: loadAverageNow() },
     date: new Date().toISOString(),
   };
   if (head !== undefined) info.commit = dirty ? `${head} (with uncommitted changes)` : head;

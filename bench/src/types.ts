@@ -187,6 +187,11 @@ export interface MachineInfo {
   python: string;
   /** Versions of the Node peers and multiproc as installed in bench/node_modules. */
   packages: Record<string, string>;
+  /**
+   * 1-minute load average when the run started and when it ended. Above the CPU count, other
+   * work competed with the benchmark and the spreads widen.
+   */
+  loadAverage: { start: number; end?: number };
   /** `git describe`-like identification of the checkout, when available. */
   commit?: string;
   date: string;

@@ -24,6 +24,12 @@ function machineTable(m: MachineInfo): string {
     ['Python', m.python],
     ['Packages', packages === '' ? '—' : packages],
   ];
+  const { start, end } = m.loadAverage;
+  rows.push([
+    'Load average (1 min)',
+    `${start} at the start, ${end ?? '?'} at the end` +
+      (Math.max(start, end ?? 0) > m.logicalCpus ? ' — other work competed with this run' : ''),
+  ]);
   if (m.commit !== undefined) rows.push(['Commit', m.commit]);
   rows.push(['Date', m.date]);
   return ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`)].join('\n');
