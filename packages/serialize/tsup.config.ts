@@ -17,8 +17,12 @@ export default defineConfig(
       {
         name: 'msgpackr-pure-js',
         setup(build) {
-          build.onResolve({ filter: /^msgpackr$/ }, () => ({ path: join(msgpackrRoot, 'index.js') }));
-          build.onResolve({ filter: /^msgpackr\/unpack$/ }, () => ({ path: join(msgpackrRoot, 'unpack.js') }));
+          build.onResolve({ filter: /^msgpackr$/ }, () => ({
+            path: join(msgpackrRoot, 'index.js'),
+          }));
+          build.onResolve({ filter: /^msgpackr\/unpack$/ }, () => ({
+            path: join(msgpackrRoot, 'unpack.js'),
+          }));
         },
       },
     ],

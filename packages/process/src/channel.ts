@@ -57,7 +57,8 @@ export class ChildProcessChannel implements ControlChannel {
   }
 
   send(topic: string, data: unknown, handle?: ChannelHandle): void {
-    if (!this.child.connected) throw new Error(`the child process ${this.child.pid ?? ''} is no longer connected`);
+    if (!this.child.connected)
+      throw new Error(`the child process ${this.child.pid ?? ''} is no longer connected`);
     const message: ExtMessage = { type: 'ext', topic, data };
     this.child.send(message, handle, {}, (error) => {
       // The child died between the check and the write; its exit settles whatever waited.
@@ -81,7 +82,8 @@ export class WorkerChannel implements ControlChannel {
   }
 
   send(topic: string, data: unknown, handle?: ChannelHandle): void {
-    if (handle) throw new TypeError('sockets cannot be passed to a thread-context process over its channel');
+    if (handle)
+      throw new TypeError('sockets cannot be passed to a thread-context process over its channel');
     this.worker.postMessage({ type: 'ext', topic, data } satisfies ExtMessage);
   }
 
@@ -101,7 +103,8 @@ export class ParentIpcChannel implements ControlChannel {
   }
 
   send(topic: string, data: unknown, handle?: ChannelHandle): void {
-    if (!process.send || !process.connected) throw new Error('the parent process is no longer connected');
+    if (!process.send || !process.connected)
+      throw new Error('the parent process is no longer connected');
     process.send({ type: 'ext', topic, data } satisfies ExtMessage, handle, {}, () => undefined);
   }
 

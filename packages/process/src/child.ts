@@ -20,7 +20,9 @@ import { settleChildren } from './exit.js';
 import { isParentMessage, isThreadStart, reviveOptions, type StartPayload } from './protocol.js';
 import type { Process } from './process.js';
 
-const channelState = sharedState<{ channel: ControlChannel | null }>('parentChannel', () => ({ channel: null }));
+const channelState = sharedState<{ channel: ControlChannel | null }>('parentChannel', () => ({
+  channel: null,
+}));
 
 /**
  * The control channel to the parent, in a child started by multiproc; `null` in the main
@@ -31,7 +33,10 @@ export function parentChannel(): ControlChannel | null {
 }
 
 /** Hooks other packages run in a child before its target (e.g. joining the resource tracker). */
-const startHooks = sharedState<{ hooks: (() => void | Promise<void>)[] }>('childStartHooks', () => ({ hooks: [] }));
+const startHooks = sharedState<{ hooks: (() => void | Promise<void>)[] }>(
+  'childStartHooks',
+  () => ({ hooks: [] }),
+);
 
 /** @internal Registers a function every child runs before its target. */
 export function onChildStart(hook: () => void | Promise<void>): void {
@@ -114,7 +119,11 @@ async function run(start: StartPayload): Promise<void> {
   // Like unpickling: the subclass constructor does not run again; its fields arrive as sent.
   // Construct through the subclass's own base class: a mixed ESM/CommonJS program may have
   // loaded another copy of Process than this one.
-  const instance = Reflect.construct(baseClassOf(Class), [reviveOptions(target, start.args)], Class) as Process;
+  const instance = Reflect.construct(
+    baseClassOf(Class),
+    [reviveOptions(target, start.args)],
+    Class,
+  ) as Process;
   Object.assign(instance, fields);
   await instance.run();
 }
@@ -128,7 +137,8 @@ function baseClassOf(Class: object): new (...args: unknown[]) => unknown {
   let c = Class;
   for (;;) {
     const parent = Object.getPrototypeOf(c) as object;
-    if (parent === Function.prototype || parent === null) return c as new (...args: unknown[]) => unknown;
+    if (parent === Function.prototype || parent === null)
+      return c as new (...args: unknown[]) => unknown;
     c = parent;
   }
 }

@@ -51,7 +51,9 @@ export function adoptIdentity(identity: Identity): void {
 
 /** @internal The identity of this process, as sent to children. */
 export function selfIdentity(): Identity {
-  state.self.authkey ??= (lazyRequire('node:crypto') as typeof import('node:crypto')).randomBytes(32);
+  state.self.authkey ??= (lazyRequire('node:crypto') as typeof import('node:crypto')).randomBytes(
+    32,
+  );
   return state.self as Identity;
 }
 
@@ -83,7 +85,8 @@ export class CurrentProcess {
     return state.self.name;
   }
   set name(value: string) {
-    if (typeof value !== 'string') throw new TypeError(`name must be a string, got ${typeof value}`);
+    if (typeof value !== 'string')
+      throw new TypeError(`name must be a string, got ${typeof value}`);
     state.self.name = value;
   }
   /** The OS process id (the same for every thread of a process). */
@@ -96,7 +99,9 @@ export class CurrentProcess {
   }
   /** The worker thread id: 0 in a process's main thread. */
   get threadId(): number {
-    return process.send ? 0 : (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')).threadId;
+    return process.send
+      ? 0
+      : (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')).threadId;
   }
   /** Whether this process was started as a daemon. */
   get daemon(): boolean {

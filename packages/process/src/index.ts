@@ -14,7 +14,12 @@ export {
   parentProcess,
   type ParentProcess,
 } from './current.js';
-export { getAllStartMethods, getStartMethod, setStartMethod, type StartMethod } from './start-method.js';
+export {
+  getAllStartMethods,
+  getStartMethod,
+  setStartMethod,
+  type StartMethod,
+} from './start-method.js';
 export { ProcessContext, getContext } from './context.js';
 export { onChildStart, parentChannel, runChild } from './child.js';
 export type { ChannelHandle, ControlChannel, TopicListener } from './channel.js';

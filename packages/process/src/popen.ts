@@ -53,8 +53,18 @@ export const bootstrapUrl = new URL('../bootstrap/child.cjs', import.meta.url);
  * Options that must not reach a child: an inspector port the parent already holds, code to
  * evaluate instead of the bootstrap, a test runner or watch mode of the parent.
  */
-const dropped = /^--(inspect|inspect-brk|inspect-port|debug-port|inspect-publish-uid|watch|watch-path|test|test-[a-z-]+|eval|print|interactive|input-type)(=|$)/;
-const droppedWithValue = new Set(['-e', '--eval', '-p', '--print', '--inspect-port', '--debug-port', '--watch-path', '--input-type']);
+const dropped =
+  /^--(inspect|inspect-brk|inspect-port|debug-port|inspect-publish-uid|watch|watch-path|test|test-[a-z-]+|eval|print|interactive|input-type)(=|$)/;
+const droppedWithValue = new Set([
+  '-e',
+  '--eval',
+  '-p',
+  '--print',
+  '--inspect-port',
+  '--debug-port',
+  '--watch-path',
+  '--input-type',
+]);
 
 /** The parent's `execArgv` minus options that only make sense once. */
 export function childExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
@@ -108,7 +118,9 @@ export class SpawnPopen implements Popen {
       serialization: 'advanced',
     });
     if (this.#child.pid === undefined) {
-      throw new ProcessError(`could not start process ${options.name}: the system refused to create it`);
+      throw new ProcessError(
+        `could not start process ${options.name}: the system refused to create it`,
+      );
     }
     this.#child.on('error', () => {
       // A failed send or kill; the exit event reports the outcome.
@@ -169,10 +181,17 @@ export class ThreadPopen implements Popen {
     }
     const workerData: ThreadStart = { multiprocThread: true, payload: options.payload };
     const { Worker } = lazyRequire('node:worker_threads') as typeof import('node:worker_threads');
-    this.#worker = new Worker(bootstrapUrl, { workerData, stdin: false, stdout: false, stderr: false });
+    this.#worker = new Worker(bootstrapUrl, {
+      workerData,
+      stdin: false,
+      stdout: false,
+      stderr: false,
+    });
     this.#worker.on('error', (error) => {
       // An error thrown after the target returned; a process would print it and exit with 1.
-      process.stderr.write(`Process ${options.name}:\n${error instanceof Error ? error.stack : String(error)}\n`);
+      process.stderr.write(
+        `Process ${options.name}:\n${error instanceof Error ? error.stack : String(error)}\n`,
+      );
     });
     this.#worker.once('exit', (code) => {
       this.#exitcode = this.#stopSignal ? -this.#stopSignal : code;

@@ -16,7 +16,13 @@ import {
   type TaskRef,
   type TransferableHandle,
 } from '@multiproc/serialize';
-import { children, currentProcess, nextChildIdentity, selfIdentity, type Identity } from './current.js';
+import {
+  children,
+  currentProcess,
+  nextChildIdentity,
+  selfIdentity,
+  type Identity,
+} from './current.js';
 import { installExitHandler } from './exit.js';
 import { SpawnPopen, ThreadPopen, type Popen } from './popen.js';
 import type { ControlChannel } from './channel.js';
@@ -91,7 +97,7 @@ export class Process<A extends unknown[] = unknown[]> {
     if (isReviveOptions(options)) {
       const self = selfIdentity();
       this.#target = options.target;
-      this.#args = options.args as A;
+      this.#args = options.args;
       this.#name = self.name;
       this.#daemon = self.daemon;
       this.#identity = self.identity;
@@ -107,7 +113,8 @@ export class Process<A extends unknown[] = unknown[]> {
       throw invalidArgument('options.target', 'a function or a taskRef()', target);
     }
     if (!Array.isArray(args)) throw invalidArgument('options.args', 'an array', args);
-    if (name !== undefined && typeof name !== 'string') throw invalidArgument('options.name', 'a string', name);
+    if (name !== undefined && typeof name !== 'string')
+      throw invalidArgument('options.name', 'a string', name);
     if (typeof daemon !== 'boolean') throw invalidArgument('options.daemon', 'a boolean', daemon);
     this.#target = target;
     this.#args = args;
@@ -170,13 +177,17 @@ export class Process<A extends unknown[] = unknown[]> {
     let subclass: StartPayload['subclass'] = null;
     let target: FunctionSpec | null = null;
     if (this.#target !== undefined) target = describeFunction(this.#target, 'target');
-    else if (!overridesRun) throw new ProcessError(`process ${this.#name} has no target and does not override run()`);
+    else if (!overridesRun)
+      throw new ProcessError(`process ${this.#name} has no target and does not override run()`);
     assertSendable(this.#args, 'args');
     if (isSubclass) {
       const location = locateFunction(Class);
       // `undefined`: the module's exports cannot be read yet (a main script still evaluating);
       // the child then looks the class up by its name.
-      const exportName = location?.exportName === undefined ? (Class as { name?: string }).name : location.exportName;
+      const exportName =
+        location?.exportName === undefined
+          ? (Class as { name?: string }).name
+          : location.exportName;
       if (!location || !exportName) {
         throw new TypeError(
           `${this.#className()} overrides Process and must be exported from its module, so the child can rebuild it`,
@@ -216,7 +227,11 @@ export class Process<A extends unknown[] = unknown[]> {
   async join(timeout?: number | null): Promise<void> {
     this.#assertOpen();
     if (this.#isSelf) throw new ProcessError('a process cannot join itself');
-    if (timeout !== undefined && timeout !== null && (typeof timeout !== 'number' || !(timeout >= 0))) {
+    if (
+      timeout !== undefined &&
+      timeout !== null &&
+      (typeof timeout !== 'number' || !(timeout >= 0))
+    ) {
       throw invalidArgument('timeout', 'a number of milliseconds ≥ 0', timeout);
     }
     const popen = this.#popen;
@@ -266,7 +281,8 @@ export class Process<A extends unknown[] = unknown[]> {
     return this.#daemon;
   }
   set daemon(value: boolean) {
-    if (this.#state !== 'initial') throw new ProcessError('cannot set daemon status of a started process');
+    if (this.#state !== 'initial')
+      throw new ProcessError('cannot set daemon status of a started process');
     if (typeof value !== 'boolean') throw invalidArgument('daemon', 'a boolean', value);
     this.#daemon = value;
   }
@@ -323,7 +339,9 @@ export class Process<A extends unknown[] = unknown[]> {
 
   [inspect.custom](): string {
     let status: string = this.#state;
-    if (this.#popen) status = this.#popen.exitcode === null ? 'started' : `stopped exitcode=${this.#popen.exitcode}`;
+    if (this.#popen)
+      status =
+        this.#popen.exitcode === null ? 'started' : `stopped exitcode=${this.#popen.exitcode}`;
     const daemon = this.#daemon ? ' daemon' : '';
     const pid = this.#popen?.pid !== undefined ? ` pid=${this.#popen.pid}` : '';
     return `<${this.#className()} name=${JSON.stringify(this.#name)}${pid} ${status}${daemon}>`;
@@ -358,7 +376,10 @@ export function controlChannelOf(p: Process): ControlChannel {
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    await Promise.race([
+      promise,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -48,7 +48,9 @@ export interface ThreadStart {
 
 /** True for the `workerData` of a multiproc thread-context worker. */
 export function isThreadStart(value: unknown): value is ThreadStart {
-  return typeof value === 'object' && value !== null && (value as ThreadStart).multiprocThread === true;
+  return (
+    typeof value === 'object' && value !== null && (value as ThreadStart).multiprocThread === true
+  );
 }
 
 /** True for a message of the control channel. */

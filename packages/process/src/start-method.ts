@@ -9,7 +9,9 @@ export type StartMethod = 'spawn' | 'thread';
 
 const methods: readonly StartMethod[] = ['spawn', 'thread'];
 
-const state = sharedState<{ method: StartMethod | undefined }>('startMethod', () => ({ method: undefined }));
+const state = sharedState<{ method: StartMethod | undefined }>('startMethod', () => ({
+  method: undefined,
+}));
 
 /** @internal Checks a start method name. */
 export function assertStartMethod(method: unknown, path = 'method'): asserts method is StartMethod {
@@ -40,10 +42,15 @@ export function getStartMethod(): StartMethod {
  * if (isMainProcess()) setStartMethod('thread');
  * ```
  */
-export function setStartMethod(method: StartMethod | null, options: { force?: boolean } = {}): void {
+export function setStartMethod(
+  method: StartMethod | null,
+  options: { force?: boolean } = {},
+): void {
   if (method !== null) assertStartMethod(method);
   if (state.method !== undefined && !options.force) {
-    throw new ProcessError(`the start method has already been set to '${state.method}'; pass { force: true } to change it`);
+    throw new ProcessError(
+      `the start method has already been set to '${state.method}'; pass { force: true } to change it`,
+    );
   }
   state.method = method ?? undefined;
 }

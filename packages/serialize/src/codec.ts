@@ -65,7 +65,8 @@ function errorToWire(error: Error): WireError {
   const brand = (Object.getPrototypeOf(error) as Record<symbol, unknown> | null)?.[kErrorBrand];
   let kind: WireError['k'] = 'o';
   // A subclass that does not set `name` still reads 'Error': its class name says more.
-  let name = typeof error.name === 'string' && error.name !== 'Error' ? error.name : ctor?.name || 'Error';
+  let name =
+    typeof error.name === 'string' && error.name !== 'Error' ? error.name : ctor?.name || 'Error';
   if (typeof brand === 'string' && errorClasses.has(brand) && brand !== 'RemoteError') {
     kind = 'm';
     name = brand;
@@ -83,13 +84,28 @@ function errorToWire(error: Error): WireError {
     const cause = (error as { cause?: unknown }).cause;
     if (sendableOrUndefined(cause).ok) wire.c = cause;
   }
-  if (error instanceof AggregateError) wire.e = error.errors.filter((e) => sendableOrUndefined(e).ok);
+  if (error instanceof AggregateError)
+    wire.e = error.errors.filter((e) => sendableOrUndefined(e).ok);
   return wire;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Extension writers. Each carries its reader too: msgpackr keeps one reader per type code, and a
 // writer's registration replaces it.
+
+const typedArrayNames = [
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+];
 
 class NegativeZero {}
 const negativeZero = new NegativeZero();
@@ -107,9 +123,28 @@ function registerExtensions(): void {
     write: (error: Error) => errorToWire(error),
     read: readers[Ext.Error],
   });
+  // Typed arrays of another realm than msgpackr's own (test runners such as Jest copy some
+  // globals, like Uint8Array, from the outer realm and not others) fail msgpackr's `instanceof`
+  // check and would be packed as plain objects: give each such class a writer of its own.
+  const TypedArray = Object.getPrototypeOf(Uint8Array) as abstract new () => object;
+  for (const name of typedArrayNames) {
+    const Typed = (
+      globalThis as unknown as Record<string, (new () => ArrayBufferView) | undefined>
+    )[name];
+    if (!Typed || Typed.prototype instanceof TypedArray) continue;
+    addExtension({
+      Class: Typed,
+      type: Ext.ForeignTypedArray,
+      write: (view: ArrayBufferView) => [
+        name,
+        new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
+      ],
+      read: readers[Ext.ForeignTypedArray],
+    });
+  }
   onShareableRegistered((type) => {
     addExtension({
-      Class: type.Class as unknown as new () => object,
+      Class: type.Class,
       type: Ext.Handle,
       write: (value: object) => [type.name, type.module, type.toHandle(value, activeEncode)],
       read: readers[Ext.Handle],
@@ -121,7 +156,9 @@ interface ExtensionState {
   /** msgpackr instances (one per loaded build) that already have our extensions. */
   packrs: WeakSet<object>;
 }
-const extensionState = sharedState<ExtensionState>('msgpackrExtensions', () => ({ packrs: new WeakSet() }));
+const extensionState = sharedState<ExtensionState>('msgpackrExtensions', () => ({
+  packrs: new WeakSet(),
+}));
 if (!extensionState.packrs.has(addExtension)) {
   extensionState.packrs.add(addExtension);
   registerExtensions();
@@ -166,13 +203,20 @@ class Walker {
   #where(): string {
     let out = this.root;
     for (const key of this.#path) {
-      out += typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+      out +=
+        typeof key === 'number'
+          ? `[${key}]`
+          : /^[A-Za-z_$][\w$]*$/.test(key)
+            ? `.${key}`
+            : `[${JSON.stringify(key)}]`;
     }
     return out;
   }
 
   #refuse(what: string, detail = ''): never {
-    throw new TypeError(`${this.#where()} ${what} and cannot be sent${detail ? `: ${detail}` : ''}`);
+    throw new TypeError(
+      `${this.#where()} ${what} and cannot be sent${detail ? `: ${detail}` : ''}`,
+    );
   }
 
   #visit(value: unknown): void {
@@ -213,7 +257,12 @@ class Walker {
       if (!this.#enter(value)) return;
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol' || item === 0) {
+        if (
+          typeof item === 'object' ||
+          typeof item === 'function' ||
+          typeof item === 'symbol' ||
+          item === 0
+        ) {
           this.#path.push(i);
           this.#visit(item);
           this.#path.pop();
@@ -287,7 +336,12 @@ class Walker {
     if (!this.#enter(value)) return;
     for (const key of Object.keys(value)) {
       const item: unknown = (value as Record<string, unknown>)[key];
-      if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol' || item === 0) {
+      if (
+        typeof item === 'object' ||
+        typeof item === 'function' ||
+        typeof item === 'symbol' ||
+        item === 0
+      ) {
         this.#path.push(key);
         this.#visit(item);
         this.#path.pop();
@@ -342,10 +396,14 @@ function withNegativeZeros(value: unknown, seen = new Map<object, unknown>()): u
     return out;
   }
   const proto = Object.getPrototypeOf(value) as object | null;
-  if (plainPrototypes.has(proto) || (instanceClasses.has((proto as { constructor: object }).constructor) && !isError(value))) {
+  if (
+    plainPrototypes.has(proto) ||
+    (instanceClasses.has((proto as { constructor: object }).constructor) && !isError(value))
+  ) {
     const out = Object.create(proto) as Record<string, unknown>;
     seen.set(value, out);
-    for (const key of Object.keys(value)) out[key] = withNegativeZeros((value as Record<string, unknown>)[key], seen);
+    for (const key of Object.keys(value))
+      out[key] = withNegativeZeros((value as Record<string, unknown>)[key], seen);
     return out;
   }
   return value;

@@ -6,6 +6,11 @@
  */
 export { decode, decodeAsync } from './decode.js';
 export { resolveFunction } from './resolve.js';
-export { registerShareable, shareableTypeByName, type DecodeContext, type ShareableType } from './registry.js';
+export {
+  registerShareable,
+  shareableTypeByName,
+  type DecodeContext,
+  type ShareableType,
+} from './registry.js';
 export { sharedState } from './shared-state.js';
 export type { FunctionSpec } from './functions.js';

@@ -20,6 +20,7 @@ export const enum Ext {
   Handle = 0x31,
   Instance = 0x32,
   NegativeZero = 0x33,
+  ForeignTypedArray = 0x34,
 }
 
 /** msgpackr options shared by both halves; the encoder must use the same ones. */
@@ -48,10 +49,14 @@ function moduleSync(url: string): Record<string, unknown> {
   let exports = loaded.byUrl.get(url);
   if (exports) return exports;
   try {
-    exports = nodeRequire(url.startsWith('file:') ? fileURLToPath(url) : url) as Record<string, unknown>;
+    exports = nodeRequire(url.startsWith('file:') ? fileURLToPath(url) : url) as Record<
+      string,
+      unknown
+    >;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE') throw new NeedsImport(url);
+    if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE')
+      throw new NeedsImport(url);
     throw error;
   }
   loaded.byUrl.set(url, exports);
@@ -85,28 +90,42 @@ export interface WireError {
 
 /** The built-in error classes rebuilt as themselves. */
 export const builtinErrors = new Map<string, ErrorConstructor>(
-  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError].map((C) => [
-    C.name,
-    C as ErrorConstructor,
-  ]),
+  [
+    Error,
+    TypeError,
+    RangeError,
+    SyntaxError,
+    ReferenceError,
+    EvalError,
+    URIError,
+    AggregateError,
+  ].map((C) => [C.name, C as ErrorConstructor]),
 );
 
 function errorFromWire(wire: WireError): Error {
   let error: Error;
   if (wire.k === 'b') {
     const Builtin = builtinErrors.get(wire.n) ?? Error;
-    error = wire.n === 'AggregateError' ? new AggregateError(wire.e ?? [], wire.m) : new Builtin(wire.m);
+    error =
+      wire.n === 'AggregateError' ? new AggregateError(wire.e ?? [], wire.m) : new Builtin(wire.m);
   } else {
     // `new Error` keeps the native error internals; the prototype then gives the class.
     error = new Error(wire.m);
     const Class = wire.k === 'm' ? errorClasses.get(wire.n) : undefined;
     Object.setPrototypeOf(error, (Class ?? RemoteError).prototype);
-    if (!Class) Object.defineProperty(error, 'name', { value: wire.n, writable: true, configurable: true });
+    if (!Class)
+      Object.defineProperty(error, 'name', { value: wire.n, writable: true, configurable: true });
   }
   for (const [key, value] of Object.entries(wire.p)) {
-    Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: key !== 'name' });
+    Object.defineProperty(error, key, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: key !== 'name',
+    });
   }
-  if ('c' in wire) Object.defineProperty(error, 'cause', { value: wire.c, writable: true, configurable: true });
+  if ('c' in wire)
+    Object.defineProperty(error, 'cause', { value: wire.c, writable: true, configurable: true });
   const header = `${error.name}: ${error.message}`;
   Object.defineProperty(error, 'stack', {
     value: `${header}\n--- remote stack ---\n${wire.s ?? header}`,
@@ -130,18 +149,39 @@ export const readers = {
       moduleSync(module);
       type = shareableTypeByName(name);
     }
-    if (!type) throw new TypeError(`received a ${name} handle, but loading ${module} did not register that type`);
+    if (!type)
+      throw new TypeError(
+        `received a ${name} handle, but loading ${module} did not register that type`,
+      );
     return type.fromHandle(data, activeDecode);
+  },
+  [Ext.ForeignTypedArray]: ([name, bytes]: [string, Uint8Array]): unknown => {
+    const Typed = (globalThis as unknown as Record<string, new (buffer: ArrayBuffer) => unknown>)[
+      name
+    ];
+    if (!Typed) throw new TypeError(`unknown typed array class ${name}`);
+    // A copy: the bytes may sit at an offset that the element size does not divide.
+    return new Typed(bytes.slice().buffer);
   },
   [Ext.Instance]: ([url, name, fields]: [string, string, Record<string, unknown>]): unknown => {
     const Class = exportOf(url, name);
-    if (typeof Class !== 'function') throw new TypeError(`module ${url} no longer exports class ${name}`);
-    return Object.assign(Object.create((Class as { prototype: object }).prototype) as object, fields);
+    if (typeof Class !== 'function')
+      throw new TypeError(`module ${url} no longer exports class ${name}`);
+    return Object.assign(
+      Object.create((Class as { prototype: object }).prototype) as object,
+      fields,
+    );
   },
 };
 
-for (const type of [Ext.NegativeZero, Ext.Error, Ext.Handle, Ext.Instance] as const) {
-  addExtension({ type, read: readers[type] } as unknown as Parameters<typeof addExtension>[0]);
+for (const type of [
+  Ext.NegativeZero,
+  Ext.Error,
+  Ext.Handle,
+  Ext.Instance,
+  Ext.ForeignTypedArray,
+] as const) {
+  addExtension({ type, read: readers[type] });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,8 +45,16 @@ function hasBrand(value: unknown, prototype: object): boolean {
   // Only a class of ours carries its own brand; a user's subclass matches by prototype alone.
   if (!Object.prototype.hasOwnProperty.call(prototype, kBrand)) return false;
   const wanted = (prototype as { [kBrand]: string })[kBrand];
-  for (let p = Object.getPrototypeOf(value) as object | null; p; p = Object.getPrototypeOf(p) as object | null) {
-    if (Object.prototype.hasOwnProperty.call(p, kBrand) && (p as { [kBrand]: string })[kBrand] === wanted) return true;
+  for (
+    let p = Object.getPrototypeOf(value) as object | null;
+    p;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
+    if (
+      Object.prototype.hasOwnProperty.call(p, kBrand) &&
+      (p as { [kBrand]: string })[kBrand] === wanted
+    )
+      return true;
   }
   return false;
 }
@@ -92,7 +100,10 @@ export class AuthenticationError extends ProcessError {
 
 /** The other end of a connection closed: nothing more will arrive. */
 export class EOFError extends ProcessError {
-  constructor(message = 'end of file: the other end of the connection is closed', options?: MultiprocErrorOptions) {
+  constructor(
+    message = 'end of file: the other end of the connection is closed',
+    options?: MultiprocErrorOptions,
+  ) {
     super(message, 'ERR_MP_EOF', options);
   }
 }
@@ -147,7 +158,12 @@ export class AbortError extends MultiprocError {
 export class RemoteError extends MultiprocError {
   constructor(name: string, message: string, code = 'ERR_MP_REMOTE') {
     super(message, code);
-    Object.defineProperty(this, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(this, 'name', {
+      value: name,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
 }
 
@@ -207,7 +223,9 @@ export function describeValue(value: unknown): string {
       if (value === null) return 'null';
       if (Array.isArray(value)) return `an array of length ${value.length}`;
       const ctor = (value as { constructor?: { name?: string } }).constructor;
-      return ctor?.name ? `${ctor.name === 'Object' ? 'an object' : `a ${ctor.name} instance`}` : 'an object';
+      return ctor?.name
+        ? `${ctor.name === 'Object' ? 'an object' : `a ${ctor.name} instance`}`
+        : 'an object';
     }
   }
 }

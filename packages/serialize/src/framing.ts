@@ -32,7 +32,8 @@ export class FrameError extends Error {
 
 /** The header bytes for a payload of `length` bytes. */
 export function frameHeader(length: number): Buffer {
-  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`invalid frame length ${length}`);
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw new RangeError(`invalid frame length ${length}`);
   if (length < kEscape) {
     const header = Buffer.allocUnsafe(kShortHeader);
     header.writeUInt32BE(length, 0);
@@ -73,6 +74,8 @@ export class FrameDecoder {
   /** The frame being filled, once its header has been read and it spans several chunks. */
   #body: Buffer | undefined;
   #bodyFilled = 0;
+  /** Header bytes of the frame being filled (counted in `pending`). */
+  #bodyHeader = 0;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.#maxLength = options.maxLength ?? MAX_FRAME_LENGTH;
@@ -80,7 +83,7 @@ export class FrameDecoder {
 
   /** Bytes held for an incomplete frame. */
   get pending(): number {
-    return this.#buffered + this.#bodyFilled;
+    return this.#buffered + (this.#body ? this.#bodyHeader + this.#bodyFilled : 0);
   }
 
   /** Feeds bytes; returns the frames completed by them, in order. */
@@ -139,7 +142,8 @@ export class FrameDecoder {
         const long = head.readBigUInt64BE(4);
         if (long > BigInt(this.#maxLength)) this.#tooLong(long);
         length = Number(long);
-        if (length < kEscape) throw new FrameError(`malformed frame header: long form used for ${length} bytes`);
+        if (length < kEscape)
+          throw new FrameError(`malformed frame header: long form used for ${length} bytes`);
         headerSize = kLongHeader;
       }
       this.#check(length);
@@ -159,6 +163,7 @@ export class FrameDecoder {
       this.#body = Buffer.allocUnsafe(length);
       all.copy(this.#body, 0, payloadStart);
       this.#bodyFilled = inHand;
+      this.#bodyHeader = headerSize;
       return;
     }
   }
@@ -180,7 +185,8 @@ export class FrameDecoder {
 
   /** Removes and returns every buffered byte as one buffer. */
   #take(n: number): Buffer {
-    const out = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, n);
+    const out =
+      this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, n);
     this.#chunks = [];
     this.#buffered = 0;
     return out;

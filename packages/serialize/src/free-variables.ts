@@ -45,7 +45,7 @@ const parseOptions = { ecmaVersion: 'latest', sourceType: 'script', allowHashBan
 function parseExpression(text: string): Node | undefined {
   parse ??= (lazyRequire('acorn') as { parse: NonNullable<typeof parse> }).parse;
   try {
-    const program = parse(text, parseOptions) as unknown as Node;
+    const program = parse(text, parseOptions) as Node;
     const body = program['body'] as Node[];
     if (body.length !== 1 || body[0]?.type !== 'ExpressionStatement') return undefined;
     return body[0]['expression'] as Node;
@@ -61,13 +61,18 @@ function parseExpression(text: string): Node | undefined {
 export function analyzeFunctionSource(source: string): FunctionSourceAnalysis {
   let form: SourceForm = 'expression';
   let fn = parseExpression(`(${source})`);
-  if (fn && fn.type !== 'FunctionExpression' && fn.type !== 'ArrowFunctionExpression') fn = undefined;
+  if (fn && fn.type !== 'FunctionExpression' && fn.type !== 'ArrowFunctionExpression')
+    fn = undefined;
   if (!fn) {
     // Method shorthand (`square(x) { … }`, `async *gen() { … }`, `get x() { … }`) parses inside an
     // object literal.
     const object = parseExpression(`({ ${source} })`);
     const property = (object?.['properties'] as Node[] | undefined)?.[0];
-    if (object?.type === 'ObjectExpression' && property && (object['properties'] as Node[]).length === 1) {
+    if (
+      object?.type === 'ObjectExpression' &&
+      property &&
+      (object['properties'] as Node[]).length === 1
+    ) {
       fn = property['value'] as Node;
       form = 'method';
     }
@@ -155,7 +160,8 @@ class ScopeAnalyzer {
         return;
       case 'ObjectPattern':
         for (const property of pattern['properties'] as Node[]) {
-          if (property.type === 'RestElement') this.#declarePattern(property['argument'] as Node, scope);
+          if (property.type === 'RestElement')
+            this.#declarePattern(property['argument'] as Node, scope);
           else {
             if (property['computed']) this.#visit(property['key'] as Node);
             this.#declarePattern(property['value'] as Node, scope);
@@ -163,7 +169,8 @@ class ScopeAnalyzer {
         }
         return;
       case 'ArrayPattern':
-        for (const element of pattern['elements'] as (Node | null)[]) if (element) this.#declarePattern(element, scope);
+        for (const element of pattern['elements'] as (Node | null)[])
+          if (element) this.#declarePattern(element, scope);
         return;
       case 'RestElement':
         this.#declarePattern(pattern['argument'] as Node, scope);
@@ -270,7 +277,8 @@ class ScopeAnalyzer {
       case 'Literal':
         return;
       case 'AssignmentExpression':
-        if ((node['left'] as Node).type.endsWith('Pattern')) this.#declarePatternAsReferences(node['left'] as Node);
+        if ((node['left'] as Node).type.endsWith('Pattern'))
+          this.#declarePatternAsReferences(node['left'] as Node);
         else this.#visit(node['left'] as Node);
         this.#visit(node['right'] as Node);
         return;

@@ -15,7 +15,12 @@ import { sharedState } from './shared-state.js';
 
 /** How a function travels. One member per way, discriminated on `kind`. */
 export type FunctionSpec =
-  | { kind: 'ref'; module: string; name: string; /** the export name was inferred, not verified */ guessed?: boolean }
+  | {
+      kind: 'ref';
+      module: string;
+      name: string;
+      /** the export name was inferred, not verified */ guessed?: boolean;
+    }
   | { kind: 'source'; source: string; form: SourceForm; name: string }
   | { kind: 'global'; path: string };
 
@@ -51,7 +56,9 @@ export function taskRef(module: string | URL, name = 'default'): TaskRef {
   }
   const text = module instanceof URL ? module.href : module;
   if (typeof text !== 'string' || text === '') {
-    throw new TypeError(`taskRef module must be a URL, a path or a package name, got ${String(module)}`);
+    throw new TypeError(
+      `taskRef module must be a URL, a path or a package name, got ${String(module)}`,
+    );
   }
   return Object.freeze({ [kTaskRef]: true as const, module: normalizeModule(text), name });
 }
@@ -70,7 +77,11 @@ function normalizeModule(text: string): string {
 
 /** True for what `taskRef()` returns. */
 export function isTaskRef(value: unknown): value is TaskRef {
-  return typeof value === 'object' && value !== null && (value as { [kTaskRef]?: unknown })[kTaskRef] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [kTaskRef]?: unknown })[kTaskRef] === true
+  );
 }
 
 /** Names that a function sent by source may use freely besides the runtime's globals. */
@@ -79,14 +90,23 @@ const allowedFreeNames = new Set(['require', 'undefined', 'NaN', 'Infinity', 'gl
 interface GlobalFunctionIndex {
   index: Map<unknown, string> | undefined;
 }
-const globalFunctions = sharedState<GlobalFunctionIndex>('globalFunctions', () => ({ index: undefined }));
+const globalFunctions = sharedState<GlobalFunctionIndex>('globalFunctions', () => ({
+  index: undefined,
+}));
 
 /** Built-in functions reachable as `globalThis.X` or `globalThis.X.Y` (`Math.sqrt`, `JSON.parse`). */
 function globalPathOf(fn: object): string | undefined {
   if (!globalFunctions.index) {
     const index = new Map<unknown, string>();
     for (const name of Object.getOwnPropertyNames(globalThis)) {
-      if (!/^[A-Z]/.test(name) && name !== 'parseInt' && name !== 'parseFloat' && name !== 'isNaN' && name !== 'isFinite') continue;
+      if (
+        !/^[A-Z]/.test(name) &&
+        name !== 'parseInt' &&
+        name !== 'parseFloat' &&
+        name !== 'isNaN' &&
+        name !== 'isFinite'
+      )
+        continue;
       let value: unknown;
       try {
         value = (globalThis as Record<string, unknown>)[name];
@@ -132,13 +152,17 @@ export function describeFunction(fn: unknown, path = 'target'): FunctionSpec {
   const location = locateFunction(fn);
   if (location?.exportName) return { kind: 'ref', module: location.url, name: location.exportName };
   if (source.startsWith('class ') || source.startsWith('class{')) {
-    throw new TypeError(`${label} is a class that its module does not export; export it so it can be sent by reference`);
+    throw new TypeError(
+      `${label} is a class that its module does not export; export it so it can be sent by reference`,
+    );
   }
   let analysis;
   try {
     analysis = analyzeFunctionSource(source);
   } catch {
-    throw new TypeError(`${label} cannot be sent: its source text could not be parsed as a function`);
+    throw new TypeError(
+      `${label} cannot be sent: its source text could not be parsed as a function`,
+    );
   }
   const free = analysis.free.filter((name) => !allowedFreeNames.has(name) && !(name in globalThis));
   if (free.length === 0 && analysis.lexical.length === 0) {
@@ -160,7 +184,7 @@ export function describeFunction(fn: unknown, path = 'target'): FunctionSpec {
 
 function describeKind(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'object') return `${(value as object).constructor?.name ?? 'an object'} instance`;
+  if (typeof value === 'object') return `${value.constructor?.name ?? 'an object'} instance`;
   return `${typeof value} ${JSON.stringify(value) ?? ''}`.trim();
 }
 

@@ -33,8 +33,15 @@ export interface FunctionLocation {
 
 interface InspectorSession {
   connect(): void;
-  post(method: string, params?: object, callback?: (error: Error | null, result?: unknown) => void): void;
-  on(event: string, listener: (message: { params: { scriptId: string; url: string } }) => void): void;
+  post(
+    method: string,
+    params?: object,
+    callback?: (error: Error | null, result?: unknown) => void,
+  ): void;
+  on(
+    event: string,
+    listener: (message: { params: { scriptId: string; url: string } }) => void,
+  ): void;
 }
 
 interface LocatorState {
@@ -47,7 +54,7 @@ interface LocatorState {
 const state = sharedState<LocatorState>('locator', () => ({
   session: undefined,
   scripts: new Map(),
-  realmGlobal: globalThis as unknown as Record<string, unknown>,
+  realmGlobal: globalThis,
   cache: new WeakMap(),
 }));
 
@@ -66,9 +73,9 @@ function session(): InspectorSession | null {
     // Code under test runners (Jest) runs in its own vm context; the inspector evaluates in the
     // main realm. A core module's constructor is a main-realm Function, which reaches that realm.
     try {
-      state.realmGlobal = (inspector.Session as unknown as { constructor: FunctionConstructor }).constructor(
-        'return globalThis',
-      )() as Record<string, unknown>;
+      state.realmGlobal = (
+        inspector.Session as unknown as { constructor: FunctionConstructor }
+      ).constructor('return globalThis')() as Record<string, unknown>;
     } catch {
       // Code generation from strings is disabled: stay in this realm.
     }
@@ -100,12 +107,11 @@ function scriptUrlOf(fn: object): string | null {
     const objectId = evaluated?.result.objectId;
     if (!objectId) return null;
     try {
-      const props = callSync<{ internalProperties?: { name: string; value?: { value?: { scriptId: string } } }[] }>(
-        s,
-        'Runtime.getProperties',
-        { objectId, ownProperties: true },
-      );
-      const location = props?.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value?.value;
+      const props = callSync<{
+        internalProperties?: { name: string; value?: { value?: { scriptId: string } } }[];
+      }>(s, 'Runtime.getProperties', { objectId, ownProperties: true });
+      const location = props?.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')
+        ?.value?.value;
       if (!location) return null;
       const url = state.scripts.get(location.scriptId);
       return url && url.startsWith('file:') ? url : null;
@@ -128,7 +134,8 @@ function cjsScriptUrlOf(fn: object): string | null {
 /** The name under which `exports` holds `fn`, by identity. */
 function exportNameIn(exports: unknown, fn: object): string | null {
   if (exports === fn) return 'default';
-  if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null) return null;
+  if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null)
+    return null;
   const names = Object.keys(exports);
   // Prefer the function's own name when several exports alias it.
   const own = (fn as { name?: string }).name;
@@ -187,7 +194,8 @@ export function locateFunction(fn: object): FunctionLocation | null {
 }
 
 function exportNameBySource(exports: unknown, fn: object): string | null {
-  if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null) return null;
+  if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null)
+    return null;
   const source = Function.prototype.toString.call(fn);
   const candidates: [string, unknown][] = [['default', exports], ...Object.entries(exports)];
   const own = (fn as { name?: string }).name;

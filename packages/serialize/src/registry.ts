@@ -6,15 +6,14 @@
  * Packages register their types when their module loads. A receiver that has not loaded the
  * package yet loads it by the module URL recorded at registration, then rebuilds the object.
  */
+import type { Socket } from 'node:net';
 import { sharedState } from './shared-state.js';
 
 /**
  * An OS resource that must travel beside the message bytes (a socket, a memfd): the process
  * control channel passes these as file descriptors.
  */
-export type TransferableHandle =
-  | { kind: 'socket'; socket: import('node:net').Socket }
-  | { kind: 'fd'; fd: number };
+export type TransferableHandle = { kind: 'socket'; socket: Socket } | { kind: 'fd'; fd: number };
 
 /** What a type's `toHandle` may use while a message is encoded. */
 export interface EncodeContext {
@@ -107,7 +106,11 @@ export function onShareableRegistered(listener: (type: ShareableType) => void): 
  * Marks a class whose instances must never travel (a `Process`, a `Pool`): sending one fails
  * with `<path> <what> and cannot be sent; <fix>`.
  */
-export function registerUnsendable(Class: abstract new (...args: never[]) => object, what: string, fix = ''): void {
+export function registerUnsendable(
+  Class: abstract new (...args: never[]) => object,
+  what: string,
+  fix = '',
+): void {
   registry.unsendable.set(Class, { what, fix });
 }
 

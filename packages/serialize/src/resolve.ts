@@ -16,7 +16,11 @@ export async function importModule(url: string): Promise<Record<string, unknown>
 export function pickExport(namespace: Record<string, unknown>, name: string): unknown {
   if (name in namespace) return namespace[name];
   const fallback = namespace['default'];
-  if ((typeof fallback === 'object' || typeof fallback === 'function') && fallback !== null && name in fallback) {
+  if (
+    (typeof fallback === 'object' || typeof fallback === 'function') &&
+    fallback !== null &&
+    name in fallback
+  ) {
     return (fallback as Record<string, unknown>)[name];
   }
   return undefined;
@@ -35,7 +39,9 @@ function compile(spec: Extract<FunctionSpec, { kind: 'source' }>): unknown {
   if (fn === undefined) {
     sourceRequire ??= createRequire(resolvePath('noop.js'));
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the sender explicitly sent this source (API.md rule 2)
-    fn = new Function('require', `return ${wrapFunctionSource(spec.source, spec.form)};`)(sourceRequire);
+    fn = new Function('require', `return ${wrapFunctionSource(spec.source, spec.form)};`)(
+      sourceRequire,
+    );
     compiled.bySource.set(spec.source, fn);
   }
   return fn;
@@ -45,21 +51,25 @@ function compile(spec: Extract<FunctionSpec, { kind: 'source' }>): unknown {
  * Turns a received `FunctionSpec` back into a callable: imports the module (once), compiles the
  * source (once per process), or looks up the global.
  */
-export async function resolveFunction(spec: FunctionSpec): Promise<(...args: unknown[]) => unknown> {
+export async function resolveFunction(
+  spec: FunctionSpec,
+): Promise<(...args: unknown[]) => unknown> {
   switch (spec.kind) {
     case 'source':
       return compile(spec) as (...args: unknown[]) => unknown;
     case 'global': {
       let value: unknown = globalThis;
       for (const part of spec.path.split('.')) value = (value as Record<string, unknown>)[part];
-      if (typeof value !== 'function') throw new TypeError(`global ${spec.path} is not a function here`);
+      if (typeof value !== 'function')
+        throw new TypeError(`global ${spec.path} is not a function here`);
       return value as (...args: unknown[]) => unknown;
     }
     case 'ref': {
       const namespace = await importModule(spec.module);
       const value = pickExport(namespace, spec.name);
       if (typeof value !== 'function') {
-        const what = value === undefined ? 'does not export' : 'exports something other than a function as';
+        const what =
+          value === undefined ? 'does not export' : 'exports something other than a function as';
         throw new TypeError(`module ${spec.module} ${what} ${JSON.stringify(spec.name)}`);
       }
       return value as (...args: unknown[]) => unknown;
@@ -68,7 +78,9 @@ export async function resolveFunction(spec: FunctionSpec): Promise<(...args: unk
 }
 
 /** Synchronous twin of `resolveFunction` for specs that need no import (source and globals). */
-export function resolveFunctionSync(spec: FunctionSpec): ((...args: unknown[]) => unknown) | undefined {
+export function resolveFunctionSync(
+  spec: FunctionSpec,
+): ((...args: unknown[]) => unknown) | undefined {
   if (spec.kind === 'source') return compile(spec) as (...args: unknown[]) => unknown;
   return undefined;
 }

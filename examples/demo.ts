@@ -1,0 +1,85 @@
+// The multiproc demo: real processes, each doing real work, and what each of them did.
+//   run: pnpm demo
+import { Process, currentProcess, getContext, isMainProcess, cpuCount } from 'multiproc';
+
+/** Counts the primes below `limit` the slow way: real CPU work for a child. */
+export function countPrimes(label: string, from: number, to: number): void {
+  const started = performance.now();
+  let count = 0;
+  for (let n = Math.max(2, from); n < to; n++) {
+    let prime = true;
+    for (let d = 2; d * d <= n; d++) {
+      if (n % d === 0) {
+        prime = false;
+        break;
+      }
+    }
+    if (prime) count++;
+  }
+  const me = currentProcess();
+  const where =
+    me.startMethod === 'thread' ? `thread ${me.threadId} of pid ${me.pid}` : `pid ${me.pid}`;
+  const ms = (performance.now() - started).toFixed(0);
+  console.log(
+    `  ${me.name.padEnd(10)} ${where.padEnd(20)} ${label}: ${count} primes in [${from}, ${to}) in ${ms} ms`,
+  );
+}
+
+/**
+ * A self-contained function (it uses nothing from this module), so it travels by source. That is
+ * what lets a thread-context worker run it even under a TypeScript loader: on Node 20, loaders
+ * such as tsx do not reach worker threads, so a worker cannot import this .ts file.
+ */
+export function sumOfSquares(n: number): void {
+  let sum = 0;
+  for (let i = 1; i <= n; i++) sum += i * i;
+  const { threadId } = require('node:worker_threads') as typeof import('node:worker_threads');
+  console.log(
+    `  thread ${threadId} of pid ${process.pid}: the sum of the first ${n} squares is ${sum}`,
+  );
+}
+
+export function crash(): void {
+  throw new RangeError('this child fails on purpose');
+}
+
+export function sleepForever(): Promise<void> {
+  return new Promise(() => setInterval(() => undefined, 1000));
+}
+
+if (isMainProcess()) {
+  console.log(`multiproc demo — main process pid ${process.pid}, ${cpuCount()} CPUs\n`);
+
+  console.log('Three processes share the work of counting primes below 3,000,000:');
+  const step = 1_000_000;
+  const workers = [0, 1, 2].map(
+    (i) => new Process({ target: countPrimes, args: [`part ${i + 1}`, i * step, (i + 1) * step] }),
+  );
+  for (const p of workers) p.start();
+  console.log(`  started pids ${workers.map((p) => p.pid).join(', ')}`);
+  await Promise.all(workers.map((p) => p.join()));
+  console.log(`  exit codes: ${workers.map((p) => `${p.name}=${p.exitcode}`).join(', ')}\n`);
+
+  console.log('The same target in a worker thread (the thread start method):');
+  const threaded = new (getContext('thread').Process)({ target: sumOfSquares, args: [1000] });
+  threaded.start();
+  await threaded.join();
+  console.log(`  exit code ${threaded.exitcode}\n`);
+
+  console.log('A child that throws: its stack goes to stderr, its exit code is 1:');
+  const failing = new Process({ target: crash, name: 'Crasher' });
+  failing.start();
+  await failing.join();
+  console.log(`  ${failing.name} (pid ${failing.pid}) exit code ${failing.exitcode}\n`);
+
+  console.log('A child that never ends, terminated after 200 ms:');
+  const stuck = new Process({ target: sleepForever, name: 'Sleeper' });
+  stuck.start();
+  await stuck.join(200);
+  console.log(`  after join(200): alive=${stuck.isAlive()}, exitcode=${stuck.exitcode}`);
+  stuck.terminate();
+  await stuck.join();
+  console.log(
+    `  after terminate(): alive=${stuck.isAlive()}, exitcode=${stuck.exitcode} (-15 = SIGTERM)`,
+  );
+}

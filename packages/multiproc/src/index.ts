@@ -1,0 +1,115 @@
+/**
+ * `multiproc`: Python's `multiprocessing` for Node.js and TypeScript.
+ *
+ * Every name is a named export and a property of the default export, so code reads like
+ * Python's `multiprocessing.X`:
+ *
+ * ```ts
+ * import mp from 'multiproc';
+ * const p = new mp.Process({ target: work, args: [1] });
+ * ```
+ *
+ * This package only re-exports; each name lives in the package that owns it.
+ *
+ * @packageDocumentation
+ */
+import {
+  AbortError,
+  AuthenticationError,
+  BrokenBarrierError,
+  BufferTooShort,
+  EOFError,
+  Empty,
+  Full,
+  MultiprocError,
+  ProcessError,
+  RemoteError,
+  TimeoutError,
+  WorkerLostError,
+  taskRef,
+} from '@multiproc/serialize';
+import {
+  Process,
+  activeChildren,
+  cpuCount,
+  currentProcess,
+  getAllStartMethods,
+  getStartMethod,
+  isMainProcess,
+  parentProcess,
+  setStartMethod,
+} from '@multiproc/process';
+import { getContext, type Context } from './context.js';
+
+export {
+  AbortError,
+  AuthenticationError,
+  BrokenBarrierError,
+  BufferTooShort,
+  EOFError,
+  Empty,
+  Full,
+  MultiprocError,
+  ProcessError,
+  RemoteError,
+  TimeoutError,
+  WorkerLostError,
+  taskRef,
+  Process,
+  activeChildren,
+  cpuCount,
+  currentProcess,
+  getAllStartMethods,
+  getContext,
+  getStartMethod,
+  isMainProcess,
+  parentProcess,
+  setStartMethod,
+};
+export type { TaskRef } from '@multiproc/serialize';
+export type {
+  CurrentProcess,
+  ParentProcess,
+  ProcessOptions,
+  StartMethod,
+  Target,
+} from '@multiproc/process';
+export type { Context } from './context.js';
+
+/**
+ * The whole API as one object, like Python's `multiprocessing` module.
+ *
+ * @example
+ * ```ts
+ * import mp from 'multiproc';
+ * console.log(mp.cpuCount(), mp.currentProcess().name);
+ * ```
+ */
+const multiproc = {
+  AbortError,
+  AuthenticationError,
+  BrokenBarrierError,
+  BufferTooShort,
+  EOFError,
+  Empty,
+  Full,
+  MultiprocError,
+  ProcessError,
+  RemoteError,
+  TimeoutError,
+  WorkerLostError,
+  taskRef,
+  Process,
+  activeChildren,
+  cpuCount,
+  currentProcess,
+  getAllStartMethods,
+  getContext,
+  getStartMethod,
+  isMainProcess,
+  parentProcess,
+  setStartMethod,
+} as const;
+
+export default multiproc;
+export type Multiproc = typeof multiproc & { getContext(method?: string | null): Context };
