@@ -1,7 +1,6 @@
 /** Describes the machine and software a benchmark ran on, for the head of RESULTS.md. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { MachineInfo } from './types.js';
@@ -21,11 +20,14 @@ function run(file: string, args: string[], cwd: string): string | undefined {
   }
 }
 
-/** The installed version of `name` as `benchDir` resolves it, or `undefined`. */
+/**
+ * The installed version of `name` in bench's node_modules, or `undefined`. Read from the folder
+ * rather than through `require.resolve('<name>/package.json')`, which packages with an `exports`
+ * map (piscina) refuse.
+ */
 function packageVersion(benchDir: string, name: string): string | undefined {
-  const require = createRequire(path.join(benchDir, 'package.json'));
   try {
-    const file = require.resolve(`${name}/package.json`);
+    const file = path.join(benchDir, 'node_modules', name, 'package.json');
     return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version;
   } catch {
     return undefined;
