@@ -52,7 +52,20 @@ export function describeMachine(benchDir: string, python: string): MachineInfo {
   }
   const pythonVersion = run(python, ['-c', 'import sys; print(sys.version.split()[0])'], benchDir);
   const head = run('git', ['rev-parse', '--short', 'HEAD'], benchDir);
-  const dirty = run('git', ['status', '--porcelain', '--untracked-files=no'], benchDir);
+  // The files a run rewrites do not make the code under test dirty.
+  const dirty = run(
+    'git',
+    [
+      'status',
+      '--porcelain',
+      '--untracked-files=no',
+      '--',
+      ':(top)',
+      ':(exclude)RESULTS.md',
+      ':(exclude)results.svg',
+    ],
+    benchDir,
+  );
   const info: MachineInfo = {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     logicalCpus: os.availableParallelism(),
