@@ -90,12 +90,13 @@ function metricBlock(
     for (const bound of [g.maxRatio, g.minRatio]) {
       if (bound === undefined) continue;
       parts.push(line(bound, 'stroke="#dc2626" stroke-width="1" stroke-dasharray="4 3"'));
+      // Below the rows, where no bar label can run into it.
       parts.push(
         text(
-          xOf(bound) + 3,
-          rowsTop + 6,
+          xOf(bound),
+          rowsBottom + 8,
           `goal ${formatRatio(bound)}`,
-          'font-size="9" fill="#dc2626"',
+          'font-size="9" text-anchor="middle" fill="#dc2626"',
         ),
       );
     }
@@ -138,7 +139,7 @@ function metricBlock(
       ),
     );
   });
-  return [parts, rowsBottom + 8];
+  return [parts, rowsBottom + (goals.length > 0 ? 18 : 8)];
 }
 
 /** The whole chart. */
