@@ -33,6 +33,7 @@ export function countPrimes(label: string, from: number, to: number): void {
 export function sumOfSquares(n: number): void {
   let sum = 0;
   for (let i = 1; i <= n; i++) sum += i * i;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- self-contained: require what it uses
   const { threadId } = require('node:worker_threads') as typeof import('node:worker_threads');
   console.log(
     `  thread ${threadId} of pid ${process.pid}: the sum of the first ${n} squares is ${sum}`,
@@ -60,7 +61,7 @@ if (isMainProcess()) {
   await Promise.all(workers.map((p) => p.join()));
   console.log(`  exit codes: ${workers.map((p) => `${p.name}=${p.exitcode}`).join(', ')}\n`);
 
-  console.log('The same target in a worker thread (the thread start method):');
+  console.log('A self-contained function in a worker thread (the thread start method):');
   const threaded = new (getContext('thread').Process)({ target: sumOfSquares, args: [1000] });
   threaded.start();
   await threaded.join();

@@ -24,7 +24,11 @@ module.exports = function createJestConfig(packageDir, overrides = {}) {
       ],
     },
     // A package's own tests import it by name (self-reference), resolved to its CommonJS build.
-    moduleNameMapper: { [`^${pkg.name.replace('/', '\\/')}$`]: '<rootDir>/dist/index.cjs' },
+    moduleNameMapper: {
+      [`^${pkg.name.replace('/', '\\/')}$`]: '<rootDir>/dist/index.cjs',
+      // Sources import siblings as './x.js' (NodeNext); Jest finds the './x.ts' beside them.
+      '^(\\.{1,2}/.*)\\.js$': '$1',
+    },
     testTimeout: 30_000,
     // Every test file runs in its own worker; a leaked child or handle fails loudly instead.
     detectOpenHandles: false,

@@ -113,6 +113,9 @@ export class SpawnPopen implements Popen {
     }
     const { fork } = lazyRequire('node:child_process') as typeof import('node:child_process');
     this.#child = fork(bootstrapUrl, [], {
+      // Explicit, so a test runner's sandboxed `process.env` reaches the child too.
+      env: process.env,
+      cwd: process.cwd(),
       execArgv: childExecArgv(),
       stdio,
       serialization: 'advanced',

@@ -1,0 +1,61 @@
+import mp, * as named from 'multiproc';
+import * as processPackage from '@multiproc/process';
+import * as serializePackage from '@multiproc/serialize';
+
+describe('the multiproc facade', () => {
+  it('exports every name both as a named export and on the default export', () => {
+    const names = Object.keys(named).filter((n) => n !== 'default');
+    expect(names.sort()).toEqual(Object.keys(mp).sort());
+    for (const name of names)
+      expect((mp as Record<string, unknown>)[name]).toBe((named as Record<string, unknown>)[name]);
+  });
+
+  it('re-exports the owning packages without wrapping them', () => {
+    expect(mp.Process).toBe(processPackage.Process);
+    expect(mp.currentProcess).toBe(processPackage.currentProcess);
+    expect(mp.TimeoutError).toBe(serializePackage.TimeoutError);
+    expect(mp.taskRef).toBe(serializePackage.taskRef);
+  });
+
+  it('has the API.md names of this stage', () => {
+    for (const name of [
+      'Process',
+      'currentProcess',
+      'parentProcess',
+      'activeChildren',
+      'cpuCount',
+      'isMainProcess',
+      'getContext',
+      'setStartMethod',
+      'getStartMethod',
+      'getAllStartMethods',
+      'taskRef',
+      'ProcessError',
+      'BufferTooShort',
+      'AuthenticationError',
+      'TimeoutError',
+      'Empty',
+      'Full',
+      'BrokenBarrierError',
+      'WorkerLostError',
+      'AbortError',
+      'RemoteError',
+    ]) {
+      expect(typeof (mp as Record<string, unknown>)[name]).toBe('function');
+    }
+    expect(new mp.TimeoutError()).toBeInstanceOf(mp.ProcessError);
+    expect(new mp.AbortError().name).toBe('AbortError');
+  });
+
+  it('gives context objects bound to a start method', () => {
+    const thread = mp.getContext('thread');
+    expect(thread.getStartMethod()).toBe('thread');
+    expect(new thread.Process({ target: Math.abs }).startMethod).toBe('thread');
+    expect(mp.getContext('spawn').Process).not.toBe(thread.Process);
+    expect(mp.getContext()).toBe(mp.getContext(mp.getStartMethod()));
+    expect(() => mp.getContext('fork' as never)).toThrow(
+      "method must be one of 'spawn', 'thread', got \"fork\" (string)",
+    );
+    expect(mp.getAllStartMethods()).toEqual(['spawn', 'thread']);
+  });
+});
