@@ -11,9 +11,12 @@ import { sharedState } from './shared-state.js';
 const nodeRequire = createRequire(import.meta.url);
 
 /** Module exports already loaded for decoding or resolving, by URL (shared with decode.ts). */
-const loaded = sharedState<{ byUrl: Map<string, Record<string, unknown>> }>('loadedModules', () => ({
-  byUrl: new Map(),
-}));
+const loaded = sharedState<{ byUrl: Map<string, Record<string, unknown>> }>(
+  'loadedModules',
+  () => ({
+    byUrl: new Map(),
+  }),
+);
 
 /** Why `require()` could not load a module that `import()` can. */
 const importOnly = new Set([
