@@ -1,0 +1,27 @@
+/** The raw functions of the compiled addon; `index.ts` validates arguments before calling them. */
+export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
+
+export interface RawSegment {
+  buffer: SharedArrayBuffer;
+  fd: number;
+  size: number;
+}
+
+export interface Binding {
+  shmCreate(name: string, size: number): RawSegment;
+  shmAttach(name: string): RawSegment;
+  shmUnlink(name: string): void;
+  memfdCreate(name: string, size: number): number;
+  mapFd(fd: number, size: number | undefined): SharedArrayBuffer;
+  closeFd(fd: number): void;
+  flock(fd: number, mode: 'shared' | 'exclusive' | 'unlock', wait: boolean): boolean;
+  setCloexec(fd: number, on: boolean): void;
+  futexWaitSync(view: Int32Array, index: number, expected: number, timeout: number | undefined): FutexWaitResult;
+  futexWait(view: Int32Array, index: number, expected: number, timeout: number | undefined): Promise<FutexWaitResult>;
+  futexWake(view: Int32Array, index: number, count: number): number;
+  pendingWaits(): number;
+  isProcessAlive(pid: number): boolean;
+  setParentDeathSignal(signal: number): boolean;
+  unixListen(path: string): number;
+  unixConnect(path: string): number;
+}
