@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
 
 #if defined(__linux__)
 #include <sys/prctl.h>
@@ -61,11 +64,42 @@ void SetParentDeathSignal(const v8::FunctionCallbackInfo<v8::Value>& info) {
 #endif
 }
 
+// The one deliberately process-wide piece of state: a small string map every thread of the process
+// sees (each worker_thread has its own globalThis and its own copy of process.env). It holds what
+// must exist once per process, such as the resource tracker connection.
+struct ProcessSlots {
+  std::mutex mu;
+  std::map<std::string, std::string> values;
+};
+
+ProcessSlots& Slots() {
+  static ProcessSlots* slots = new ProcessSlots();  // never destroyed: threads may outlive exit()
+  return *slots;
+}
+
+// processSlot(key, value?) → the slot's value after the call. With `value`, sets it only when
+// the slot is empty (so concurrent threads agree on the first value).
+void ProcessSlot(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsString()) return ThrowTypeError(isolate, "key must be a string");
+  v8::String::Utf8Value key(isolate, info[0]);
+  ProcessSlots& slots = Slots();
+  std::lock_guard<std::mutex> lock(slots.mu);
+  auto it = slots.values.find(*key);
+  if (it == slots.values.end() && info[1]->IsString()) {
+    v8::String::Utf8Value value(isolate, info[1]);
+    it = slots.values.emplace(*key, *value).first;
+  }
+  if (it == slots.values.end()) return info.GetReturnValue().SetUndefined();
+  info.GetReturnValue().Set(v8::String::NewFromUtf8(isolate, it->second.c_str()).ToLocalChecked());
+}
+
 }  // namespace
 
 void InitProcess(v8::Local<v8::Object> exports, AddonState* state) {
   SetMethod(exports, state, "isProcessAlive", IsAlive);
   SetMethod(exports, state, "setParentDeathSignal", SetParentDeathSignal);
+  SetMethod(exports, state, "processSlot", ProcessSlot);
 }
 
 }  // namespace multiproc

@@ -130,6 +130,15 @@ void Attach(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(Segment(isolate, NewSab(isolate, data, size), fd, size));
 }
 
+// shmOpen(name) → fd, neither mapped nor locked (for the tracker's flock checks).
+void Open(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  std::string name;
+  if (!NameArg(info, &name)) return;
+  int fd = shm_open(name.c_str(), O_RDWR, 0600);
+  if (fd < 0) return ThrowErrno(info.GetIsolate(), errno, "shm_open", name.c_str() + 1);
+  info.GetReturnValue().Set(fd);
+}
+
 // shmUnlink(name)
 void Unlink(const v8::FunctionCallbackInfo<v8::Value>& info) {
   std::string name;
@@ -189,6 +198,7 @@ void MapFd(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void InitShm(v8::Local<v8::Object> exports, AddonState* state) {
   SetMethod(exports, state, "shmCreate", Create);
   SetMethod(exports, state, "shmAttach", Attach);
+  SetMethod(exports, state, "shmOpen", Open);
   SetMethod(exports, state, "shmUnlink", Unlink);
   SetMethod(exports, state, "memfdCreate", MemfdCreate);
   SetMethod(exports, state, "mapFd", MapFd);

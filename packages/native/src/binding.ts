@@ -10,6 +10,7 @@ export interface RawSegment {
 export interface Binding {
   shmCreate(name: string, size: number): RawSegment;
   shmAttach(name: string): RawSegment;
+  shmOpen(name: string): number;
   shmUnlink(name: string): void;
   memfdCreate(name: string, size: number): number;
   mapFd(fd: number, size: number | undefined): SharedArrayBuffer;
@@ -22,6 +23,7 @@ export interface Binding {
   pendingWaits(): number;
   isProcessAlive(pid: number): boolean;
   setParentDeathSignal(signal: number): boolean;
+  processSlot(key: string, value?: string): string | undefined;
   unixListen(path: string): number;
   unixConnect(path: string): number;
 }

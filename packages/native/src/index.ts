@@ -176,6 +176,20 @@ export function shmAttach(name: string): ShmSegment {
 }
 
 /**
+ * Opens an existing segment by name without mapping or locking it, and returns the descriptor
+ * (for `flock` checks). Fails with `ENOENT` if there is none by that name.
+ *
+ * @example
+ * ```ts
+ * const fd = shmOpen('mp_demo');
+ * const unused = flock(fd, 'exclusive'); // false while another program holds it
+ * ```
+ */
+export function shmOpen(name: string): number {
+  return addon().shmOpen(validateShmName(name));
+}
+
+/**
  * Removes a segment's name; the memory lives on while mapped anywhere. Fails with `ENOENT` if
  * there is no segment by that name.
  *
@@ -369,6 +383,22 @@ export function setParentDeathSignal(signal: NodeJS.Signals | number): boolean {
   const number = typeof signal === 'string' ? constants.signals[signal] : signal;
   if (number === undefined) throw invalid('signal', 'a signal name or number', signal);
   return addon().setParentDeathSignal(checkInteger(number, 'signal', 1, 64));
+}
+
+/**
+ * A process-wide value shared by every thread of this process (each worker_thread otherwise has
+ * its own globals and its own copy of `process.env`). With `value`, sets the slot only if it is
+ * still empty; returns the slot's value after the call, so concurrent threads agree on the first.
+ *
+ * @example
+ * ```ts
+ * const winner = processSlot('tracker', `${path}\n${fd}`); // the first thread's value
+ * ```
+ */
+export function processSlot(key: string, value?: string): string | undefined {
+  if (typeof key !== 'string') throw invalid('key', 'a string', key);
+  if (value !== undefined && typeof value !== 'string') throw invalid('value', 'a string', value);
+  return addon().processSlot(key, value);
 }
 
 // ---------------------------------------------------------------------------------------------
