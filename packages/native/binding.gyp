@@ -24,7 +24,7 @@
           }
         }],
         ["OS=='linux'", {
-          "libraries": ["-lrt"]
+          "libraries": ["-lrt", "-ldl"]
         }],
         ["sanitize!=''", {
           "cflags_cc": ["-fsanitize=<(sanitize)", "-fno-omit-frame-pointer", "-g", "-O1"],

@@ -1,1 +1,2 @@
-module.exports = require('../../tooling/jest.cjs')(__dirname);
+// One test file at a time: the futex tests measure timing and count wake-ups across processes.
+module.exports = require('../../tooling/jest.cjs')(__dirname, { maxWorkers: 1 });

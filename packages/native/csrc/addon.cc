@@ -1,10 +1,23 @@
 // Registration only: one AddonState per environment, each concern adds its functions, and the
 // environment's async cleanup hook stops the waiter threads and closes every uv handle so that a
 // worker_thread exits cleanly (a handle left open aborts Node in uv_loop_close).
+#include <dlfcn.h>
+
 #include "state.h"
 
 namespace multiproc {
 namespace {
+
+// Node unloads an addon when the last environment that loaded it ends (a worker_thread, say),
+// but SharedArrayBuffers created here can outlive that environment in V8's heap teardown and
+// their deleter (munmap, in this library) would then jump into unmapped code. Pinning the
+// library for the life of the process (RTLD_NODELETE) keeps every deleter callable.
+void PinLibrary() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&PinLibrary), &info) != 0 && info.dli_fname != nullptr) {
+    dlopen(info.dli_fname, RTLD_LAZY | RTLD_NODELETE);
+  }
+}
 
 void Cleanup(void* arg, void (*done)(void*), void* done_arg) {
   auto* state = static_cast<AddonState*>(arg);
@@ -20,6 +33,7 @@ void Cleanup(void* arg, void (*done)(void*), void* done_arg) {
 
 NODE_MODULE_INIT(/* exports, module, context */) {
   using namespace multiproc;
+  PinLibrary();
   auto* state = new AddonState();
   state->isolate = context->GetIsolate();
   state->loop = node::GetCurrentEventLoop(state->isolate);

@@ -137,7 +137,8 @@ export interface ShmSegment {
   readonly buffer: SharedArrayBuffer;
   /**
    * The open descriptor. It holds a shared `flock(2)`, which tells resource trackers of other
-   * programs that the segment is in use. Close it with {@link closeFd} when done.
+   * programs that the segment is in use. The mapping keeps the open file, and so the lock, alive
+   * after the descriptor is closed: release with `flock(fd, 'unlock')`, then {@link closeFd}.
    */
   readonly fd: number;
   /** Size in bytes. */

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeFd,
+  flock,
   mapFd,
   memfdCreate,
   shmAttach,
@@ -220,6 +221,9 @@ export class SharedMemory {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#buf = undefined;
+    // The mapping would keep the lock alive until garbage collection; other programs' trackers
+    // may unlink the segment as soon as we are done with it.
+    if (!this.#anonymous) flock(this.#fd, 'unlock');
     closeFd(this.#fd);
   }
 
