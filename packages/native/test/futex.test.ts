@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { closeFd, futexWait, futexWaitSync, futexWake, pendingFutexWaits, shmCreate, shmUnlink } from '@multiproc/native';
-import { exited, fixture, nextMessage, runNode, sleep } from './helpers';
+import { exited, fixture, nextMessage, runNode, sleep } from './helpers.js';
 
 const root = join(__dirname, '..');
 

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addonOrigin } from '@multiproc/native';
-import { runNode } from './helpers';
+import { runNode } from './helpers.js';
 
 const root = join(__dirname, '..');
 

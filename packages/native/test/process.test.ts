@@ -1,7 +1,7 @@
 import { fork, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { isProcessAlive, setParentDeathSignal } from '@multiproc/native';
-import { exited, fixture, nextMessage, sleep } from './helpers';
+import { exited, fixture, nextMessage, sleep } from './helpers.js';
 
 const root = join(__dirname, '..');
 

@@ -11,7 +11,7 @@ import {
   shmUnlink,
   MAX_SHM_NAME_BYTES,
 } from '@multiproc/native';
-import { exited, fixture, shmNames } from './helpers';
+import { exited, fixture, shmNames } from './helpers.js';
 
 const root = join(__dirname, '..');
 const uniqueName = (tag: string): string => `mp_test_${tag}_${process.pid}_${Math.random().toString(16).slice(2)}`;

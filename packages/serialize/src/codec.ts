@@ -203,18 +203,16 @@ function registerExtensions(): void {
     read: (wire: WireError) => errorFromWire(wire),
   });
   // One reader serves every shareable class; each class gets a writer when it registers.
-  addExtension({
-    type: Ext.Handle,
-    read: ([name, module, data]: [string, string, unknown]) => {
-      let type = shareableTypeByName(name);
-      if (!type) {
-        moduleSync(module);
-        type = shareableTypeByName(name);
-      }
-      if (!type) throw new TypeError(`received a ${name} handle, but loading ${module} did not register that type`);
-      return type.fromHandle(data, activeDecode);
-    },
-  });
+  const readHandle = ([name, module, data]: [string, string, unknown]): object => {
+    let type = shareableTypeByName(name);
+    if (!type) {
+      moduleSync(module);
+      type = shareableTypeByName(name);
+    }
+    if (!type) throw new TypeError(`received a ${name} handle, but loading ${module} did not register that type`);
+    return type.fromHandle(data, activeDecode);
+  };
+  addExtension({ type: Ext.Handle, read: readHandle });
   addExtension({
     type: Ext.Instance,
     read: ([url, name, fields]: [string, string, Record<string, unknown>]) => {
@@ -228,6 +226,8 @@ function registerExtensions(): void {
       Class: type.Class as unknown as new () => object,
       type: Ext.Handle,
       write: (value: object) => [type.name, type.module, type.toHandle(value, activeEncode)],
+      // msgpackr keeps the last extension added for a type code as that code's reader.
+      read: readHandle,
     });
   });
 }

@@ -89,7 +89,21 @@ export class SharedMemory {
   #state: State = 'open';
   #unlinked = false;
 
+  /** Set by `fromFd` around its `new SharedMemory()`: the anonymous segment to adopt. */
+  static #adopting: { fd: number; buf: SharedArrayBuffer; label: string } | undefined;
+
   constructor(options: SharedMemoryOptions = {}) {
+    const adopt = SharedMemory.#adopting;
+    if (adopt) {
+      SharedMemory.#adopting = undefined;
+      this.#name = `memfd:${adopt.label}`;
+      this.#buf = adopt.buf;
+      this.#fd = adopt.fd;
+      this.#size = adopt.buf.byteLength;
+      this.#anonymous = true;
+      this.#unlinked = true;
+      return;
+    }
     if (typeof options !== 'object' || options === null) {
       throw invalidArgument('options', 'an object', options);
     }
@@ -171,16 +185,8 @@ export class SharedMemory {
    * ```
    */
   static fromFd(fd: number, size?: number, label = 'multiproc'): SharedMemory {
-    const buf = mapFd(fd, size);
-    const shm = Object.create(SharedMemory.prototype) as SharedMemory;
-    shm.#name = `memfd:${label}`;
-    shm.#buf = buf;
-    shm.#fd = fd;
-    shm.#size = buf.byteLength;
-    shm.#anonymous = true;
-    shm.#state = 'open';
-    shm.#unlinked = true;
-    return shm;
+    SharedMemory.#adopting = { fd, buf: mapFd(fd, size), label };
+    return new SharedMemory();
   }
 
   #assertOpen(): void {
