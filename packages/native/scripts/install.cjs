@@ -14,7 +14,10 @@ if (process.platform === 'win32') {
 function prebuildLoads() {
   const probe = spawnSync(
     process.execPath,
-    ['-e', `process.env.PREBUILDS_ONLY = '1'; require(require.resolve('node-gyp-build', { paths: [${JSON.stringify(root)}] }))(${JSON.stringify(root)})`],
+    [
+      '-e',
+      `process.env.PREBUILDS_ONLY = '1'; require(require.resolve('node-gyp-build', { paths: [${JSON.stringify(root)}] }))(${JSON.stringify(root)})`,
+    ],
     { stdio: 'ignore' },
   );
   return probe.status === 0;
@@ -30,5 +33,9 @@ if (!script) {
   );
   process.exit(1);
 }
-const result = spawnSync(process.execPath, [script, 'rebuild'], { cwd: root, stdio: 'inherit', env: nodeGypEnv() });
+const result = spawnSync(process.execPath, [script, 'rebuild'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: nodeGypEnv(),
+});
 process.exit(result.status ?? 1);

@@ -16,8 +16,29 @@ function nodeGypScript() {
     // not installed as a package here
   }
   const prefix = path.dirname(path.dirname(process.execPath));
-  candidates.push(path.join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  candidates.push(path.join(path.dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  candidates.push(
+    path.join(
+      prefix,
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
+  );
+  candidates.push(
+    path.join(
+      path.dirname(process.execPath),
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
+  );
   return candidates.find((file) => fs.existsSync(file));
 }
 

@@ -14,7 +14,15 @@ if (!script) {
 Object.assign(process.env, nodeGypEnv());
 const prebuildify = require(require.resolve('prebuildify', { paths: [root] }));
 prebuildify(
-  { cwd: root, napi: false, strip: true, tagLibc: true, targets: [process.version], nodeGyp: script, quiet: true },
+  {
+    cwd: root,
+    napi: false,
+    strip: true,
+    tagLibc: true,
+    targets: [process.version],
+    nodeGyp: script,
+    quiet: true,
+  },
   (error) => {
     if (error) {
       console.error(`prebuild: ${error.message}`);

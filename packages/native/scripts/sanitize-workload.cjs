@@ -32,7 +32,9 @@ async function main() {
   native.shmUnlink(name);
   assert.equal(native.futexWaitSync(words, 0, 1, 0), 'not-equal');
   assert.equal(native.futexWaitSync(words, 0, 0, 5), 'timed-out');
-  const timed = await Promise.all(Array.from({ length: 32 }, (_, i) => native.futexWait(words, 1 + i, 0, 5 + i)));
+  const timed = await Promise.all(
+    Array.from({ length: 32 }, (_, i) => native.futexWait(words, 1 + i, 0, 5 + i)),
+  );
   assert.ok(timed.every((r) => r === 'timed-out'));
   const woken = Array.from({ length: 32 }, () => native.futexWait(words, 40, 0));
   await new Promise((r) => setTimeout(r, 50));

@@ -17,8 +17,18 @@ export interface Binding {
   closeFd(fd: number): void;
   flock(fd: number, mode: 'shared' | 'exclusive' | 'unlock', wait: boolean): boolean;
   setCloexec(fd: number, on: boolean): void;
-  futexWaitSync(view: Int32Array, index: number, expected: number, timeout: number | undefined): FutexWaitResult;
-  futexWait(view: Int32Array, index: number, expected: number, timeout: number | undefined): Promise<FutexWaitResult>;
+  futexWaitSync(
+    view: Int32Array,
+    index: number,
+    expected: number,
+    timeout: number | undefined,
+  ): FutexWaitResult;
+  futexWait(
+    view: Int32Array,
+    index: number,
+    expected: number,
+    timeout: number | undefined,
+  ): Promise<FutexWaitResult>;
   futexWake(view: Int32Array, index: number, count: number): number;
   pendingWaits(): number;
   isProcessAlive(pid: number): boolean;

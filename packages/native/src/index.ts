@@ -41,20 +41,29 @@ export function addonOrigin(): AddonOrigin {
 // Argument checks
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return `${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)} (string)`;
+  if (typeof value === 'string')
+    return `${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)} (string)`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
     return `${String(value)} (${typeof value})`;
   }
   if (value === null || value === undefined) return String(value);
-  return typeof value === 'object' ? `a ${value.constructor?.name ?? 'Object'} instance` : typeof value;
+  return typeof value === 'object'
+    ? `a ${value.constructor?.name ?? 'Object'} instance`
+    : typeof value;
 }
 
 function invalid(path: string, expected: string, received: unknown): TypeError {
   return new TypeError(`${path} must be ${expected}, got ${describe(received)}`);
 }
 
-function checkInteger(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalid(path, 'an integer', value);
+function checkInteger(
+  value: unknown,
+  path: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw invalid(path, 'an integer', value);
   if (value < min || value > max) {
     throw new RangeError(`${path} must be between ${min} and ${max}, got ${value}`);
   }
@@ -68,7 +77,11 @@ function checkFd(fd: unknown): number {
 function checkTimeout(timeout: unknown): number | undefined {
   if (timeout === undefined) return undefined;
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw invalid('timeout', 'a number of milliseconds >= 0 (or undefined to wait forever)', timeout);
+    throw invalid(
+      'timeout',
+      'a number of milliseconds >= 0 (or undefined to wait forever)',
+      timeout,
+    );
   }
   return timeout;
 }
@@ -98,7 +111,9 @@ export function validateShmName(name: unknown, path = 'name'): string {
   if (typeof name !== 'string') throw invalid(path, 'a string', name);
   if (name.length === 0) throw new TypeError(`${path} must not be empty`);
   if (name.includes('/')) {
-    throw new TypeError(`${path} must not contain '/' (give the bare name, as in Python), got ${describe(name)}`);
+    throw new TypeError(
+      `${path} must not contain '/' (give the bare name, as in Python), got ${describe(name)}`,
+    );
   }
   if (name.includes('\0')) throw new TypeError(`${path} must not contain NUL characters`);
   const bytes = Buffer.byteLength(name);
@@ -121,7 +136,8 @@ export function validateShmName(name: unknown, path = 'name'): string {
  * ```
  */
 export function validateShmSize(size: unknown, path = 'size'): number {
-  if (typeof size !== 'number' || !Number.isInteger(size)) throw invalid(path, 'a positive integer', size);
+  if (typeof size !== 'number' || !Number.isInteger(size))
+    throw invalid(path, 'a positive integer', size);
   if (size <= 0 || size > Number.MAX_SAFE_INTEGER) {
     throw new RangeError(`${path} must be a positive integer, got ${size}`);
   }
@@ -268,7 +284,11 @@ export interface FlockOptions {
  * if (flock(seg.fd, 'exclusive')) shmUnlink(name); // nobody else holds it
  * ```
  */
-export function flock(fd: number, mode: 'shared' | 'exclusive' | 'unlock', options: FlockOptions = {}): boolean {
+export function flock(
+  fd: number,
+  mode: 'shared' | 'exclusive' | 'unlock',
+  options: FlockOptions = {},
+): boolean {
   if (mode !== 'shared' && mode !== 'exclusive' && mode !== 'unlock') {
     throw invalid('mode', "'shared', 'exclusive' or 'unlock'", mode);
   }
@@ -304,7 +324,12 @@ export function setCloexec(fd: number, on: boolean): void {
  * while (Atomics.load(word, 0) === 0) futexWaitSync(word, 0, 0, 1000);
  * ```
  */
-export function futexWaitSync(view: Int32Array, index: number, expected: number, timeout?: number): FutexWaitResult {
+export function futexWaitSync(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  timeout?: number,
+): FutexWaitResult {
   checkWord(view, index);
   return addon().futexWaitSync(view, index, expected | 0, checkTimeout(timeout));
 }
@@ -320,7 +345,12 @@ export function futexWaitSync(view: Int32Array, index: number, expected: number,
  * const result = await futexWait(word, 0, 0, 500); // 'ok' | 'not-equal' | 'timed-out'
  * ```
  */
-export async function futexWait(view: Int32Array, index: number, expected: number, timeout?: number): Promise<FutexWaitResult> {
+export async function futexWait(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  timeout?: number,
+): Promise<FutexWaitResult> {
   checkWord(view, index);
   return addon().futexWait(view, index, expected | 0, checkTimeout(timeout));
 }
@@ -414,7 +444,8 @@ export function processSlot(key: string, value?: string): string | undefined {
  * ```
  */
 export function unixListen(path: string): number {
-  if (typeof path !== 'string' || path.length === 0) throw invalid('path', 'a non-empty string', path);
+  if (typeof path !== 'string' || path.length === 0)
+    throw invalid('path', 'a non-empty string', path);
   return addon().unixListen(path);
 }
 
@@ -429,6 +460,7 @@ export function unixListen(path: string): number {
  * ```
  */
 export function unixConnect(path: string): number {
-  if (typeof path !== 'string' || path.length === 0) throw invalid('path', 'a non-empty string', path);
+  if (typeof path !== 'string' || path.length === 0)
+    throw invalid('path', 'a non-empty string', path);
   return addon().unixConnect(path);
 }

@@ -44,12 +44,12 @@ export class NativeLoadError extends Error {
 }
 
 interface NodeGypBuild {
-  parseTuple(name: string): { name: string } | undefined;
-  matchTuple(platform: string, arch: string): (tuple: unknown) => boolean;
-  compareTuples(a: unknown, b: unknown): number;
-  parseTags(file: string): { file: string } | undefined;
-  matchTags(runtime: string, abi: string): (tags: unknown) => boolean;
-  compareTags(runtime: string): (a: unknown, b: unknown) => number;
+  parseTuple: (name: string) => { name: string } | undefined;
+  matchTuple: (platform: string, arch: string) => (tuple: unknown) => boolean;
+  compareTuples: (a: unknown, b: unknown) => number;
+  parseTags: (file: string) => { file: string } | undefined;
+  matchTags: (runtime: string, abi: string) => (tags: unknown) => boolean;
+  compareTags: (runtime: string) => (a: unknown, b: unknown) => number;
 }
 
 /** The prebuild matching this Node, chosen by node-gyp-build's own rules. */

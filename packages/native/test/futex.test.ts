@@ -1,6 +1,14 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { closeFd, futexWait, futexWaitSync, futexWake, pendingFutexWaits, shmCreate, shmUnlink } from '@multiproc/native';
+import {
+  closeFd,
+  futexWait,
+  futexWaitSync,
+  futexWake,
+  pendingFutexWaits,
+  shmCreate,
+  shmUnlink,
+} from '@multiproc/native';
 import { exited, fixture, nextMessage, runNode, sleep } from './helpers.js';
 
 const root = join(__dirname, '..');
@@ -80,9 +88,15 @@ describe('futex calls in this process', () => {
     expect(() => futexWaitSync(new Uint32Array(4) as unknown as Int32Array, 0, 0)).toThrow(
       'view must be an Int32Array, got a Uint32Array instance',
     );
-    expect(() => futexWaitSync(seg.words, 1024, 0)).toThrow(new RangeError('index must be between 0 and 1023, got 1024'));
-    expect(() => futexWaitSync(seg.words, 0, 0, -1)).toThrow(/timeout must be a number of milliseconds >= 0/);
-    await expect(futexWait(seg.words, 0.5, 0)).rejects.toThrow('index must be an integer, got 0.5 (number)');
+    expect(() => futexWaitSync(seg.words, 1024, 0)).toThrow(
+      new RangeError('index must be between 0 and 1023, got 1024'),
+    );
+    expect(() => futexWaitSync(seg.words, 0, 0, -1)).toThrow(
+      /timeout must be a number of milliseconds >= 0/,
+    );
+    await expect(futexWait(seg.words, 0.5, 0)).rejects.toThrow(
+      'index must be an integer, got 0.5 (number)',
+    );
     expect(() => futexWake(seg.words, 0, -1)).toThrow(RangeError);
     seg.close();
   });
@@ -116,10 +130,13 @@ describe('async waits and the event loop', () => {
     expect(run.ms).toBeLessThan(5_000);
   });
 
-  test.each(['terminate', 'exit'])('worker_threads with pending waits end cleanly (%s)', async (mode) => {
-    const run = await runNode(fixture('worker-teardown.mjs'), [mode], { cwd: root });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ pendings: [17, 17, 17, 17] });
-  });
+  test.each(['terminate', 'exit'])(
+    'worker_threads with pending waits end cleanly (%s)',
+    async (mode) => {
+      const run = await runNode(fixture('worker-teardown.mjs'), [mode], { cwd: root });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ pendings: [17, 17, 17, 17] });
+    },
+  );
 });

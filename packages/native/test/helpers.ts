@@ -13,11 +13,18 @@ export interface RunResult {
 }
 
 /** Runs `node <file> ...args`, collecting output; kills it (and fails) after `timeoutMs`. */
-export function runNode(file: string, args: string[] = [], options: SpawnOptions & { timeoutMs?: number } = {}): Promise<RunResult> {
+export function runNode(
+  file: string,
+  args: string[] = [],
+  options: SpawnOptions & { timeoutMs?: number } = {},
+): Promise<RunResult> {
   const { timeoutMs = 20_000, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
+    const child = spawn(process.execPath, [file, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...spawnOptions,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -38,21 +45,28 @@ export function runNode(file: string, args: string[] = [], options: SpawnOptions
 export function nextMessage<T = unknown>(child: ChildProcess): Promise<T> {
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as T));
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before sending a message`)));
+    child.once('exit', (code) =>
+      reject(new Error(`child exited (${code}) before sending a message`)),
+    );
   });
 }
 
 /** Resolves when the child has exited. */
-export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export function exited(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   }
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
-/** Names in /dev/shm (Linux). */
+/**
+ * Names in /dev/shm (Linux) that this package's tests may create. Other packages' tests may run
+ * at the same time (turbo runs packages in parallel); the native tests name theirs `mp_test_…`.
+ */
 export function shmNames(): Set<string> {
-  return new Set(readdirSync('/dev/shm'));
+  return new Set(readdirSync('/dev/shm').filter((n) => n.startsWith('mp_test_')));
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

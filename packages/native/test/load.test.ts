@@ -13,9 +13,13 @@ function installedCopy(withPrebuilds: boolean): string {
   for (const entry of ['package.json', 'dist', ...(withPrebuilds ? ['prebuilds'] : [])]) {
     cpSync(join(root, entry), join(pkg, entry), { recursive: true });
   }
-  cpSync(realpathSync(join(root, 'node_modules', 'node-gyp-build')), join(dir, 'node_modules', 'node-gyp-build'), {
-    recursive: true,
-  });
+  cpSync(
+    realpathSync(join(root, 'node_modules', 'node-gyp-build')),
+    join(dir, 'node_modules', 'node-gyp-build'),
+    {
+      recursive: true,
+    },
+  );
   return dir;
 }
 
@@ -30,9 +34,14 @@ describe('loading the addon', () => {
     const dir = installedCopy(true);
     try {
       const run = await runNode('-e', [probe], { cwd: dir });
-      const report = JSON.parse(run.stdout) as { origin: { kind: string; path: string }; alive: boolean };
+      const report = JSON.parse(run.stdout) as {
+        origin: { kind: string; path: string };
+        alive: boolean;
+      };
       expect(report.origin.kind).toBe('prebuild');
-      expect(report.origin.path).toContain(join('prebuilds', `${process.platform}-${process.arch}`));
+      expect(report.origin.path).toContain(
+        join('prebuilds', `${process.platform}-${process.arch}`),
+      );
       expect(report.alive).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -43,7 +52,12 @@ describe('loading the addon', () => {
     const dir = installedCopy(false);
     try {
       const run = await runNode('-e', [probe], { cwd: dir });
-      const report = JSON.parse(run.stdout) as { error: string; name: string; code: string; attempts: number };
+      const report = JSON.parse(run.stdout) as {
+        error: string;
+        name: string;
+        code: string;
+        attempts: number;
+      };
       expect(report.name).toBe('NativeLoadError');
       expect(report.code).toBe('ERR_MP_NATIVE_LOAD');
       expect(report.attempts).toBe(3);

@@ -14,7 +14,8 @@ import {
 import { exited, fixture, shmNames } from './helpers.js';
 
 const root = join(__dirname, '..');
-const uniqueName = (tag: string): string => `mp_test_${tag}_${process.pid}_${Math.random().toString(16).slice(2)}`;
+const uniqueName = (tag: string): string =>
+  `mp_test_${tag}_${process.pid}_${Math.random().toString(16).slice(2)}`;
 
 describe('POSIX shared memory segments', () => {
   let before: Set<string>;
@@ -42,7 +43,9 @@ describe('POSIX shared memory segments', () => {
   test('creating an existing name fails with EEXIST and attaching a missing one with ENOENT', () => {
     const name = uniqueName('exists');
     const created = shmCreate(name, 64);
-    expect(() => shmCreate(name, 64)).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'shm_open' }));
+    expect(() => shmCreate(name, 64)).toThrow(
+      expect.objectContaining({ code: 'EEXIST', syscall: 'shm_open' }),
+    );
     shmUnlink(name);
     closeFd(created.fd);
     expect(() => shmAttach(name)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
@@ -53,12 +56,20 @@ describe('POSIX shared memory segments', () => {
     expect(() => shmCreate('a/b', 64)).toThrow(/name must not contain '\/'/);
     expect(() => shmCreate('/leading', 64)).toThrow(TypeError);
     expect(() => shmCreate('', 64)).toThrow('name must not be empty');
-    expect(() => shmCreate('x'.repeat(MAX_SHM_NAME_BYTES + 1), 64)).toThrow(/name is too long: 256 bytes/);
-    expect(() => shmCreate(uniqueName('size'), 0)).toThrow(new RangeError('size must be a positive integer, got 0'));
+    expect(() => shmCreate('x'.repeat(MAX_SHM_NAME_BYTES + 1), 64)).toThrow(
+      /name is too long: 256 bytes/,
+    );
+    expect(() => shmCreate(uniqueName('size'), 0)).toThrow(
+      new RangeError('size must be a positive integer, got 0'),
+    );
     expect(() => shmCreate(uniqueName('size'), -5)).toThrow(RangeError);
-    expect(() => shmCreate(uniqueName('size'), 1.5)).toThrow('size must be a positive integer, got 1.5 (number)');
+    expect(() => shmCreate(uniqueName('size'), 1.5)).toThrow(
+      'size must be a positive integer, got 1.5 (number)',
+    );
     expect(() => shmCreate(uniqueName('size'), '64' as unknown as number)).toThrow(TypeError);
-    expect(() => shmCreate(42 as unknown as string, 64)).toThrow('name must be a string, got 42 (number)');
+    expect(() => shmCreate(42 as unknown as string, 64)).toThrow(
+      'name must be a string, got 42 (number)',
+    );
   });
 
   test('every attachment holds a shared flock, so an exclusive try fails until it is released', () => {
@@ -92,7 +103,10 @@ describe('POSIX shared memory segments', () => {
     const words = new Int32Array(mapFd(fd));
     words[0] = 21;
     expect([...shmNames()].filter((n) => !before.has(n))).toEqual([]);
-    const child = fork(fixture('memfd-child.mjs'), [], { cwd: root, stdio: ['inherit', 'inherit', 'inherit', 'ipc', fd] });
+    const child = fork(fixture('memfd-child.mjs'), [], {
+      cwd: root,
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc', fd],
+    });
     expect(await exited(child)).toEqual({ code: 0, signal: null });
     expect(Atomics.load(words, 1)).toBe(42);
     closeFd(fd);

@@ -35,7 +35,14 @@
  * themselves are unlinked by the resource tracker when the program has ended.
  */
 import { randomBytes } from 'node:crypto';
-import { futexWaitSync, isProcessAlive, shmAttach, shmCreate, shmUnlink, type ShmSegment } from '@multiproc/native';
+import {
+  futexWaitSync,
+  isProcessAlive,
+  shmAttach,
+  shmCreate,
+  shmUnlink,
+  type ShmSegment,
+} from '@multiproc/native';
 import { invalidArgument, registerShareable, sharedState } from '@multiproc/serialize';
 import { track } from './tracker/client.js';
 
@@ -109,7 +116,12 @@ function newArena(bytes: number): Arena {
   words[kSizeWord] = bytes;
   words[kBumpWord] = kHeaderBytes;
   Atomics.store(words, kMagicWord, kMagic);
-  const arena: Arena = { name, buffer: segment.buffer, words: new Int32Array(segment.buffer), owned: true };
+  const arena: Arena = {
+    name,
+    buffer: segment.buffer,
+    words: new Int32Array(segment.buffer),
+    owned: true,
+  };
   heap.mapped.set(name, arena);
   return arena;
 }
@@ -120,7 +132,8 @@ function attachArena(name: string): Arena {
   const segment = shmAttach(name);
   track('hold', name);
   const words = new Int32Array(segment.buffer);
-  if (Atomics.load(words, kMagicWord) !== kMagic) throw new Error(`segment ${name} is not a multiproc heap arena`);
+  if (Atomics.load(words, kMagicWord) !== kMagic)
+    throw new Error(`segment ${name} is not a multiproc heap arena`);
   const arena: Arena = { name, buffer: segment.buffer, words, owned: false };
   heap.mapped.set(name, arena);
   return arena;
@@ -250,15 +263,25 @@ export class HeapBlock {
   toHandle(): BlockHandle {
     if (this.#released) throw new Error('this HeapBlock was released and cannot be sent');
     Atomics.add(this.#arena.words, ((this.byteOffset - kBlockHeaderBytes) >> 2) + kRefcount, 1);
-    return { arena: this.#arena.name, offset: this.byteOffset, length: this.byteLength, generation: this.#generation };
+    return {
+      arena: this.#arena.name,
+      offset: this.byteOffset,
+      length: this.byteLength,
+      generation: this.#generation,
+    };
   }
 
   /** @internal Adopts the reference a sender took in `toHandle`. */
   static fromHandle(handle: BlockHandle): HeapBlock {
     const arena = attachArena(handle.arena);
     const h = (handle.offset - kBlockHeaderBytes) >> 2;
-    if (Atomics.load(arena.words, h + kGeneration) !== handle.generation || Atomics.load(arena.words, h + kRefcount) <= 0) {
-      throw new Error(`stale heap block handle: ${handle.arena}@${handle.offset} was freed and reused`);
+    if (
+      Atomics.load(arena.words, h + kGeneration) !== handle.generation ||
+      Atomics.load(arena.words, h + kRefcount) <= 0
+    ) {
+      throw new Error(
+        `stale heap block handle: ${handle.arena}@${handle.offset} was freed and reused`,
+      );
     }
     return new HeapBlock(arena, handle.offset, handle.length);
   }

@@ -48,7 +48,10 @@ export interface ShareableListOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function encodeItem(value: unknown, path: string): { tag: Tag; bytes: Uint8Array | undefined; length: number } {
+function encodeItem(
+  value: unknown,
+  path: string,
+): { tag: Tag; bytes: Uint8Array | undefined; length: number } {
   if (value === null) return { tag: Tag.Null, bytes: undefined, length: 0 };
   switch (typeof value) {
     case 'number':
@@ -60,7 +63,8 @@ function encodeItem(value: unknown, path: string): { tag: Tag; bytes: Uint8Array
       return { tag: Tag.String, bytes, length: bytes.length };
     }
     default:
-      if (value instanceof Uint8Array) return { tag: Tag.Bytes, bytes: value, length: value.length };
+      if (value instanceof Uint8Array)
+        return { tag: Tag.Bytes, bytes: value, length: value.length };
       throw invalidArgument(path, 'a number, string, boolean, null or Uint8Array', value);
   }
 }
@@ -89,16 +93,21 @@ export class ShareableList {
   #length: number;
 
   constructor(sequence?: Iterable<ShareableValue> | null, options: ShareableListOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+    if (typeof options !== 'object' || options === null)
+      throw invalidArgument('options', 'an object', options);
     if (sequence === undefined || sequence === null) {
       if (options.name === undefined) {
-        throw new TypeError('ShareableList needs a sequence to create a list, or options.name to attach to one');
+        throw new TypeError(
+          'ShareableList needs a sequence to create a list, or options.name to attach to one',
+        );
       }
       this.shm = new SharedMemory({ name: options.name });
       this.#view = new DataView(this.shm.buf);
       if (this.shm.size < kHeaderBytes || this.#view.getUint32(0, true) !== kMagic) {
         this.shm.close();
-        throw new TypeError(`shared memory segment ${JSON.stringify(options.name)} does not hold a ShareableList`);
+        throw new TypeError(
+          `shared memory segment ${JSON.stringify(options.name)} does not hold a ShareableList`,
+        );
       }
       this.#length = this.#view.getUint32(4, true);
       this.#bytes = new Uint8Array(this.shm.buf);
@@ -113,7 +122,11 @@ export class ShareableList {
     const capacities = items.map((item) => Math.max(8, Math.ceil(item.length / 8) * 8));
     const dataStart = kHeaderBytes + kSlotBytes * items.length;
     const size = dataStart + capacities.reduce((a, b) => a + b, 0);
-    this.shm = new SharedMemory({ create: true, size, ...(options.name === undefined ? {} : { name: options.name }) });
+    this.shm = new SharedMemory({
+      create: true,
+      size,
+      ...(options.name === undefined ? {} : { name: options.name }),
+    });
     this.#view = new DataView(this.shm.buf);
     this.#bytes = new Uint8Array(this.shm.buf);
     this.#length = items.length;
@@ -135,10 +148,13 @@ export class ShareableList {
   }
 
   #slot(index: unknown): number {
-    if (typeof index !== 'number' || !Number.isInteger(index)) throw invalidArgument('index', 'an integer', index);
+    if (typeof index !== 'number' || !Number.isInteger(index))
+      throw invalidArgument('index', 'an integer', index);
     const i = index < 0 ? index + this.#length : index;
     if (i < 0 || i >= this.#length) {
-      throw new RangeError(`index ${index} is out of range for a ShareableList of length ${this.#length}`);
+      throw new RangeError(
+        `index ${index} is out of range for a ShareableList of length ${this.#length}`,
+      );
     }
     return kHeaderBytes + i * kSlotBytes;
   }

@@ -111,11 +111,16 @@ export class SharedMemory {
     if (typeof create !== 'boolean') throw invalidArgument('options.create', 'a boolean', create);
     let name: string;
     if (create) {
-      name = options.name === undefined ? freshSegmentName() : validateShmName(options.name, 'options.name');
+      name =
+        options.name === undefined
+          ? freshSegmentName()
+          : validateShmName(options.name, 'options.name');
       validateShmSize(options.size ?? 0, 'options.size');
     } else {
       if (options.name === undefined) {
-        throw new TypeError('options.name is required to attach to an existing segment (or pass create: true)');
+        throw new TypeError(
+          'options.name is required to attach to an existing segment (or pass create: true)',
+        );
       }
       name = validateShmName(options.name, 'options.name');
       const size = options.size ?? 0;
@@ -190,7 +195,8 @@ export class SharedMemory {
   }
 
   #assertOpen(): void {
-    if (this.#state === 'closed') throw new Error(`SharedMemory ${JSON.stringify(this.#name)} is closed`);
+    if (this.#state === 'closed')
+      throw new Error(`SharedMemory ${JSON.stringify(this.#name)} is closed`);
   }
 
   /** The segment's memory. Throws after `close()`. */
@@ -274,7 +280,8 @@ registerShareable<SharedMemory>({
   toHandle(shm, context): SharedMemoryHandle {
     if (!shm.anonymous) return { name: shm.name, size: shm.size };
     const fd = shm.anonymousFd;
-    if (fd === undefined) throw new Error(`SharedMemory ${JSON.stringify(shm.name)} is closed and cannot be sent`);
+    if (fd === undefined)
+      throw new Error(`SharedMemory ${JSON.stringify(shm.name)} is closed and cannot be sent`);
     return { fd: context.transfer({ kind: 'fd', fd }), size: shm.size };
   },
   fromHandle(data, context): SharedMemory {
@@ -282,7 +289,8 @@ registerShareable<SharedMemory>({
     if (handle.name !== undefined) return new SharedMemory({ name: handle.name });
     const received = context.handles[handle.fd!] as number | { fd: number } | undefined;
     const fd = typeof received === 'number' ? received : received?.fd;
-    if (fd === undefined) throw new Error('an anonymous SharedMemory arrived without its descriptor');
+    if (fd === undefined)
+      throw new Error('an anonymous SharedMemory arrived without its descriptor');
     return SharedMemory.fromFd(fd, handle.size);
   },
 });

@@ -58,10 +58,26 @@ describe('ShareableList', () => {
   });
 
   test('holds numbers, strings, booleans, null and bytes, and attaches by name', () => {
-    const list = new ShareableList(['howdy', 42, -273.154, 100.0, true, null, new Uint8Array([1, 2, 3])]);
+    const list = new ShareableList([
+      'howdy',
+      42,
+      -273.154,
+      100.0,
+      true,
+      null,
+      new Uint8Array([1, 2, 3]),
+    ]);
     expect(list.length).toBe(7);
     const same = new ShareableList(null, { name: list.shm.name });
-    expect(same.toArray()).toEqual(['howdy', 42, -273.154, 100, true, null, new Uint8Array([1, 2, 3])]);
+    expect(same.toArray()).toEqual([
+      'howdy',
+      42,
+      -273.154,
+      100,
+      true,
+      null,
+      new Uint8Array([1, 2, 3]),
+    ]);
     list.set(0, 'hi');
     list.set(1, false);
     list.set(-1, null);
@@ -83,7 +99,9 @@ describe('ShareableList', () => {
     expect(() => list.set(0, {} as unknown as number)).toThrow(
       'value must be a number, string, boolean, null or Uint8Array, got an object',
     );
-    expect(() => new ShareableList([1, undefined as unknown as number])).toThrow('sequence[1] must be');
+    expect(() => new ShareableList([1, undefined as unknown as number])).toThrow(
+      'sequence[1] must be',
+    );
     expect(() => new ShareableList()).toThrow('ShareableList needs a sequence');
     copy.shm.close();
     list.shm.close();

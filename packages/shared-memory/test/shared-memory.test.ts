@@ -24,7 +24,9 @@ describe('SharedMemory', () => {
     const children = Array.from({ length: 4 }, () =>
       fork(fixture('attach-child.mjs'), [shm.name, '250000'], { cwd: root }),
     );
-    expect(await Promise.all(children.map(exited))).toEqual(Array(4).fill({ code: 0, signal: null }));
+    expect(await Promise.all(children.map(exited))).toEqual(
+      Array(4).fill({ code: 0, signal: null }),
+    );
     const words = new Int32Array(shm.buf);
     expect(Atomics.load(words, 0)).toBe(1_000_000);
     expect(Atomics.load(words, 1)).toBe(777);
@@ -50,13 +52,20 @@ describe('SharedMemory', () => {
   test('bad input is refused with a clear error before anything is created', () => {
     const missing = `mp_missing_${process.pid}`;
     expect(() => new SharedMemory({ name: missing })).toThrow(
-      expect.objectContaining({ code: 'ENOENT', message: `no shared memory segment named "${missing}" exists` }),
+      expect.objectContaining({
+        code: 'ENOENT',
+        message: `no shared memory segment named "${missing}" exists`,
+      }),
     );
-    expect(() => new SharedMemory()).toThrow('options.name is required to attach to an existing segment');
+    expect(() => new SharedMemory()).toThrow(
+      'options.name is required to attach to an existing segment',
+    );
     expect(() => new SharedMemory({ create: true })).toThrow(
       new RangeError('options.size must be a positive integer, got 0'),
     );
-    expect(() => new SharedMemory({ create: true, size: 0 })).toThrow('options.size must be a positive integer, got 0');
+    expect(() => new SharedMemory({ create: true, size: 0 })).toThrow(
+      'options.size must be a positive integer, got 0',
+    );
     expect(() => new SharedMemory({ create: true, size: -1 })).toThrow(RangeError);
     expect(() => new SharedMemory({ create: true, size: 10.5 })).toThrow(
       'options.size must be a positive integer, got 10.5 (number)',
@@ -98,7 +107,10 @@ describe('SharedMemory', () => {
       attached.close();
       parentPort.postMessage(attached.name);
     `;
-    const worker = new Worker(source, { eval: true, workerData: { handle: encode(shm), buf: shm.buf } });
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { handle: encode(shm), buf: shm.buf },
+    });
     const words = new Int32Array(shm.buf);
     for (let i = 0; i < 100000; i++) {
       Atomics.add(words, 0, 1);

@@ -6,8 +6,15 @@ import { fixture, runNode, shmNames, sleep } from './helpers.js';
 const root = join(__dirname, '..');
 
 /** Starts a program in its own process group, as a shell would, and reads its first stdout line. */
-async function startProgram(file: string, args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, [file, ...args], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startProgram(
+  file: string,
+  args: string[],
+): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, [file, ...args], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const line = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
