@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { decode, encode } from '@multiproc/serialize';
-import type { HeapBlock} from '@multiproc/shared-memory';
+import type { HeapBlock } from '@multiproc/shared-memory';
 import { ShareableList, heapAllocate, heapStats } from '@multiproc/shared-memory';
 import { exited, fixture, nextMessage, shmNames } from './helpers.js';
 
