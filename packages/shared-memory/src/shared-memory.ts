@@ -39,9 +39,21 @@ export interface SharedMemoryOptions {
 
 type State = 'open' | 'closed';
 
-/** Makes a fresh segment name: `mp_` + 16 hex digits (Python uses `psm_` + 8). */
+// 12 random hex digits drawn once per thread, then a counter: as unlikely to collide as fresh
+// random bytes each time (Python's `psm_` + 8), without ~5 µs of randomBytes per segment.
+const namePrefix = randomBytes(6).toString('hex');
+let nameCounter = 0;
+
+/**
+ * Makes a fresh segment name: `mp_` + 12 random hex digits (fixed per thread) + a counter.
+ *
+ * @example
+ * ```ts
+ * freshSegmentName(); // → 'mp_3f9c0a12be4d0'
+ * ```
+ */
 export function freshSegmentName(prefix = 'mp_'): string {
-  return prefix + randomBytes(8).toString('hex');
+  return prefix + namePrefix + (nameCounter++).toString(36);
 }
 
 function systemError(error: unknown, name: string, action: string): Error {

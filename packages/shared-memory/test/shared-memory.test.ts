@@ -19,7 +19,7 @@ describe('SharedMemory', () => {
   test('a child attaches by name and writes; the parent reads; Atomics counters are exact across 4 processes', async () => {
     const shm = new SharedMemory({ create: true, size: 64 });
     expect(shm.size).toBe(64);
-    expect(shm.name).toMatch(/^mp_[0-9a-f]{16}$/);
+    expect(shm.name).toMatch(/^mp_[0-9a-f]{12}[0-9a-z]+$/);
     expect(shmNames().has(shm.name)).toBe(true);
     const children = Array.from({ length: 4 }, () =>
       fork(fixture('attach-child.mjs'), [shm.name, '250000'], { cwd: root }),

@@ -140,10 +140,17 @@ function writeLine(conn: Connection, message: TrackerMessage): void {
  * `hold` (attached by name: protect from other programs' trackers), `forget` (unlinked here).
  */
 export function track(type: 'own' | 'hold' | 'forget', name: string, warn = false): void {
+  // The tracker already knows a name this thread registered: skip the system call.
+  if (type === 'hold' && registered.has(name)) return;
   const conn = connect();
   if (!conn) return;
   writeLine(conn, type === 'own' ? { type, name, warn } : { type, name });
+  if (type === 'forget') registered.delete(name);
+  else registered.add(name);
 }
+
+/** Names this thread has told the tracker about (owned or held) and not forgotten since. */
+const registered = new Set<string>();
 
 /** What a child process needs to join this program's tracker; see `trackerChildOptions`. */
 export interface TrackerChildOptions {
