@@ -1,4 +1,13 @@
 /** The raw functions of the compiled addon; `index.ts` validates arguments before calling them. */
+/**
+ * What a futex wait ended with: woken (`'ok'`), the word differed (`'not-equal'`), or the timeout
+ * passed (`'timed-out'`).
+ *
+ * @example
+ * ```ts
+ * const r: FutexWaitResult = futexWaitSync(word, 0, 0, 10);
+ * ```
+ */
 export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 export interface RawSegment {

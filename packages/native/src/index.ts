@@ -147,7 +147,14 @@ export function validateShmSize(size: unknown, path = 'size'): number {
 // ---------------------------------------------------------------------------------------------
 // Shared memory
 
-/** A mapped segment: its memory, the open descriptor and its size in bytes. */
+/**
+ * A mapped segment: its memory, the open descriptor and its size in bytes.
+ *
+ * @example
+ * ```ts
+ * const { buffer, fd, size }: ShmSegment = shmAttach('mp_demo');
+ * ```
+ */
 export interface ShmSegment {
   /** The segment's memory. Unmapped when the last `SharedArrayBuffer` over it is collected. */
   readonly buffer: SharedArrayBuffer;
@@ -266,7 +273,14 @@ export function closeFd(fd: number): void {
   addon().closeFd(checkFd(fd));
 }
 
-/** Options of {@link flock}. */
+/**
+ * Options of {@link flock}.
+ *
+ * @example
+ * ```ts
+ * flock(fd, 'shared', { wait: true });
+ * ```
+ */
 export interface FlockOptions {
   /**
    * Block until the lock is granted; otherwise return `false` at once when it is held elsewhere.

@@ -18,7 +18,14 @@ const kAddonFile = 'multiproc_native.node';
 /** The package root: `dist/` sits directly below it. */
 export const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
-/** Where the loaded addon came from. */
+/**
+ * Where the loaded addon came from.
+ *
+ * @example
+ * ```ts
+ * const { kind }: AddonOrigin = addonOrigin(); // 'prebuild' | 'build' | 'env'
+ * ```
+ */
 export interface AddonOrigin {
   /** The `.node` file that was loaded. */
   readonly path: string;
@@ -31,7 +38,15 @@ interface Attempt {
   why: string;
 }
 
-/** The addon could not be loaded. `attempts` lists each place tried and why it failed. */
+/**
+ * The addon could not be loaded. `attempts` lists each place tried and why it failed; the message
+ * says what to do.
+ *
+ * @example
+ * ```ts
+ * try { addonOrigin() } catch (e) { if (e instanceof NativeLoadError) console.error(e.attempts) }
+ * ```
+ */
 export class NativeLoadError extends Error {
   readonly code = 'ERR_MP_NATIVE_LOAD';
   readonly attempts: readonly Attempt[];

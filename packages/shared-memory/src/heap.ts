@@ -337,7 +337,14 @@ function zeroed(block: HeapBlock, bytes: number): HeapBlock {
   return block;
 }
 
-/** Figures about this thread's heap, for tests and diagnostics. */
+/**
+ * Figures about this thread's heap, for tests and diagnostics.
+ *
+ * @example
+ * ```ts
+ * const { ownArenas }: HeapStats = heapStats();
+ * ```
+ */
 export interface HeapStats {
   /** Arenas this thread created (and allocates from). */
   readonly ownArenas: number;

@@ -33,10 +33,24 @@ const enum Tag {
   Bytes = 4,
 }
 
-/** A value a `ShareableList` can hold. */
+/**
+ * A value a `ShareableList` can hold.
+ *
+ * @example
+ * ```ts
+ * const items: ShareableValue[] = [1, 'a', true, null, new Uint8Array([1])];
+ * ```
+ */
 export type ShareableValue = number | string | boolean | null | Uint8Array;
 
-/** Options of `new ShareableList()`. */
+/**
+ * Options of `new ShareableList()`.
+ *
+ * @example
+ * ```ts
+ * new ShareableList(null, { name: 'mp_3f9c0a12be4d0' }); // attach
+ * ```
+ */
 export interface ShareableListOptions {
   /**
    * With a sequence: the name of the segment to create (a unique `mp_…` name if omitted).

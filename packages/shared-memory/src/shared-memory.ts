@@ -17,7 +17,14 @@ import {
 import { invalidArgument, registerShareable } from '@multiproc/serialize';
 import { track } from './tracker/client.js';
 
-/** Options of `new SharedMemory()`, as in Python's `SharedMemory(name=None, create=False, size=0)`. */
+/**
+ * Options of `new SharedMemory()`, as in Python's `SharedMemory(name=None, create=False, size=0)`.
+ *
+ * @example
+ * ```ts
+ * new SharedMemory({ create: true, size: 4096, name: 'my_segment' });
+ * ```
+ */
 export interface SharedMemoryOptions {
   /**
    * The segment's name, without a leading `/` (at most 255 bytes on Linux, 30 on macOS).

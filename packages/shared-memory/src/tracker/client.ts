@@ -152,7 +152,14 @@ export function track(type: 'own' | 'hold' | 'forget', name: string, warn = fals
 /** Names this thread has told the tracker about (owned or held) and not forgotten since. */
 const registered = new Set<string>();
 
-/** What a child process needs to join this program's tracker; see `trackerChildOptions`. */
+/**
+ * What a child process needs to join this program's tracker; see `trackerChildOptions`.
+ *
+ * @example
+ * ```ts
+ * const { fd, env }: TrackerChildOptions = trackerChildOptions(4)!;
+ * ```
+ */
 export interface TrackerChildOptions {
   /** Put this descriptor in the child's `stdio` array at the index you passed. */
   readonly fd: number;

@@ -13,9 +13,24 @@ export type TrackerMessage =
   /** The program unlinked this segment itself (or failed to create it): forget it, no warning. */
   | { type: 'forget'; name: string };
 
-/** Environment variable naming the tracker's socket; children inherit it. */
+/**
+ * Environment variable naming the tracker's socket; children inherit it.
+ *
+ * @example
+ * ```ts
+ * process.env[TRACKER_ENV]; // '/tmp/mp-tracker-AbC123/tracker.sock' once a segment exists
+ * ```
+ */
 export const TRACKER_ENV = 'MULTIPROC_TRACKER';
-/** Environment variable naming an inherited descriptor that keeps the program registered while a child starts. */
+/**
+ * Environment variable naming an inherited descriptor that keeps the program registered while a
+ * child starts (set by `trackerChildOptions`, consumed when the child loads this package).
+ *
+ * @example
+ * ```ts
+ * spawn(cmd, args, { stdio: [..., t.fd], env: { ...process.env, ...t.env } }); // t.env[TRACKER_FD_ENV] === '4'
+ * ```
+ */
 export const TRACKER_FD_ENV = 'MULTIPROC_TRACKER_FD';
 
 export function encodeMessage(message: TrackerMessage): string {
