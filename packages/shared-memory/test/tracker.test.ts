@@ -23,6 +23,13 @@ async function startProgram(
   return { child, line };
 }
 
+// Every program a test starts is killed afterwards, whatever the test's outcome: detached
+// programs would otherwise outlive Jest (and hold its output pipe open).
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) killGroup(child);
+});
+
 function killGroup(child: ChildProcess): void {
   try {
     process.kill(-child.pid!, 'SIGKILL');
