@@ -169,6 +169,21 @@ function describeExit(code: number): string {
 
 const noop = (): void => undefined;
 
+/**
+ * Socket directories of this process's pools. A pool that is never closed (its workers are
+ * daemons and do not hold the program open) still removes its directory when the process exits.
+ */
+const liveDirs = new Set<string>();
+let exitHookInstalled = false;
+function removeAtExit(dir: string): void {
+  liveDirs.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+  });
+}
+
 /** The private engine behind a `Pool`. */
 export class Engine {
   readonly processes: number;
@@ -211,6 +226,7 @@ export class Engine {
     this.startMethod = options.context.startMethod;
     this.#dir = mkdtempSync(join(tmpdir(), 'multiproc-pool-'));
     this.#address = join(this.#dir, 's');
+    removeAtExit(this.#dir);
     this.#handleTopic = `multiproc.pool.handle.${this.#token.toString('hex', 0, 4)}`;
     this.#server = createServer((socket) => this.#onConnection(socket));
     this.#server.on('error', (error) =>
@@ -879,6 +895,7 @@ export class Engine {
     if (this.#state === 'closing') this.#state = 'closed';
     this.#server.close(() => {
       rmSync(this.#dir, { recursive: true, force: true });
+      liveDirs.delete(this.#dir);
       this.#finishedResolve();
     });
   }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activeChildren } from '@multiproc/process';
@@ -58,21 +58,15 @@ export async function waitUntil(predicate: () => boolean, ms: number): Promise<b
   return predicate();
 }
 
-/** The pool socket directories this process has in the temp dir. */
-export function poolDirs(): string[] {
-  return readdirSync(tmpdir()).filter(
-    (name) => name.startsWith('multiproc-pool-') && !name.includes('test'),
-  );
-}
-
 export const driver = (name: string): string => join(__dirname, 'fixtures', 'drivers', name);
 
 /** Runs a driver script in a fresh Node process. */
-export function runDriver(name: string, args: string[] = []) {
+export function runDriver(name: string, args: string[] = [], env: Record<string, string> = {}) {
   const started = performance.now();
   const result = spawnSync(process.execPath, [driver(name), ...args], {
     encoding: 'utf8',
     timeout: 20_000,
+    env: { ...process.env, ...env },
   });
   return {
     status: result.status,

@@ -1,0 +1,2 @@
+// workerpool's worker script: it registers the task functions by name.
+require('workerpool').worker(require('./tasks.cjs'));

@@ -1,0 +1,30 @@
+/** @type {import('../../src/types.js').CaseDescriptor} */
+export default {
+  title: 'Pool apply round trip of a trivial task, sequential',
+  description: `
+Per sample: the time of one \`apply(square, [i])\` (or the pool's equivalent: piscina and tinypool
+\`run\`, workerpool \`exec\`, a jest-worker method call), awaited before the next starts, from the
+call until the result is in the parent. Every pool has 2 workers, all started and warm before
+timing. The first samples are warm-ups: they let each runtime's JIT compile its send and receive
+paths (multiproc's round trip shortens by half over its first few thousand calls). multiproc sends
+\`square\` by reference and its argument as msgpack over a Unix socket; CPython runs
+\`multiprocessing.Pool.apply\` (fork).
+`,
+  baseline: 'CPython multiprocessing.Pool',
+  metrics: [{ id: 'latency', label: 'apply round trip', unit: 'µs', better: 'lower' }],
+  implementations: [
+    { name: 'multiproc Pool', runner: 'node.mjs', args: ['multiproc'] },
+    { name: 'multiproc ThreadPool', runner: 'node.mjs', args: ['multiproc-thread'] },
+    { name: 'CPython multiprocessing.Pool', runner: 'python.py' },
+    { name: 'piscina (threads)', runner: 'node.mjs', args: ['piscina'] },
+    { name: 'tinypool (child_process)', runner: 'node.mjs', args: ['tinypool-process'] },
+    { name: 'tinypool (threads)', runner: 'node.mjs', args: ['tinypool-thread'] },
+    { name: 'workerpool (process)', runner: 'node.mjs', args: ['workerpool-process'] },
+    { name: 'workerpool (thread)', runner: 'node.mjs', args: ['workerpool-thread'] },
+    { name: 'jest-worker (child_process)', runner: 'node.mjs', args: ['jest-worker'] },
+  ],
+  params: { workers: 2, warmup: 5000, samples: 10000 },
+  quickParams: { warmup: 500, samples: 1000 },
+  timeoutMs: 180_000,
+  goals: [{ implementation: 'multiproc Pool', metric: 'latency', maxRatio: 0.5 }],
+};

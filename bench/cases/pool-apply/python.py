@@ -1,0 +1,32 @@
+"""CPython: sequential multiprocessing.Pool.apply(square, (i,)) round trips."""
+
+import multiprocessing
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "_pool-lib"))
+
+from bench_runner import emit, params  # noqa: E402
+from tasks import square  # noqa: E402
+
+
+def main():
+    counts = params(workers=2, warmup=5000, samples=10000)
+    workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else counts["workers"]
+    latencies = []
+    with multiprocessing.Pool(workers) as pool:
+        pool.map(square, range(workers * 4), chunksize=1)
+        for i in range(counts["warmup"] + counts["samples"]):
+            t0 = time.perf_counter_ns()
+            y = pool.apply(square, (i,))
+            micros = (time.perf_counter_ns() - t0) / 1e3
+            if y != i * i:
+                raise RuntimeError("wrong result")
+            if i >= counts["warmup"]:
+                latencies.append(micros)
+    emit({"latency": latencies})
+
+
+if __name__ == "__main__":
+    main()

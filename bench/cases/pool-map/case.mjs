@@ -1,0 +1,53 @@
+/** @type {import('../../src/types.js').CaseDescriptor} */
+export default {
+  title: 'Pool map of x*x over 1,000,000 integers, 2 workers',
+  description: `
+Per repetition: the time of one \`map\` of \`x => x * x\` over the integers 0 … 999,999 (a plain
+array built before timing), from the call until every result is back in the parent, in order, as
+one array. The pool is started and all its workers have run tasks before the first repetition,
+so no worker start is timed; the first repetitions are warm-ups. multiproc (\`Pool\` and
+\`ThreadPool\`) and CPython (\`multiprocessing.Pool\`, fork) chunk the items themselves with their
+default rule (⌈items / (4 × workers)⌉ per chunk). The Node pools have no map: they are fed
+1,000-item batches (\`squareBatch\`), all submitted at once, and the results are concatenated in
+order. The run value is the median items/s of the repetitions.
+`,
+  baseline: 'CPython multiprocessing.Pool',
+  metrics: [
+    { id: 'itemsPerSecond', label: 'map x*x, 1M items', unit: 'items/s', better: 'higher' },
+  ],
+  implementations: [
+    { name: 'multiproc Pool', runner: 'node.mjs', args: ['multiproc'] },
+    { name: 'multiproc ThreadPool', runner: 'node.mjs', args: ['multiproc-thread'] },
+    { name: 'CPython multiprocessing.Pool', runner: 'python.py' },
+    { name: 'piscina (threads, 1000-item batches)', runner: 'node.mjs', args: ['piscina'] },
+    {
+      name: 'tinypool (child_process, 1000-item batches)',
+      runner: 'node.mjs',
+      args: ['tinypool-process'],
+    },
+    {
+      name: 'tinypool (threads, 1000-item batches)',
+      runner: 'node.mjs',
+      args: ['tinypool-thread'],
+    },
+    {
+      name: 'workerpool (process, 1000-item batches)',
+      runner: 'node.mjs',
+      args: ['workerpool-process'],
+    },
+    {
+      name: 'workerpool (thread, 1000-item batches)',
+      runner: 'node.mjs',
+      args: ['workerpool-thread'],
+    },
+    {
+      name: 'jest-worker (child_process, 1000-item batches)',
+      runner: 'node.mjs',
+      args: ['jest-worker'],
+    },
+  ],
+  params: { items: 1_000_000, workers: 2, batch: 1000, warmup: 3, repeats: 7 },
+  quickParams: { items: 100_000, warmup: 1, repeats: 2 },
+  timeoutMs: 180_000,
+  goals: [{ implementation: 'multiproc Pool', metric: 'itemsPerSecond', minRatio: 3 }],
+};

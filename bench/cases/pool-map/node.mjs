@@ -1,0 +1,24 @@
+// Node pools: map x*x over the integers (multiproc chunks by itself; the peers get batches).
+// Usage: node.mjs <implementation> [--workers N]
+import { emit, params } from '../../lib/runner.mjs';
+import { implFromArgs, openPool, workersFrom } from '../_pool-lib/pools.mjs';
+import { median, secondsSince } from '../_pool-lib/stats.mjs';
+
+const counts = params({ items: 1_000_000, workers: 2, batch: 1000, warmup: 3, repeats: 7 });
+const impl = implFromArgs();
+const workers = workersFrom(counts);
+const items = Array.from({ length: counts.items }, (_, i) => i);
+const last = (counts.items - 1) ** 2;
+
+const pool = await openPool(impl, workers, { batch: counts.batch });
+const rates = [];
+for (let r = 0; r < counts.warmup + counts.repeats; r++) {
+  const t0 = process.hrtime.bigint();
+  const out = await pool.map('square', items);
+  const seconds = secondsSince(t0);
+  if (out.length !== items.length || out[out.length - 1] !== last || out[1] !== 1)
+    throw new Error(`wrong results: ${out.length} items, last ${out[out.length - 1]}`);
+  if (r >= counts.warmup) rates.push(items.length / seconds);
+}
+await pool.close();
+emit({ itemsPerSecond: median(rates) }, { workers, repeats: rates });

@@ -1,0 +1,126 @@
+import { createServer, connect, type Socket } from 'node:net';
+import { Pool, ThreadPool } from '@multiproc/pool';
+import { ShareableList, SharedMemory, heapAllocate } from '@multiproc/shared-memory';
+import { expectNoChildren, settle, tempDir } from './helpers.js';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const shared = require('./fixtures/shared.cjs') as typeof import('./fixtures/shared.cjs');
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+describe.each(['spawn', 'thread'] as const)(
+  'tasks taking shareable objects (%s workers)',
+  (method) => {
+    let pool: Pool;
+    beforeAll(() => {
+      pool = method === 'thread' ? new ThreadPool(2) : new Pool(2);
+    });
+    afterAll(async () => {
+      pool.close();
+      await pool.join();
+      await expectNoChildren();
+    });
+
+    it('a SharedMemory argument is the same memory in the worker', async () => {
+      const shm = new SharedMemory({ create: true, size: 4 * 64 });
+      try {
+        const args = Array.from({ length: 64 }, (_, i) => [shm, i, i * i] as const);
+        expect(await pool.starmap(shared.writeAt, args, { chunksize: 4 })).toEqual(
+          Array.from({ length: 64 }, (_, i) => i),
+        );
+        expect([...new Int32Array(shm.buf)]).toEqual(Array.from({ length: 64 }, (_, i) => i * i));
+      } finally {
+        shm.close();
+        shm.unlink();
+      }
+    });
+
+    it('Atomics on it count exactly across workers', async () => {
+      const shm = new SharedMemory({ create: true, size: 8 });
+      try {
+        await pool.starmap(
+          shared.increment,
+          Array.from({ length: 400 }, () => [shm]),
+          { chunksize: 7 },
+        );
+        expect(new Int32Array(shm.buf)[0]).toBe(400);
+      } finally {
+        shm.close();
+        shm.unlink();
+      }
+    });
+
+    it('a ShareableList and a HeapBlock arrive bound to the same memory', async () => {
+      const list = new ShareableList([0, 0, 'x']);
+      const block = heapAllocate(32);
+      try {
+        expect(await pool.apply(shared.setItem, [list, 1, 42])).toBe(42);
+        expect(await pool.apply(shared.setItem, [list, 2, 'y'])).toBe('y');
+        expect(list.toArray()).toEqual([0, 42, 'y']);
+        expect(await pool.apply(shared.fillBlock, [block, 7])).toBe(32);
+        expect([...new Uint8Array(block.buffer, block.byteOffset, 32)]).toEqual(
+          new Array(32).fill(7),
+        );
+      } finally {
+        block.release();
+        list.shm.close();
+        list.shm.unlink();
+      }
+    });
+
+    /** Both ends of a Unix socket connection. */
+    async function socketPair(
+      name: string,
+    ): Promise<{ ours: Socket; theirs: Socket; close(): void }> {
+      const server = createServer();
+      const path = tmp.file(name);
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+      const theirs = connect(path);
+      const ours = await accepted;
+      return {
+        ours,
+        theirs,
+        close() {
+          ours.destroy();
+          theirs.destroy();
+          server.close();
+        },
+      };
+    }
+
+    if (method === 'spawn') {
+      it('a socket passed as an argument reaches the worker, and stays open here', async () => {
+        const pair = await socketPair('spawn.sock');
+        try {
+          const received: Buffer[] = [];
+          pair.ours.on('data', (chunk: Buffer) => received.push(chunk));
+          const box = new shared.SocketBox(pair.theirs);
+          const pid = await pool.apply(shared.sendThrough, [box, 'from the worker;']);
+          expect(pid).not.toBe(process.pid);
+          // Our copy still works after the worker closed its own.
+          pair.theirs.write('from the parent');
+          await new Promise((r) => setTimeout(r, 100));
+          expect(Buffer.concat(received).toString()).toBe('from the worker;from the parent');
+        } finally {
+          pair.close();
+        }
+      });
+    } else {
+      it('a socket argument is refused with a clear error', async () => {
+        const pair = await socketPair('thread.sock');
+        try {
+          const outcome = await settle(
+            pool.apply(shared.sendThrough, [new shared.SocketBox(pair.theirs), 'x']),
+          );
+          expect(!outcome.ok && outcome.error.message).toBe(
+            'a socket cannot be passed to a ThreadPool task (worker threads cannot receive handles); use a process Pool',
+          );
+        } finally {
+          pair.close();
+        }
+      });
+    }
+  },
+);
