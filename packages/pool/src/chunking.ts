@@ -2,7 +2,7 @@
  * Chunks: how map-like calls cut their items into tasks, and how a chunk is encoded.
  */
 import { assertSendable, encode, encodeTrusted, type EncodeContext } from '@multiproc/serialize';
-import type { TaskBody } from './protocol.js';
+import { uninitializedF64, type TaskBody } from './protocol.js';
 
 /**
  * Python's default chunk size for `map`: ⌈items / (4 × processes)⌉, so each worker gets about
@@ -70,7 +70,7 @@ export function encodeChunk(
   offset = 0,
 ): TaskBody {
   if (!star) {
-    const values = new Float64Array(count);
+    const values = uninitializedF64(count);
     let i = 0;
     for (; i < count; i++) {
       const item = items[start + i];

@@ -82,7 +82,11 @@ export class MapJob<R> implements Job {
   readonly #engine: Engine;
   readonly #items: ArrayLike<unknown>;
   readonly #star: boolean;
-  readonly #results: R[];
+  /**
+   * Made when the first chunk is back, not at the call: a million-slot array takes milliseconds to
+   * allocate, which the parent then spends while the workers already compute.
+   */
+  #results: R[] | undefined;
   #remaining = 0;
   #settle: Settle<R[]> | null;
   readonly #unwatch: () => void;
@@ -102,7 +106,6 @@ export class MapJob<R> implements Job {
     this.#star = star;
     this.timeout = timeout;
     this.#settle = settle;
-    this.#results = new Array<R>(items.length);
     this.#unwatch = watchSignal(signal, () =>
       this.#fail(abortError(method, signal as AbortSignal), true),
     );
@@ -115,7 +118,7 @@ export class MapJob<R> implements Job {
     for (let start = 0; start < n; start += chunksize)
       tasks.push(new Task(this, fnId, start, Math.min(chunksize, n - start), null, true));
     this.#remaining = tasks.length;
-    if (tasks.length === 0) this.#finish({ ok: true, value: this.#results });
+    if (tasks.length === 0) this.#finish({ ok: true, value: [] });
     return tasks;
   }
 
@@ -131,9 +134,10 @@ export class MapJob<R> implements Job {
       return;
     }
     const { values } = outcome;
-    if (values instanceof Float64Array) copyNumbers(this.#results, task.start, values, task.count);
-    else copyValues(this.#results, task.start, values, task.count);
-    if (--this.#remaining === 0) this.#finish({ ok: true, value: this.#results });
+    const results = (this.#results ??= new Array<R>(this.#items.length));
+    if (values instanceof Float64Array) copyNumbers(results, task.start, values, task.count);
+    else copyValues(results, task.start, values, task.count);
+    if (--this.#remaining === 0) this.#finish({ ok: true, value: results });
   }
 
   fail(_task: Task, error: unknown): void {

@@ -145,6 +145,17 @@ function frameWith(
   ];
 }
 
+/**
+ * A float64 array to fill entirely, without zeroing it first. `new Float64Array(n)` asks for
+ * zeroed memory, which for a chunk-sized array means fresh pages and a page fault per 4 KiB on
+ * the first write (costly in a VM); unzeroed memory is recycled by the allocator.
+ */
+export function uninitializedF64(length: number): Float64Array {
+  if (length === 0) return new Float64Array(0);
+  const bytes = Buffer.allocUnsafeSlow(length * 8);
+  return new Float64Array(bytes.buffer, bytes.byteOffset, length);
+}
+
 /** Bytes of a float64 array, without a copy. */
 export function f64Bytes(values: Float64Array): Buffer {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
@@ -205,7 +216,7 @@ function f64View(frame: Buffer, offset: number): Float64Array {
   const length = (frame.length - offset) >>> 3;
   const start = frame.byteOffset + offset;
   if (start % 8 === 0) return new Float64Array(frame.buffer, start, length);
-  const copy = new Float64Array(length);
+  const copy = uninitializedF64(length);
   new Uint8Array(copy.buffer).set(frame.subarray(offset, offset + length * 8));
   return copy;
 }

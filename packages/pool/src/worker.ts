@@ -26,7 +26,7 @@ import {
 } from '@multiproc/serialize';
 import { encodeValue } from './chunking.js';
 import { Deque } from './deque.js';
-import { Type, readMessage, writeMessage, type WireMessage } from './protocol.js';
+import { Type, readMessage, uninitializedF64, writeMessage, type WireMessage } from './protocol.js';
 
 /** What the pool gives each worker at start. */
 export interface WorkerConfig {
@@ -166,7 +166,7 @@ class ChunkRun {
     readonly stopOnError: boolean,
   ) {
     this.n = items.length;
-    this.f64 = star ? null : new Float64Array(this.n);
+    this.f64 = star ? null : uninitializedF64(this.n);
   }
 
   call(i: number): unknown {
