@@ -1,11 +1,8 @@
 /**
- * The pool engine: the queue of pending tasks, the workers, and the data channel to them.
+ * The pool engine: the queue of pending tasks, the workers, and their lives.
  *
- * Transport. The pool listens on a Unix socket in a private temporary directory (0700); each
- * worker connects, proves it is ours with a random token, and from then on exchanges
- * length-prefixed binary frames with the pool (`protocol.ts`). Not Node's IPC channel: that one
- * serializes every message on its own (JSON or structured clone) and measured ~23 µs a round trip
- * against ~17 µs for a plain socket (NATIVE-NOTES.md). Frames written in one scheduling pass go
+ * Transport (`transport.ts`, `protocol.ts`): each worker connects to the pool's Unix socket and
+ * exchanges length-prefixed binary frames with it; the frames written in one scheduling pass go
  * out corked, in one `writev`.
  *
  * Scheduling. Tasks (one per `apply`, one per chunk of a map-like call) wait in an O(1) deque.
@@ -21,36 +18,28 @@
  * the queue). A task over its `timeout`, or cancelled through its call's `AbortSignal`, is settled
  * first and its worker killed. `terminate()` settles everything that is left.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { controlChannelOf, type Process, type StartMethod } from '@multiproc/process';
 import {
-  controlChannelOf,
-  type Process,
-  type ProcessContext,
-  type StartMethod,
-} from '@multiproc/process';
-import {
-  FrameDecoder,
   ProcessError,
   TimeoutError,
   WorkerLostError,
   decode,
   decodeAsync,
-  describeFunction,
-  encode,
   taskRef,
   type EncodeContext,
-  type FunctionSpec,
   type TransferableHandle,
 } from '@multiproc/serialize';
 import { encodeArgs } from './chunking.js';
 import { Deque } from './deque.js';
-import { Type, readMessage, writeMessage, type TaskBody, type WireMessage } from './protocol.js';
+import { FunctionTable } from './functions.js';
+import type { ResolvedPoolOptions } from './options.js';
+import { Type, writeMessage, type WireMessage } from './protocol.js';
+import type { Job, Task, TaskOutcome } from './task.js';
+import { PoolServer, type Hello, type Peer } from './transport.js';
 import type { WorkerConfig } from './worker.js';
+import { WorkerRecord, describeExit } from './worker-record.js';
 
 /** The function every worker runs: the loop of `worker.ts`, built as `dist/worker.cjs`. */
 const workerTarget = taskRef(new URL('./worker.cjs', import.meta.url).href, 'poolWorker');
@@ -62,127 +51,13 @@ const kExitGraceMs = 500;
 /** Workers dying before they are ready this many times in a row break the pool. */
 const kMaxStartFailures = 3;
 
-/** What a finished task produced: a value per item (holes where `errors` has an entry). */
-export interface TaskOutcome {
-  values: ArrayLike<unknown>;
-  errors: readonly (readonly [number, unknown])[];
-}
-
-/** One call (`apply`, `map`, `imap` …): how its tasks report back. */
-export interface Job {
-  /** The method, for messages: `'apply'`, `'map'` … */
-  readonly method: string;
-  /** Per-task limit in milliseconds. */
-  readonly timeout: number | undefined;
-  /** Makes a task's body just before it is sent, for tasks created without one. */
-  encodeTask?(task: Task, context: EncodeContext): TaskBody;
-  /** The task ran (each item succeeded or threw). */
-  complete(task: Task, outcome: TaskOutcome): void;
-  /** The task as a whole failed: its worker died or was killed, or the pool stopped. */
-  fail(task: Task, error: unknown): void;
-}
-
-type TaskState = 'queued' | 'sent' | 'done';
-
-let nextTaskId = 0;
-
-/** A unit of work for one worker: one `apply`, or one chunk of a map-like call. */
-export class Task {
-  readonly id = (nextTaskId = (nextTaskId + 1) >>> 0);
-  state: TaskState = 'queued';
-  worker: WorkerRecord | null = null;
-  timer: NodeJS.Timeout | undefined = undefined;
-  /** Sockets the body's handles refer to, sent beside it. */
-  handles: TransferableHandle[] = [];
-
-  constructor(
-    readonly job: Job,
-    readonly fnId: number,
-    /** Index of the task's first item in its call. */
-    readonly start: number,
-    /** Items in the task (1 for `apply`). */
-    readonly count: number,
-    /** `null` until the job encodes it (map chunks are encoded as they are sent). */
-    public body: TaskBody | null,
-    readonly stopOnError: boolean,
-  ) {}
-
-  /** An `apply` task: one call, its result is one value. */
-  get single(): boolean {
-    return this.body?.kind === 'args';
-  }
-}
-
-type WorkerState = 'starting' | 'ready' | 'retiring' | 'exiting' | 'killed' | 'gone';
-
-/** The pool's view of one worker. */
-class WorkerRecord {
-  state: WorkerState = 'starting';
-  socket: Socket | null = null;
-  /** Tasks sent and not yet answered, in order; the first is running. */
-  readonly inflight = new Deque<Task>();
-  /** Tasks sent over this worker's life (for `maxtasksperchild`). */
-  assigned = 0;
-  /** Functions this worker has received. */
-  readonly known = new Set<number>();
-  exitcode: number | null = null;
-  socketClosed = false;
-  corked = false;
-  inIdle = false;
-
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    readonly process: Process,
-  ) {}
-
-  get pid(): number | undefined {
-    return this.process.startMethod === 'thread' ? process.pid : this.process.pid;
-  }
-}
-
 /** What the engine needs from the pool's options, checked and resolved. */
-export interface EngineOptions {
-  processes: number;
-  context: ProcessContext;
-  initializer: FunctionSpec | null;
-  initargs: unknown[];
-  maxtasksperchild: number | null;
-  maxMemoryPerChild: number | null;
-  /** Worker names are `<prefix>-<n>`. */
-  namePrefix: string;
-}
+export type EngineOptions = ResolvedPoolOptions;
 
 /** `closing` becomes `closed` once every worker has exited. */
 export type EngineState = 'running' | 'closing' | 'closed' | 'terminated' | 'broken';
 
-function signalName(code: number): string {
-  for (const [name, number] of Object.entries(constants.signals)) if (number === -code) return name;
-  return `signal ${-code}`;
-}
-
-function describeExit(code: number): string {
-  return code < 0
-    ? `was killed by ${signalName(code)} (exit code ${code})`
-    : `exited with code ${code}`;
-}
-
 const noop = (): void => undefined;
-
-/**
- * Socket directories of this process's pools. A pool that is never closed (its workers are
- * daemons and do not hold the program open) still removes its directory when the process exits.
- */
-const liveDirs = new Set<string>();
-let exitHookInstalled = false;
-function removeAtExit(dir: string): void {
-  liveDirs.add(dir);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-  });
-}
 
 /** The private engine behind a `Pool`. */
 export class Engine {
@@ -201,16 +76,10 @@ export class Engine {
   #scheduled = false;
   /** Calls that may still submit tasks (imap iterators still reading their iterable). */
   readonly #openJobs = new Set<Job>();
-  // Transport
-  readonly #dir: string;
-  readonly #address: string;
-  readonly #token = randomBytes(16);
-  readonly #server: Server;
+  readonly #server: PoolServer;
+  /** The control-channel topic on which sockets passed as task arguments travel. */
   readonly #handleTopic: string;
-  // Functions, by how they travel
-  readonly #fnIds = new Map<string, { id: number; bytes: Buffer }>();
-  readonly #fnById = new Map<number, Buffer>();
-  readonly #fnCache = new WeakMap<object, number>();
+  readonly #functions = new FunctionTable();
   /** Average run time of each function's recent tasks, in µs. */
   readonly #runMicros = new Map<number, number>();
   // Keeping the event loop alive while there is work or a join() waits
@@ -224,21 +93,16 @@ export class Engine {
     this.#options = options;
     this.processes = options.processes;
     this.startMethod = options.context.startMethod;
-    this.#dir = mkdtempSync(join(tmpdir(), 'multiproc-pool-'));
-    this.#address = join(this.#dir, 's');
-    removeAtExit(this.#dir);
-    this.#handleTopic = `multiproc.pool.handle.${this.#token.toString('hex', 0, 4)}`;
-    this.#server = createServer((socket) => this.#onConnection(socket));
-    this.#server.on('error', (error) =>
-      this.#break(
-        new ProcessError(`the pool's socket failed: ${error.message}`, 'ERR_MP_POOL_BROKEN', {
-          cause: error,
-        }),
-      ),
+    this.#server = new PoolServer(
+      (socket, hello) => this.#onHello(socket, hello),
+      (error) =>
+        this.#break(
+          new ProcessError(`the pool's socket failed: ${error.message}`, 'ERR_MP_POOL_BROKEN', {
+            cause: error,
+          }),
+        ),
     );
-    // Binding a Unix socket is synchronous: workers may connect as soon as they start.
-    this.#server.listen(this.#address);
-    this.#server.unref();
+    this.#handleTopic = `multiproc.pool.handle.${this.#server.token.toString('hex', 0, 4)}`;
     this.#keepAlive = setInterval(noop, 2 ** 30);
     this.#keepAlive.unref();
   }
@@ -286,26 +150,7 @@ export class Engine {
 
   /** The id workers know a function by; describes it (and refuses it) on first use. */
   functionId(fn: unknown, path: string): number {
-    const cached =
-      typeof fn === 'object' || typeof fn === 'function'
-        ? this.#fnCache.get(fn as object)
-        : undefined;
-    if (cached !== undefined) return cached;
-    const spec = describeFunction(fn, path);
-    const key =
-      spec.kind === 'ref'
-        ? `r ${spec.module}#${spec.name}`
-        : spec.kind === 'global'
-          ? `g ${spec.path}`
-          : `s ${spec.form} ${spec.source}`;
-    let entry = this.#fnIds.get(key);
-    if (!entry) {
-      entry = { id: this.#fnIds.size + 1, bytes: encode(spec) };
-      this.#fnIds.set(key, entry);
-      this.#fnById.set(entry.id, entry.bytes);
-    }
-    this.#fnCache.set(fn as object, entry.id);
-    return entry.id;
+    return this.#functions.idOf(fn, path);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -510,7 +355,7 @@ export class Engine {
     }
     if (!w.known.has(task.fnId)) {
       w.known.add(task.fnId);
-      const spec = this.#fnById.get(task.fnId) as Buffer;
+      const spec = this.#functions.specOf(task.fnId);
       for (const b of writeMessage({ type: Type.Function, fnId: task.fnId, spec })) socket.write(b);
     }
     if (task.handles.length > 0) this.#sendHandles(w, task);
@@ -649,8 +494,8 @@ export class Engine {
     const id = ++this.#nextWorkerId;
     const name = `${this.#options.namePrefix}-${id}`;
     const config: WorkerConfig = {
-      address: this.#address,
-      token: this.#token,
+      address: this.#server.address,
+      token: this.#server.token,
       workerId: id,
       initializer: this.#options.initializer,
       initargs: this.#options.initargs,
@@ -684,70 +529,25 @@ export class Engine {
     return true;
   }
 
-  #onConnection(socket: Socket): void {
-    socket.unref();
-    const decoder = new FrameDecoder();
-    let w: WorkerRecord | undefined;
-    socket.on('error', noop);
-    socket.on('close', () => {
-      if (!w) return;
-      const worker = w;
-      worker.socketClosed = true;
-      if (worker.exitcode !== null) this.#gone(worker);
-      else if (worker.state !== 'exiting' && worker.state !== 'gone') {
-        // The worker closed its end without being told to: it is on its way out (its exit
-        // event may come a little after), or it is broken; make sure it ends either way.
-        setTimeout(() => {
-          if (worker.exitcode === null) this.#kill(worker);
-        }, kExitGraceMs).unref();
-      }
-    });
-    socket.on('data', (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = decoder.push(chunk);
-      } catch {
-        socket.destroy();
-        if (w) this.#kill(w);
-        return;
-      }
-      for (const frame of frames) {
-        let message: WireMessage;
-        try {
-          message = readMessage(frame);
-        } catch {
-          socket.destroy();
-          if (w) this.#kill(w);
-          return;
-        }
-        if (!w) {
-          w = this.#authenticate(socket, message);
-          if (!w) {
-            socket.destroy();
-            return;
-          }
-          continue;
-        }
-        if (message.type === Type.Result) this.#onResult(w, message);
-      }
-      this.#schedule(w);
-    });
-  }
-
-  /** The first frame of a connection: a worker of ours saying hello, or the end of it. */
-  #authenticate(socket: Socket, message: WireMessage): WorkerRecord | undefined {
-    if (message.type !== Type.Hello || message.token.length < this.#token.length) return undefined;
-    if (!timingSafeEqual(message.token.subarray(0, this.#token.length), this.#token))
-      return undefined;
-    const w = this.#workers.get(message.workerId);
+  /** A worker connected and said hello: it is ready, or its initializer failed. */
+  #onHello(socket: Socket, hello: Hello): Peer | undefined {
+    const w = this.#workers.get(hello.workerId);
     if (!w || w.state !== 'starting' || w.socket) return undefined;
     w.socket = socket;
     w.state = 'ready';
-    if (message.initError) {
+    const peer: Peer = {
+      onMessage: (message) => {
+        if (message.type === Type.Result) this.#onResult(w, message);
+      },
+      onBatchEnd: () => this.#schedule(w),
+      onProtocolError: () => this.#kill(w),
+      onClose: () => this.#onSocketClosed(w),
+    };
+    if (hello.initError) {
       this.#dismiss(w);
       let cause: unknown;
       try {
-        cause = decode(message.initError);
+        cause = decode(hello.initError);
       } catch (error) {
         cause = error;
       }
@@ -759,15 +559,27 @@ export class Engine {
           { cause },
         ),
       );
-      return w;
+      return peer;
     }
     this.#startFailures = 0;
     if (this.#state === 'terminated' || this.#state === 'broken') {
       this.#stopWorker(w);
-      return w;
+      return peer;
     }
     this.#onIdle(w);
-    return w;
+    return peer;
+  }
+
+  #onSocketClosed(w: WorkerRecord): void {
+    w.socketClosed = true;
+    if (w.exitcode !== null) this.#gone(w);
+    else if (w.state !== 'exiting' && w.state !== 'gone') {
+      // The worker closed its end without being told to: it is on its way out (its exit event
+      // may come a little after), or it is broken; make sure it ends either way.
+      setTimeout(() => {
+        if (w.exitcode === null) this.#kill(w);
+      }, kExitGraceMs).unref();
+    }
   }
 
   #onIdle(w: WorkerRecord): void {
@@ -893,11 +705,8 @@ export class Engine {
     if (this.#serverClosed) return;
     this.#serverClosed = true;
     if (this.#state === 'closing') this.#state = 'closed';
-    this.#server.close(() => {
-      rmSync(this.#dir, { recursive: true, force: true });
-      liveDirs.delete(this.#dir);
-      this.#finishedResolve();
-    });
+    clearInterval(this.#keepAlive);
+    void this.#server.close().then(() => this.#finishedResolve());
   }
 
   /** For tests and diagnostics: the live workers. */

@@ -11,7 +11,8 @@
 import { TimeoutError, type TransferableHandle } from '@multiproc/serialize';
 import { encodeChunk } from './chunking.js';
 import { Deque } from './deque.js';
-import { Task, type Engine, type Job, type TaskOutcome } from './engine.js';
+import type { Engine } from './engine.js';
+import { Task, type Job, type TaskOutcome } from './task.js';
 import { abortError, watchSignal } from './jobs.js';
 import { checkTimeout } from './options.js';
 import type { TaskBody } from './protocol.js';

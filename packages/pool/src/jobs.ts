@@ -3,7 +3,8 @@
  */
 import { AbortError, type EncodeContext } from '@multiproc/serialize';
 import { encodeChunk } from './chunking.js';
-import { Task, type Engine, type Job, type TaskOutcome } from './engine.js';
+import type { Engine } from './engine.js';
+import { Task, type Job, type TaskOutcome } from './task.js';
 import type { TaskBody } from './protocol.js';
 
 /** How a call settles: the promise of `apply`/`map`, or an `AsyncResult`. */

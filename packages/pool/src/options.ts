@@ -2,9 +2,15 @@
  * Options of pools and of their methods, with the checks that run before anything is sent.
  * Messages name the option, what it must be, and what was received.
  */
-import { invalidArgument } from '@multiproc/serialize';
-import type { ProcessContext } from '@multiproc/process';
-import type { TaskRef } from '@multiproc/serialize';
+import {
+  ProcessError,
+  assertSendable,
+  describeFunction,
+  invalidArgument,
+  type FunctionSpec,
+  type TaskRef,
+} from '@multiproc/serialize';
+import { cpuCount, currentProcess, type ProcessContext } from '@multiproc/process';
 
 /** Options of `new Pool(…)`. */
 export interface PoolOptions {
@@ -152,4 +158,103 @@ export function isIterable(value: unknown): value is Iterable<unknown> | AsyncIt
     (typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' ||
       typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pool options, resolved
+
+const optionNames = new Set([
+  'processes',
+  'initializer',
+  'initargs',
+  'maxtasksperchild',
+  'maxMemoryPerChild',
+  'context',
+]);
+
+function isContext(value: unknown): value is ProcessContext {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ProcessContext).Process === 'function' &&
+    ((value as ProcessContext).startMethod === 'spawn' ||
+      (value as ProcessContext).startMethod === 'thread')
+  );
+}
+
+/** What the engine runs on: the pool's options checked, with their defaults filled in. */
+export interface ResolvedPoolOptions {
+  processes: number;
+  context: ProcessContext;
+  initializer: FunctionSpec | null;
+  initargs: unknown[];
+  maxtasksperchild: number | null;
+  maxMemoryPerChild: number | null;
+  /** Worker names are `<prefix>-<n>`. */
+  namePrefix: string;
+}
+
+/**
+ * Checks `new Pool(options)`'s options (all of them, before any worker exists) and fills in the
+ * defaults.
+ *
+ * @param className - for messages (`Pool`, `ThreadPool`)
+ * @param defaultContext - the context when none is given
+ */
+export function resolvePoolOptions(
+  options: PoolOptions | number | undefined,
+  className: string,
+  defaultContext: ProcessContext,
+  namePrefix: string,
+): ResolvedPoolOptions {
+  if (typeof options === 'number') options = { processes: options };
+  if (
+    options !== undefined &&
+    (typeof options !== 'object' || options === null || Array.isArray(options))
+  )
+    throw invalidArgument('options', 'an object or a number of processes', options);
+  const o: PoolOptions = options ?? {};
+  for (const key of Object.keys(o)) {
+    if (!optionNames.has(key))
+      throw new TypeError(
+        `options.${key} is not an option of ${className}; the options are ${[...optionNames].join(', ')}`,
+      );
+  }
+  const processes = o.processes ?? cpuCount();
+  checkPositiveInteger(processes, 'options.processes');
+  let initializer: FunctionSpec | null = null;
+  if (o.initializer !== undefined && o.initializer !== null)
+    initializer = describeFunction(o.initializer, 'options.initializer');
+  const initargs = o.initargs ?? [];
+  if (!Array.isArray(initargs)) throw invalidArgument('options.initargs', 'an array', initargs);
+  assertSendable(initargs, 'options.initargs');
+  const maxtasksperchild = o.maxtasksperchild ?? null;
+  if (maxtasksperchild !== null) checkPositiveInteger(maxtasksperchild, 'options.maxtasksperchild');
+  const maxMemoryPerChild = o.maxMemoryPerChild ?? null;
+  if (
+    maxMemoryPerChild !== null &&
+    (typeof maxMemoryPerChild !== 'number' || !(maxMemoryPerChild > 0))
+  )
+    throw invalidArgument('options.maxMemoryPerChild', 'a number of bytes > 0', maxMemoryPerChild);
+  if (o.context !== undefined && !isContext(o.context))
+    throw invalidArgument(
+      'options.context',
+      "a context from getContext('spawn' | 'thread')",
+      o.context,
+    );
+  const context = o.context ?? defaultContext;
+  if (context.startMethod === 'spawn' && currentProcess().daemon) {
+    throw new ProcessError(
+      'a process Pool cannot be created in a daemon process (pool workers are daemons); use a ThreadPool there',
+    );
+  }
+  return {
+    processes,
+    context,
+    initializer,
+    initargs,
+    maxtasksperchild,
+    maxMemoryPerChild,
+    namePrefix,
+  };
 }

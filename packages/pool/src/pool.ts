@@ -4,28 +4,26 @@
  */
 import { inspect } from 'node:util';
 import {
-  ProcessError,
   assertSendable,
-  describeFunction,
   invalidArgument,
   registerUnsendable,
-  type FunctionSpec,
   type TaskRef,
   type TransferableHandle,
 } from '@multiproc/serialize';
-import { cpuCount, currentProcess, getContext, type ProcessContext } from '@multiproc/process';
+import { getContext, type ProcessContext } from '@multiproc/process';
 import { AsyncResult, settleAsyncResult } from './async-result.js';
 import { allNumbers, defaultChunksize } from './chunking.js';
-import { Engine, Task, type EngineState } from './engine.js';
-import type { IMapIterator } from './imap.js';
-import { startIMap } from './imap.js';
+import { Engine, type EngineState } from './engine.js';
+import { startIMap, type IMapIterator } from './imap.js';
 import { ApplyJob, MapJob, abortError, type Settle } from './jobs.js';
+import { Task } from './task.js';
 import {
   checkFunctionOption,
   checkOptionsObject,
   checkPositiveInteger,
   checkTaskOptions,
   isIterable,
+  resolvePoolOptions,
   type ApplyAsyncOptions,
   type IMapOptions,
   type MapAsyncOptions,
@@ -44,28 +42,9 @@ type ArgsOf<F> = F extends (...args: infer A) => unknown ? A : unknown[];
 /** The item type of a map function. */
 type ItemOf<F> = F extends (item: infer T) => unknown ? T : unknown;
 
-const optionNames = new Set([
-  'processes',
-  'initializer',
-  'initargs',
-  'maxtasksperchild',
-  'maxMemoryPerChild',
-  'context',
-]);
-
 // A pool that is garbage-collected without being closed terminates its workers (Python's
 // `Pool.__del__`); a backstop only: `await using`, `close()`/`join()` or `terminate()` are the way.
 const finalizer = new FinalizationRegistry<Engine>((engine) => engine.terminate());
-
-function isContext(value: unknown): value is ProcessContext {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as ProcessContext).Process === 'function' &&
-    ((value as ProcessContext).startMethod === 'spawn' ||
-      (value as ProcessContext).startMethod === 'thread')
-  );
-}
 
 /** Materializes an iterable (awaiting an async one). */
 async function collect(iterable: Iterable<unknown> | AsyncIterable<unknown>): Promise<unknown[]> {
@@ -122,7 +101,14 @@ export class Pool {
    * @throws TypeError naming the option that is wrong, before any worker starts.
    */
   constructor(options?: PoolOptions | number) {
-    this.#engine = new Engine(this.#resolveOptions(options));
+    this.#engine = new Engine(
+      resolvePoolOptions(
+        options,
+        this.constructor.name,
+        this.defaultContext(),
+        this.workerNamePrefix,
+      ),
+    );
     finalizer.register(this, this.#engine, this);
   }
 
@@ -134,70 +120,6 @@ export class Pool {
   /** Worker names are `<prefix>-N`. */
   protected get workerNamePrefix(): string {
     return 'PoolWorker';
-  }
-
-  #resolveOptions(
-    options: PoolOptions | number | undefined,
-  ): ConstructorParameters<typeof Engine>[0] {
-    if (typeof options === 'number') options = { processes: options };
-    if (
-      options !== undefined &&
-      (typeof options !== 'object' || options === null || Array.isArray(options))
-    )
-      throw invalidArgument('options', 'an object or a number of processes', options);
-    const o: PoolOptions = options ?? {};
-    for (const key of Object.keys(o)) {
-      if (!optionNames.has(key))
-        throw new TypeError(
-          `options.${key} is not an option of ${this.constructor.name}; the options are ${[...optionNames].join(', ')}`,
-        );
-    }
-    const processes = o.processes ?? cpuCount();
-    checkPositiveInteger(processes, 'options.processes');
-    let initializer: FunctionSpec | null = null;
-    if (o.initializer !== undefined && o.initializer !== null)
-      initializer = describeFunction(o.initializer, 'options.initializer');
-    const initargs = o.initargs ?? [];
-    if (!Array.isArray(initargs)) throw invalidArgument('options.initargs', 'an array', initargs);
-    assertSendable(initargs, 'options.initargs');
-    const maxtasksperchild = o.maxtasksperchild ?? null;
-    if (maxtasksperchild !== null)
-      checkPositiveInteger(maxtasksperchild, 'options.maxtasksperchild');
-    const maxMemoryPerChild = o.maxMemoryPerChild ?? null;
-    if (
-      maxMemoryPerChild !== null &&
-      (typeof maxMemoryPerChild !== 'number' || !(maxMemoryPerChild > 0))
-    )
-      throw invalidArgument(
-        'options.maxMemoryPerChild',
-        'a number of bytes > 0',
-        maxMemoryPerChild,
-      );
-    if (o.context !== undefined && !isContext(o.context))
-      throw invalidArgument(
-        'options.context',
-        "a context from getContext('spawn' | 'thread')",
-        o.context,
-      );
-    const context = this.#contextFor(o.context);
-    if (context.startMethod === 'spawn' && currentProcess().daemon) {
-      throw new ProcessError(
-        'a process Pool cannot be created in a daemon process (pool workers are daemons); use a ThreadPool there',
-      );
-    }
-    return {
-      processes,
-      context,
-      initializer,
-      initargs,
-      maxtasksperchild,
-      maxMemoryPerChild,
-      namePrefix: this.workerNamePrefix,
-    };
-  }
-
-  #contextFor(given: ProcessContext | undefined): ProcessContext {
-    return given ?? this.defaultContext();
   }
 
   /** The number of workers the pool runs at most. */

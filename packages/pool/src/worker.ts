@@ -25,8 +25,9 @@ import {
   type FunctionSpec,
 } from '@multiproc/serialize';
 import { encodeValue } from './chunking.js';
+import { ChunkRun, isThenable, type Outcome } from './chunk-run.js';
 import { Deque } from './deque.js';
-import { Type, readMessage, uninitializedF64, writeMessage, type WireMessage } from './protocol.js';
+import { Type, readMessage, writeMessage, type WireMessage } from './protocol.js';
 
 /** What the pool gives each worker at start. */
 export interface WorkerConfig {
@@ -52,14 +53,6 @@ const lazyRequire = createRequire(import.meta.url);
 
 /** How often, at most, memory use is measured after short tasks. */
 const kMemoryCheckIntervalMs = 20;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 /**
  * Entry point of a pool worker. Resolves when the pool lets the worker go; the process (or
@@ -136,128 +129,6 @@ function contextFor(destination: 'process' | 'thread'): EncodeContext {
     contexts.set(destination, context);
   }
   return context;
-}
-
-/** One task's outcome, ready to encode. */
-interface Outcome {
-  /** All results were numbers (and no errors): sent as float64s. */
-  f64: Float64Array | null;
-  values: unknown[] | null;
-  errors: [number, unknown][];
-  count: number;
-}
-
-/**
- * Runs the items of one chunk. Synchronous as long as the function returns plain values; the
- * first promise switches the rest of the chunk to awaiting each result in turn.
- */
-class ChunkRun {
-  i = 0;
-  stopped = false;
-  f64: Float64Array | null;
-  values: unknown[] | null = null;
-  readonly errors: [number, unknown][] = [];
-  readonly n: number;
-
-  constructor(
-    readonly fn: Fn,
-    readonly items: ArrayLike<unknown>,
-    readonly star: boolean,
-    readonly stopOnError: boolean,
-  ) {
-    this.n = items.length;
-    this.f64 = star ? null : uninitializedF64(this.n);
-  }
-
-  call(i: number): unknown {
-    return this.star ? this.fn(...(this.items[i] as unknown[])) : this.fn(this.items[i]);
-  }
-
-  store(i: number, value: unknown): void {
-    if (this.f64 !== null) {
-      if (typeof value === 'number') {
-        this.f64[i] = value;
-        return;
-      }
-      this.values = Array.from(this.f64.subarray(0, i));
-      this.f64 = null;
-    }
-    (this.values ??= [])[i] = value;
-  }
-
-  fail(error: unknown): void {
-    this.errors.push([this.i, error]);
-    this.i++;
-    if (this.stopOnError) this.stopped = true;
-  }
-
-  /** Runs until the end, or until a result is a promise (then returns the rest, as a promise). */
-  runSync(): Promise<void> | undefined {
-    const { n } = this;
-    while (this.i < n && !this.stopped) {
-      // The `map` fast path: float64 results into a float64 array, nothing else per item.
-      const f64 = this.f64;
-      if (f64 !== null && !this.star) {
-        const { fn, items } = this;
-        let i = this.i;
-        try {
-          for (; i < n; i++) {
-            const r = fn(items[i]);
-            if (typeof r !== 'number') break;
-            f64[i] = r;
-          }
-        } catch (error) {
-          this.i = i;
-          this.fail(error);
-          continue;
-        }
-        this.i = i;
-        if (i >= n) break;
-      }
-      let result: unknown;
-      try {
-        result = this.call(this.i);
-      } catch (error) {
-        this.fail(error);
-        continue;
-      }
-      if (isThenable(result)) return this.#continueAsync(result);
-      this.store(this.i++, result);
-    }
-    return undefined;
-  }
-
-  async #continueAsync(pending: PromiseLike<unknown>): Promise<void> {
-    let next: PromiseLike<unknown> | undefined = pending;
-    while (next) {
-      try {
-        this.store(this.i, await next);
-        this.i++;
-      } catch (error) {
-        this.fail(error);
-      }
-      next = undefined;
-      while (this.i < this.n && !this.stopped) {
-        let result: unknown;
-        try {
-          result = this.call(this.i);
-        } catch (error) {
-          this.fail(error);
-          continue;
-        }
-        if (isThenable(result)) {
-          next = result;
-          break;
-        }
-        this.store(this.i++, result);
-      }
-    }
-  }
-
-  outcome(): Outcome {
-    const count = this.stopped ? this.i : this.n;
-    return { f64: this.f64, values: this.values, errors: this.errors, count };
-  }
 }
 
 class WorkerLoop {
