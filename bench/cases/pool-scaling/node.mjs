@@ -5,7 +5,7 @@ import { implFromArgs, openPool, workersFrom } from '../_pool-lib/pools.mjs';
 import { median, secondsSince } from '../_pool-lib/stats.mjs';
 
 const { burn } = createRequire(import.meta.url)('../_pool-lib/tasks.cjs');
-const counts = params({ workers: 2, tasks: 40, taskMs: 20, repeats: 3 });
+const counts = params({ workers: 2, tasks: 40, taskMs: 20, repeats: 5 });
 const impl = implFromArgs();
 const workers = workersFrom(counts);
 
@@ -17,23 +17,31 @@ function calibrate() {
   return Math.round((2e7 * counts.taskMs) / (secondsSince(t0) * 1000));
 }
 
-async function timeTasks(n, iterations) {
-  const pool = await openPool(impl, n);
-  await Promise.all(Array.from({ length: n }, () => pool.run('burn', iterations)));
-  const times = [];
-  for (let r = 0; r < counts.repeats; r++) {
-    const t0 = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: counts.tasks }, () => pool.run('burn', iterations)));
-    times.push(secondsSince(t0) * 1000);
-  }
-  await pool.close();
-  return median(times);
+/** Milliseconds for the 40 tasks, submitted at once, on `pool`. */
+async function timeTasks(pool, iterations) {
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: counts.tasks }, () => pool.run('burn', iterations)));
+  return secondsSince(t0) * 1000;
 }
 
+// Both pools open at once (idle workers cost no CPU), and each repetition times one, then the
+// other: each ratio is taken a second apart, so a noisy neighbour falls on both alike.
 const iterations = calibrate();
-const one = await timeTasks(1, iterations);
-const many = await timeTasks(workers, iterations);
+const single = await openPool(impl, 1);
+const multi = await openPool(impl, workers);
+for (const pool of [single, multi]) {
+  await Promise.all(Array.from({ length: workers }, () => pool.run('burn', iterations)));
+}
+const ones = [];
+const manys = [];
+for (let r = 0; r < counts.repeats; r++) {
+  ones.push(await timeTasks(single, iterations));
+  manys.push(await timeTasks(multi, iterations));
+}
+await single.close();
+await multi.close();
+const speedups = ones.map((one, r) => one / manys[r]);
 emit(
-  { speedup: one / many, elapsedN: many },
-  { workers, iterations, elapsed1: one, efficiency: one / many / workers },
+  { speedup: median(speedups), elapsedN: median(manys) },
+  { workers, iterations, elapsed1: median(ones), speedups, efficiency: median(speedups) / workers },
 );

@@ -18,28 +18,36 @@ def calibrate(task_ms):
     return round(200_000 * task_ms / ((time.perf_counter() - t0) * 1000))
 
 
-def time_tasks(n, iterations, counts):
-    with multiprocessing.Pool(n) as pool:
-        pool.map(burn, [iterations] * n, chunksize=1)
-        times = []
-        for _ in range(counts["repeats"]):
-            t0 = time.perf_counter()
-            results = [pool.apply_async(burn, (iterations,)) for _ in range(counts["tasks"])]
-            for r in results:
-                r.get()
-            times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+def time_tasks(pool, iterations, counts):
+    t0 = time.perf_counter()
+    results = [pool.apply_async(burn, (iterations,)) for _ in range(counts["tasks"])]
+    for r in results:
+        r.get()
+    return (time.perf_counter() - t0) * 1000
 
 
 def main():
-    counts = params(workers=2, tasks=40, taskMs=20, repeats=3)
+    counts = params(workers=2, tasks=40, taskMs=20, repeats=5)
     workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else counts["workers"]
     iterations = calibrate(counts["taskMs"])
-    one = time_tasks(1, iterations, counts)
-    many = time_tasks(workers, iterations, counts)
+    # Both pools open at once; each repetition times one, then the other (see node.mjs).
+    with multiprocessing.Pool(1) as single, multiprocessing.Pool(workers) as multi:
+        for pool, n in ((single, 1), (multi, workers)):
+            pool.map(burn, [iterations] * n, chunksize=1)
+        ones, manys = [], []
+        for _ in range(counts["repeats"]):
+            ones.append(time_tasks(single, iterations, counts))
+            manys.append(time_tasks(multi, iterations, counts))
+    speedups = [one / many for one, many in zip(ones, manys)]
     emit(
-        {"speedup": one / many, "elapsedN": many},
-        {"workers": workers, "iterations": iterations, "elapsed1": one, "efficiency": one / many / workers},
+        {"speedup": statistics.median(speedups), "elapsedN": statistics.median(manys)},
+        {
+            "workers": workers,
+            "iterations": iterations,
+            "elapsed1": statistics.median(ones),
+            "speedups": speedups,
+            "efficiency": statistics.median(speedups) / workers,
+        },
     )
 
 
