@@ -39,6 +39,7 @@ import {
   parentProcess,
   setStartMethod,
 } from '@multiproc/process';
+import { SharedMemory, ShareableList } from '@multiproc/shared-memory';
 import { getContext, type Context } from './context.js';
 
 export {
@@ -65,6 +66,8 @@ export {
   isMainProcess,
   parentProcess,
   setStartMethod,
+  SharedMemory,
+  ShareableList,
 };
 export type { TaskRef } from '@multiproc/serialize';
 export type {
@@ -109,6 +112,8 @@ const multiproc = {
   isMainProcess,
   parentProcess,
   setStartMethod,
+  SharedMemory,
+  ShareableList,
 } as const;
 
 export default multiproc;

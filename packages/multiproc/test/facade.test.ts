@@ -40,6 +40,8 @@ describe('the multiproc facade', () => {
       'WorkerLostError',
       'AbortError',
       'RemoteError',
+      'SharedMemory',
+      'ShareableList',
     ]) {
       expect(typeof (mp as Record<string, unknown>)[name]).toBe('function');
     }
