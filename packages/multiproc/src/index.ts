@@ -40,6 +40,7 @@ import {
   setStartMethod,
 } from '@multiproc/process';
 import { AsyncResult, IMapIterator, Pool, ThreadPool } from '@multiproc/pool';
+import { SharedMemory, ShareableList } from '@multiproc/shared-memory';
 import { getContext, type Context } from './context.js';
 
 export {
@@ -70,6 +71,8 @@ export {
   ThreadPool,
   AsyncResult,
   IMapIterator,
+  SharedMemory,
+  ShareableList,
 };
 export type { TaskRef } from '@multiproc/serialize';
 export type {
@@ -127,6 +130,8 @@ const multiproc = {
   ThreadPool,
   AsyncResult,
   IMapIterator,
+  SharedMemory,
+  ShareableList,
 } as const;
 
 export default multiproc;

@@ -49,6 +49,8 @@ describe('the multiproc facade', () => {
       'ThreadPool',
       'AsyncResult',
       'IMapIterator',
+      'SharedMemory',
+      'ShareableList',
     ]) {
       expect(typeof (mp as Record<string, unknown>)[name]).toBe('function');
     }

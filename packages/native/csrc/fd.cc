@@ -1,4 +1,4 @@
-// File descriptor odds and ends Node's fs module does not offer: flock(2) and FD_CLOEXEC.
+// File descriptor odds and ends Node's fs module does not offer: flock(2), FD_CLOEXEC, dup(2).
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -46,12 +46,24 @@ void SetCloexec(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
 }
 
+// dupFd(fd) → a new descriptor for the same open file (close-on-exec). A thread that receives
+// a socket or memfd from another thread of the process gets its own descriptor this way, so the
+// sender closing its copy cannot pull it from under the receiver.
+void DupFd(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  int64_t fd;
+  if (!IntArg(info, 0, &fd)) return;
+  int copy = fcntl(static_cast<int>(fd), F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return ThrowErrno(info.GetIsolate(), errno, "dup");
+  info.GetReturnValue().Set(copy);
+}
+
 }  // namespace
 
 void InitFd(v8::Local<v8::Object> exports, AddonState* state) {
   SetMethod(exports, state, "closeFd", CloseFd);
   SetMethod(exports, state, "flock", Flock);
   SetMethod(exports, state, "setCloexec", SetCloexec);
+  SetMethod(exports, state, "dupFd", DupFd);
 }
 
 }  // namespace multiproc

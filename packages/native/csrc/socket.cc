@@ -1,4 +1,4 @@
-// Blocking Unix-socket listen/connect for the resource tracker. Node's net module only connects
+// Unix sockets: socketpair for Pipe(), and blocking listen/connect for the resource tracker. Node's net module only connects
 // asynchronously, but a segment must be registered with the tracker before the synchronous
 // SharedMemory constructor returns; a blocking connect plus fs.writeSync does that.
 #include <fcntl.h>
@@ -75,11 +75,33 @@ void Connect(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(fd);
 }
 
+// socketpair() → [fd, fd]: two connected Unix stream sockets, close-on-exec. Node has no
+// socketpair, and `Pipe()` must hand back two connected ends synchronously.
+void Pair(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  int fds[2];
+  int type = SOCK_STREAM;
+#ifdef SOCK_CLOEXEC
+  type |= SOCK_CLOEXEC;
+#endif
+  if (socketpair(AF_UNIX, type, 0, fds) != 0) return ThrowErrno(isolate, errno, "socketpair");
+#ifndef SOCK_CLOEXEC
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+#endif
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Array> out = v8::Array::New(isolate, 2);
+  out->Set(context, 0, v8::Integer::New(isolate, fds[0])).Check();
+  out->Set(context, 1, v8::Integer::New(isolate, fds[1])).Check();
+  info.GetReturnValue().Set(out);
+}
+
 }  // namespace
 
 void InitSocket(v8::Local<v8::Object> exports, AddonState* state) {
   SetMethod(exports, state, "unixListen", Listen);
   SetMethod(exports, state, "unixConnect", Connect);
+  SetMethod(exports, state, "socketpair", Pair);
 }
 
 }  // namespace multiproc

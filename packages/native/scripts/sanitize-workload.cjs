@@ -60,6 +60,18 @@ async function main() {
   const conn = native.unixConnect(path.join(dir, 's'));
   native.closeFd(conn);
   native.closeFd(listen);
+  const [left, right] = native.socketpair();
+  fs.writeSync(left, 'ping');
+  const got = Buffer.alloc(4);
+  assert.equal(fs.readSync(right, got), 4);
+  assert.equal(got.toString(), 'ping');
+  const copy = native.dupFd(left);
+  native.closeFd(left);
+  fs.writeSync(copy, 'pong');
+  assert.equal(fs.readSync(right, got), 4);
+  assert.equal(got.toString(), 'pong');
+  native.closeFd(copy);
+  native.closeFd(right);
   fs.rmSync(dir, { recursive: true });
   assert.equal(native.isProcessAlive(process.pid), true);
   const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });

@@ -24,6 +24,7 @@ export interface Binding {
   memfdCreate(name: string, size: number): number;
   mapFd(fd: number, size: number | undefined): SharedArrayBuffer;
   closeFd(fd: number): void;
+  dupFd(fd: number): number;
   flock(fd: number, mode: 'shared' | 'exclusive' | 'unlock', wait: boolean): boolean;
   setCloexec(fd: number, on: boolean): void;
   futexWaitSync(
@@ -45,4 +46,5 @@ export interface Binding {
   processSlot(key: string, value?: string): string | undefined;
   unixListen(path: string): number;
   unixConnect(path: string): number;
+  socketpair(): [number, number];
 }

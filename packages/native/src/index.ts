@@ -274,6 +274,20 @@ export function closeFd(fd: number): void {
 }
 
 /**
+ * A new descriptor for the same open file or socket (`F_DUPFD_CLOEXEC`). A thread handed a
+ * descriptor by another thread of the process dups it, so the sender closing its own copy cannot
+ * pull it from under the receiver.
+ *
+ * @example
+ * ```ts
+ * const mine = dupFd(theirs); // close(theirs) no longer affects `mine`
+ * ```
+ */
+export function dupFd(fd: number): number {
+  return addon().dupFd(checkFd(fd));
+}
+
+/**
  * Options of {@link flock}.
  *
  * @example
@@ -477,4 +491,19 @@ export function unixConnect(path: string): number {
   if (typeof path !== 'string' || path.length === 0)
     throw invalid('path', 'a non-empty string', path);
   return addon().unixConnect(path);
+}
+
+/**
+ * Two connected Unix stream sockets (`socketpair(AF_UNIX, SOCK_STREAM)`), close-on-exec. Each
+ * fd can be wrapped with `new net.Socket({ fd })` or handed to a child at spawn. Node has no
+ * socketpair of its own, and `Pipe()` must return two connected ends synchronously.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = socketpair();
+ * const left = new net.Socket({ fd: a, readable: true, writable: true });
+ * ```
+ */
+export function socketpair(): [number, number] {
+  return addon().socketpair();
 }

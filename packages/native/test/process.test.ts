@@ -31,3 +31,32 @@ describe('process primitives', () => {
     expect(() => setParentDeathSignal('SIGNOPE' as NodeJS.Signals)).toThrow(TypeError);
   });
 });
+
+describe('socketpair', () => {
+  test('gives two connected ends that carry bytes both ways, also across a child', async () => {
+    const { socketpair, closeFd } = await import('@multiproc/native');
+    const { Socket } = await import('node:net');
+    const [a, b] = socketpair();
+    expect(Number.isInteger(a) && Number.isInteger(b) && a !== b).toBe(true);
+    // The child echoes upper-cased what arrives on its fd 3, the other end stays here.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "const s = new (require('net').Socket)({ fd: 3, readable: true, writable: true }); s.on('data', (d) => s.end(d.toString().toUpperCase()));",
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit', b] },
+    );
+    closeFd(b);
+    const here = new Socket({ fd: a, readable: true, writable: true });
+    const reply = new Promise<string>((resolve) => {
+      let text = '';
+      here.on('data', (d: Buffer) => (text += d.toString()));
+      here.on('end', () => resolve(text));
+    });
+    here.write('hello through a socketpair');
+    expect(await reply).toBe('HELLO THROUGH A SOCKETPAIR');
+    here.destroy();
+    await exited(child);
+  });
+});

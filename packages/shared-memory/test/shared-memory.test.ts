@@ -111,16 +111,20 @@ describe('SharedMemory', () => {
       eval: true,
       workerData: { handle: encode(shm), buf: shm.buf },
     });
+    // Listen for 'exit' before anything is awaited: Node may emit it in the same turn as the
+    // last 'message', before an await placed after the message would run.
+    const exited = new Promise((r) => worker.once('exit', r));
+    const named = new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
     const words = new Int32Array(shm.buf);
     for (let i = 0; i < 100000; i++) {
       Atomics.add(words, 0, 1);
       Atomics.add(words, 1, 1);
     }
-    const name = await new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-    await new Promise((r) => worker.once('exit', r));
+    const name = await named;
+    await exited;
     expect(name).toBe(shm.name);
     expect([Atomics.load(words, 0), Atomics.load(words, 1)]).toEqual([200000, 200000]);
     shm.close();

@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeFd, processSlot, setCloexec, unixConnect, unixListen } from '@multiproc/native';
+import { onSpawn } from '@multiproc/process';
 import { encodeMessage, TRACKER_ENV, TRACKER_FD_ENV, type TrackerMessage } from './protocol.js';
 
 const kSlot = 'multiproc.tracker';
@@ -129,6 +130,17 @@ function connect(): Connection | undefined {
 
 const inheritedConnection = adoptInherited();
 
+/** This process's tracker connection if it has one already; never starts a tracker. */
+function existingConnection(): Connection | undefined {
+  if (connection) return connection;
+  const shared = processSlot(kSlot);
+  return shared !== undefined ? parseSlot(shared) : inheritedConnection;
+}
+
+// Every child that `@multiproc/process` spawns after this program has a tracker inherits the
+// connection (a program that never used shared memory starts no tracker for its children).
+onSpawn((stdioIndex) => trackerChildOptions(stdioIndex, { start: false }));
+
 function writeLine(conn: Connection, message: TrackerMessage): void {
   const line = Buffer.from(encodeMessage(message));
   let written = 0;
@@ -168,8 +180,8 @@ export interface TrackerChildOptions {
 }
 
 /**
- * For `@multiproc/process`, when it spawns a child: starts this program's tracker if needed and
- * returns what the child must inherit. Place `fd` at `stdio[stdioIndex]` and merge `env` into the
+ * For `@multiproc/process`, when it spawns a child: starts this program's tracker if needed
+ * (unless `start: false`) and returns what the child must inherit. Place `fd` at `stdio[stdioIndex]` and merge `env` into the
  * child's environment. The child then counts as part of the program from the moment it exists:
  * the descriptor is a duplicate of this process's tracker connection, so the tracker cannot see
  * the program as ended while the child is still starting, even if this process dies meanwhile.
@@ -182,11 +194,14 @@ export interface TrackerChildOptions {
  * fork(bootstrap, { stdio, env: { ...process.env, ...t?.env } });
  * ```
  */
-export function trackerChildOptions(stdioIndex: number): TrackerChildOptions | undefined {
+export function trackerChildOptions(
+  stdioIndex: number,
+  options: { start?: boolean } = {},
+): TrackerChildOptions | undefined {
   if (!Number.isInteger(stdioIndex) || stdioIndex < 3) {
     throw new RangeError(`stdioIndex must be an integer >= 3, got ${String(stdioIndex)}`);
   }
-  const conn = connect();
+  const conn = options.start === false ? existingConnection() : connect();
   if (!conn) return undefined;
   return { fd: conn.fd, env: { [TRACKER_ENV]: conn.path, [TRACKER_FD_ENV]: String(stdioIndex) } };
 }
