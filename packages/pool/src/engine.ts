@@ -20,6 +20,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { dupFd } from '@multiproc/native';
 import { controlChannelOf, type Process, type StartMethod } from '@multiproc/process';
 import {
   ProcessError,
@@ -58,6 +59,16 @@ export type EngineOptions = ResolvedPoolOptions;
 export type EngineState = 'running' | 'closing' | 'closed' | 'terminated' | 'broken';
 
 const noop = (): void => undefined;
+
+/** The descriptor behind a transferable handle. */
+function descriptorOf(handle: TransferableHandle): number {
+  if (handle.kind === 'fd') return handle.fd;
+  // `_handle.fd` is how Node itself finds a socket's descriptor (child_process stdio does too).
+  const fd = (handle.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0)
+    throw new TypeError('a socket without a file descriptor cannot be passed to a ThreadPool task');
+  return fd;
+}
 
 /** The private engine behind a `Pool`. */
 export class Engine {
@@ -126,18 +137,21 @@ export class Engine {
     );
   }
 
-  /** The `EncodeContext` for a task's arguments: sockets are collected to travel beside it. */
+  /**
+   * The `EncodeContext` for a task's arguments: OS handles (sockets; descriptors, for thread
+   * pools) are collected to travel beside it.
+   */
   contextFor(handles: TransferableHandle[]): EncodeContext {
     const thread = this.startMethod === 'thread';
     return {
       destination: thread ? 'thread' : 'process',
       transfer(handle: TransferableHandle): number {
-        if (thread)
+        // Node's IPC channel passes sockets to a running process, not other descriptors.
+        if (!thread && handle.kind !== 'socket')
           throw new TypeError(
-            'a socket cannot be passed to a ThreadPool task (worker threads cannot receive handles); use a process Pool',
+            'a file descriptor (an anonymous SharedMemory, say) cannot reach a running pool process; ' +
+              'use a named SharedMemory, or a ThreadPool',
           );
-        if (handle.kind !== 'socket')
-          throw new TypeError('a raw file descriptor cannot be passed to a pool task');
         return handles.push(handle) - 1;
       },
     };
@@ -379,13 +393,24 @@ export class Engine {
   }
 
   /**
-   * Sockets among a task's arguments travel on the worker's control channel (Node's IPC can pass
-   * them; the data socket cannot), each tagged with the task id; the worker waits for all of them.
+   * OS handles among a task's arguments travel on the worker's control channel, each tagged with
+   * the task id and its index; the worker runs the task once all of them are there. A process
+   * worker gets sockets through Node's IPC channel (the data socket cannot carry them); a thread
+   * worker gets a duplicate of each descriptor (it shares this process's descriptor table), which
+   * it owns: the caller's own stays usable here, as a Python Connection passed to a task stays
+   * open in the parent.
    */
   #sendHandles(w: WorkerRecord, task: Task): void {
-    // `keepOpen`: the caller's socket stays usable here, as a Python Connection passed to a
-    // task stays open in the parent. The control channel's own send() closes what it passes.
-    const child = (controlChannelOf(w.process) as unknown as { child?: ChildProcess }).child;
+    const channel = controlChannelOf(w.process);
+    if (this.startMethod === 'thread') {
+      task.handles.forEach((handle, index) => {
+        const fd = dupFd(descriptorOf(handle));
+        channel.send(this.#handleTopic, { taskId: task.id, index, fd });
+      });
+      return;
+    }
+    // `keepOpen`: the control channel's own send() would close the socket it passes.
+    const child = (channel as unknown as { child?: ChildProcess }).child;
     task.handles.forEach((handle, index) => {
       if (handle.kind !== 'socket' || !child) return;
       child.send(

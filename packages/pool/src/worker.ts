@@ -107,6 +107,17 @@ function writeAndEnd(socket: Socket, buffer: Buffer): Promise<void> {
   });
 }
 
+/** The descriptor of a socket received over IPC, duplicated, and the socket object let go. */
+function adoptSocket(handle: unknown): number {
+  const socket = handle as Socket & { _handle?: { fd?: number } };
+  const fd = socket._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return -1;
+  const { dupFd } = lazyRequire('@multiproc/native') as typeof import('@multiproc/native');
+  const own = dupFd(fd);
+  socket.destroy();
+  return own;
+}
+
 /** Encodes a value; if it cannot be sent, encodes the TypeError that says why instead. */
 function encodeOrDescribe(value: unknown, path: string, destination: 'process' | 'thread'): Buffer {
   try {
@@ -165,25 +176,30 @@ class WorkerLoop {
     // the tasks before it must still reach the pool, or it would count them as lost and run them
     // again. They are written synchronously on the way out.
     process.once('exit', () => this.#flushSync());
-    if (config.destination === 'process') this.#listenForHandles();
+    this.#listenForHandles();
   }
 
   /**
-   * Sockets passed as task arguments travel on the process's control channel (Node's IPC channel
-   * can carry them), beside the task on the data channel. The listener must be in place before
-   * the worker says hello, so the channel is taken synchronously from the state the child
-   * bootstrap shares (`parentChannel()` of `@multiproc/process` reads the same slot), rather than
-   * by importing that package: ~1.5 MiB less in every idle worker.
+   * OS handles passed as task arguments travel on the control channel, beside the task on the
+   * data channel (see the engine's `#sendHandles`). The listener must be in place before the
+   * worker says hello, so the channel is taken synchronously from the state the child bootstrap
+   * shares (`parentChannel()` of `@multiproc/process` reads the same slot), rather than by
+   * importing that package: ~1.5 MiB less in every idle worker.
+   *
+   * Whatever the start method, the task's decoder gets `{ fd }`, a descriptor this worker owns,
+   * as a child does for handles passed at start: a thread receives a duplicate made for it; a
+   * process receives a socket from Node's IPC channel, whose descriptor is duplicated once more
+   * so that the socket object Node made can be let go without closing it.
    */
   #listenForHandles(): void {
     const { channel } = sharedState<{ channel: ControlChannel | null }>('parentChannel', () => ({
       channel: null,
     }));
     channel?.on(this.#config.handleTopic, (data, handle) => {
-      const { taskId, index } = data as { taskId: number; index: number };
+      const { taskId, index, fd } = data as { taskId: number; index: number; fd?: number };
       let list = this.#handles.get(taskId);
       if (!list) this.#handles.set(taskId, (list = []));
-      list[index] = handle;
+      list[index] = { fd: fd ?? adoptSocket(handle) };
       this.#pump();
     });
   }

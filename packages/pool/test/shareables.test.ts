@@ -90,35 +90,44 @@ describe.each(['spawn', 'thread'] as const)(
       };
     }
 
-    if (method === 'spawn') {
-      it('a socket passed as an argument reaches the worker, and stays open here', async () => {
-        const pair = await socketPair('spawn.sock');
+    it('a socket passed as an argument reaches the worker as its own descriptor, and stays open here', async () => {
+      const pair = await socketPair(`${method}.sock`);
+      try {
+        const received: Buffer[] = [];
+        pair.ours.on('data', (chunk: Buffer) => received.push(chunk));
+        const box = new shared.SocketBox(pair.theirs);
+        const where = await pool.apply(shared.sendThrough, [box, 'from the worker;']);
+        if (method === 'spawn') expect(where.pid).not.toBe(process.pid);
+        else expect(where.threadId).toBeGreaterThan(0);
+        // Our copy still works after the worker closed its own.
+        pair.theirs.write('from the parent');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(Buffer.concat(received).toString()).toBe('from the worker;from the parent');
+      } finally {
+        pair.close();
+      }
+    });
+
+    if (method === 'thread') {
+      it('an anonymous SharedMemory (a descriptor) reaches a thread worker', async () => {
+        const shm = SharedMemory.anonymous(64);
         try {
-          const received: Buffer[] = [];
-          pair.ours.on('data', (chunk: Buffer) => received.push(chunk));
-          const box = new shared.SocketBox(pair.theirs);
-          const pid = await pool.apply(shared.sendThrough, [box, 'from the worker;']);
-          expect(pid).not.toBe(process.pid);
-          // Our copy still works after the worker closed its own.
-          pair.theirs.write('from the parent');
-          await new Promise((r) => setTimeout(r, 100));
-          expect(Buffer.concat(received).toString()).toBe('from the worker;from the parent');
+          expect(await pool.apply(shared.writeText, [shm, 'hello'])).toBe(5);
+          expect(Buffer.from(shm.buf, 0, 5).toString()).toBe('hello');
         } finally {
-          pair.close();
+          shm.close();
         }
       });
     } else {
-      it('a socket argument is refused with a clear error', async () => {
-        const pair = await socketPair('thread.sock');
+      it('an anonymous SharedMemory (a descriptor) is refused by a process pool, clearly', async () => {
+        const shm = SharedMemory.anonymous(64);
         try {
-          const outcome = await settle(
-            pool.apply(shared.sendThrough, [new shared.SocketBox(pair.theirs), 'x']),
-          );
+          const outcome = await settle(pool.apply(shared.writeText, [shm, 'hello']));
           expect(!outcome.ok && outcome.error.message).toBe(
-            'a socket cannot be passed to a ThreadPool task (worker threads cannot receive handles); use a process Pool',
+            'a file descriptor (an anonymous SharedMemory, say) cannot reach a running pool process; use a named SharedMemory, or a ThreadPool',
           );
         } finally {
-          pair.close();
+          shm.close();
         }
       });
     }
