@@ -34,7 +34,7 @@ describe('a program using a pool', () => {
     }
   });
 
-  it('killed by SIGKILL, leaves no idle worker behind', async () => {
+  it('killed by SIGKILL, leaves no worker behind, busy or idle', async () => {
     const child = spawn(process.execPath, [driver('orphaned.mjs')], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
