@@ -154,7 +154,7 @@ describe.each(['spawn', 'thread'] as const)('Pool lifecycle with %s workers', (m
     it('fails a map whose chunk runs too long', async () => {
       const p = pool({ processes: 2 });
       const outcome = await settle(
-        p.map(tasks.spin, [5, 5, 10_000, 5], { chunksize: 1, timeout: 200 }),
+        p.map(tasks.spin, [5, 5, 20_000, 5], { chunksize: 1, timeout: 1000 }),
       );
       expect(!outcome.ok && outcome.error).toBeInstanceOf(TimeoutError);
       expect(await p.map(tasks.square, [2, 3])).toEqual([4, 9]);

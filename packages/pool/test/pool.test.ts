@@ -73,7 +73,7 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
 
     it('gives an AsyncResult with get, wait, ready, successful and callbacks', async () => {
       const seen: unknown[] = [];
-      const result = pool.applyAsync(tasks.sleep, [150, 'done'], {
+      const result = pool.applyAsync(tasks.sleep, [600, 'done'], {
         callback: (v) => seen.push(['ok', v]),
         errorCallback: (e) => seen.push(['error', e]),
       });
