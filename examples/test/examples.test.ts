@@ -47,9 +47,7 @@ describe('Process examples from the Python documentation', () => {
 });
 
 /** Runs an example, noting when each stdout line arrived and when the process exited. */
-function runTimed(
-  file: string,
-): Promise<{
+function runTimed(file: string): Promise<{
   status: number | null;
   stderr: string;
   lines: { text: string; at: number }[];
