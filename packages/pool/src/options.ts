@@ -12,7 +12,14 @@ import {
 } from '@multiproc/serialize';
 import { cpuCount, currentProcess, type ProcessContext } from '@multiproc/process';
 
-/** Options of `new Pool(…)`. */
+/**
+ * Options of `new Pool(…)`.
+ *
+ * @example
+ * ```ts
+ * const pool = new Pool({ processes: 4, initializer: connect, initargs: [url], maxtasksperchild: 100 });
+ * ```
+ */
 export interface PoolOptions {
   /**
    * How many workers run tasks at once. Workers start when there is work for them (an idle pool
@@ -54,7 +61,14 @@ export interface PoolOptions {
   context?: ProcessContext | undefined;
 }
 
-/** Options of every submitting method. */
+/**
+ * Options of every submitting method.
+ *
+ * @example
+ * ```ts
+ * await pool.apply(resize, [image], { timeout: 5_000, signal: AbortSignal.timeout(60_000) });
+ * ```
+ */
 export interface TaskOptions {
   /**
    * Cancels the call's queued and running work; the call rejects with an `AbortError`. A worker
@@ -69,7 +83,14 @@ export interface TaskOptions {
   timeout?: number | undefined;
 }
 
-/** Options of `applyAsync`. */
+/**
+ * Options of `applyAsync`.
+ *
+ * @example
+ * ```ts
+ * pool.applyAsync(square, [3], { callback: (v) => console.log(v), errorCallback: console.error });
+ * ```
+ */
 export interface ApplyAsyncOptions<R> extends TaskOptions {
   /** Called with the result when the task succeeds. */
   callback?: ((result: R) => void) | undefined;
@@ -77,7 +98,14 @@ export interface ApplyAsyncOptions<R> extends TaskOptions {
   errorCallback?: ((error: unknown) => void) | undefined;
 }
 
-/** Options of `map` and `starmap`. */
+/**
+ * Options of `map` and `starmap`.
+ *
+ * @example
+ * ```ts
+ * await pool.map(square, numbers, { chunksize: 10_000 });
+ * ```
+ */
 export interface MapOptions extends TaskOptions {
   /**
    * Items per task. Larger chunks cost fewer round trips.
@@ -86,7 +114,14 @@ export interface MapOptions extends TaskOptions {
   chunksize?: number | undefined;
 }
 
-/** Options of `mapAsync` and `starmapAsync`. */
+/**
+ * Options of `mapAsync` and `starmapAsync`.
+ *
+ * @example
+ * ```ts
+ * pool.mapAsync(square, numbers, { callback: (squares) => console.log(squares.length) });
+ * ```
+ */
 export interface MapAsyncOptions<R> extends MapOptions {
   /** Called with the results when every item succeeded. */
   callback?: ((results: R[]) => void) | undefined;
@@ -94,7 +129,14 @@ export interface MapAsyncOptions<R> extends MapOptions {
   errorCallback?: ((error: unknown) => void) | undefined;
 }
 
-/** Options of `imap` and `imapUnordered`. */
+/**
+ * Options of `imap` and `imapUnordered`.
+ *
+ * @example
+ * ```ts
+ * for await (const row of pool.imap(parse, readLines(file), { chunksize: 100, maxInFlight: 8 })) save(row);
+ * ```
+ */
 export interface IMapOptions extends TaskOptions {
   /**
    * Items per task.

@@ -32,7 +32,15 @@ import {
   type TaskOptions,
 } from './options.js';
 
-/** A function a worker can call: exported, self-contained, or a `taskRef()`. */
+/**
+ * A function a worker can call: exported (sent by reference), self-contained (sent by source), or
+ * a `taskRef()`.
+ *
+ * @example
+ * ```ts
+ * const task: PoolTask<[number], number> = taskRef(new URL('./work.js', import.meta.url), 'square');
+ * ```
+ */
 export type PoolTask<A extends unknown[] = never[], R = unknown> = ((...args: A) => R) | TaskRef;
 
 /** The result type of a task function (`unknown` for a `taskRef()`). */
@@ -492,7 +500,16 @@ export class Pool {
     return `<${this.constructor.name} processes=${this.processes} state=${this.state} workers=${workers.length}>`;
   }
 
-  /** @internal Worker details, for diagnostics and tests. */
+  /**
+   * The live workers, for diagnostics (not part of Python's API): name, pid (this process's for
+   * thread workers), state (`starting`, `ready`, `retiring`, `exiting`, `killed`) and how many
+   * tasks each holds.
+   *
+   * @example
+   * ```ts
+   * console.table(pool.workers());
+   * ```
+   */
   workers(): { name: string; pid: number | undefined; state: string; inflight: number }[] {
     return this.#engine.workerInfo();
   }
