@@ -8,7 +8,8 @@ call until the result is in the parent. Every pool has 2 workers, all started an
 timing. The first samples are warm-ups: they let each runtime's JIT compile its send and receive
 paths (multiproc's round trip shortens by half over its first few thousand calls). multiproc sends
 \`square\` by reference and its argument as msgpack over a Unix socket; CPython runs
-\`multiprocessing.Pool.apply\` (fork).
+\`multiprocessing.Pool.apply\` (fork). The floor is a raw ping-pong of 24 bytes between two Node
+processes over a Unix socket: what any process pool pays at least.
 
 This VM wakes an idle vCPU slowly, and by phases: the same round trip measures ~20 µs in one
 process and ~100 µs in the next (NATIVE-NOTES.md). \`--param spinners=2\` runs two busy loops at
@@ -27,6 +28,7 @@ closest to bare metal.
     { name: 'workerpool (process)', runner: 'node.mjs', args: ['workerpool-process'] },
     { name: 'workerpool (thread)', runner: 'node.mjs', args: ['workerpool-thread'] },
     { name: 'jest-worker (child_process)', runner: 'node.mjs', args: ['jest-worker'] },
+    { name: 'floor: raw Unix socket ping-pong (no pool)', runner: 'raw.mjs' },
   ],
   params: { workers: 2, warmup: 5000, samples: 10000, spinners: 0 },
   quickParams: { warmup: 500, samples: 1000 },

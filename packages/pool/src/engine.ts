@@ -3,7 +3,7 @@
  *
  * Transport (`transport.ts`, `protocol.ts`): each worker connects to the pool's Unix socket and
  * exchanges length-prefixed binary frames with it; the frames written in one scheduling pass go
- * out corked, in one `writev`.
+ * out in one write (one `writev` when there are several).
  *
  * Scheduling. Tasks (one per `apply`, one per chunk of a map-like call) wait in an O(1) deque.
  * An idle worker takes the next task; the most recently idle one first, whose CPU caches are
@@ -172,11 +172,16 @@ export class Engine {
 
   /** Queues tasks (the pool checked `assertRunning()`). */
   submit(tasks: Task[]): void {
+    const idleNow = this.#queue.length === 0 && this.#idle.length > 0 && !this.#scheduled;
     for (const task of tasks) {
       this.#queue.push(task);
       this.#hold();
     }
-    this.#scheduleSoon();
+    // The `apply` round trip: one task, already encoded, and a worker waiting for it goes out
+    // now (sending cannot fail, so nothing settles before the caller has its promise). Anything
+    // else waits for the end of the current synchronous stretch, to go out in one write.
+    if (idleNow && tasks.length === 1 && tasks[0]?.body !== null) this.#schedule();
+    else this.#scheduleSoon();
   }
 
   /** A call that will submit more tasks later: a closing pool waits for it. */
@@ -306,12 +311,10 @@ export class Engine {
     while (this.#queue.length > 0) {
       const w = this.#pickWorker(this.#queue.peek() as Task, refill);
       if (!w) break;
-      this.#send(w, this.#queue.shift() as Task, touched);
+      if (w.outbox.length === 0) touched.push(w);
+      this.#send(w, this.#queue.shift() as Task);
     }
-    for (const w of touched) {
-      w.corked = false;
-      w.socket?.uncork();
-    }
+    for (const w of touched) w.flush();
     if (this.#queue.length > 0) {
       let wanted = Math.min(this.#queue.length, this.processes - this.#active);
       while (wanted-- > 0 && this.#startWorker());
@@ -349,7 +352,8 @@ export class Engine {
     return 1;
   }
 
-  #send(w: WorkerRecord, task: Task, touched: WorkerRecord[]): void {
+  /** Frames `task` into the worker's outbox (written at the end of the scheduling pass). */
+  #send(w: WorkerRecord, task: Task): void {
     if (task.body === null) {
       try {
         task.body = (task.job.encodeTask as NonNullable<Job['encodeTask']>)(
@@ -361,16 +365,10 @@ export class Engine {
         return;
       }
     }
-    const socket = w.socket as Socket;
-    if (!w.corked) {
-      socket.cork();
-      w.corked = true;
-      touched.push(w);
-    }
     if (!w.known.has(task.fnId)) {
       w.known.add(task.fnId);
       const spec = this.#functions.specOf(task.fnId);
-      for (const b of writeMessage({ type: Type.Function, fnId: task.fnId, spec })) socket.write(b);
+      w.outbox.push(...writeMessage({ type: Type.Function, fnId: task.fnId, spec }));
     }
     if (task.handles.length > 0) this.#sendHandles(w, task);
     const frame = writeMessage({
@@ -382,7 +380,7 @@ export class Engine {
       handles: task.handles.length,
       body: task.body,
     });
-    for (const b of frame) socket.write(b);
+    w.outbox.push(...frame);
     task.state = 'sent';
     task.worker = w;
     w.inflight.push(task);

@@ -22,14 +22,34 @@ export class WorkerRecord {
   readonly known = new Set<number>();
   exitcode: number | null = null;
   socketClosed = false;
-  corked = false;
   inIdle = false;
+  /** Frames waiting for the end of the scheduling pass. */
+  outbox: Buffer[] = [];
 
   constructor(
     readonly id: number,
     readonly name: string,
     readonly process: Process,
   ) {}
+
+  /**
+   * Writes the outbox: one buffer as one write (no cork: corking a single write costs a buffered
+   * write request), several as one `writev`.
+   */
+  flush(): void {
+    const out = this.outbox;
+    if (out.length === 0) return;
+    this.outbox = [];
+    const socket = this.socket;
+    if (!socket) return;
+    if (out.length === 1) {
+      socket.write(out[0] as Buffer);
+      return;
+    }
+    socket.cork();
+    for (const buffer of out) socket.write(buffer);
+    socket.uncork();
+  }
 
   get pid(): number | undefined {
     return this.process.startMethod === 'thread' ? process.pid : this.process.pid;
