@@ -244,16 +244,15 @@ export interface ResolvedPoolOptions {
  * @param defaultContext - the context when none is given
  */
 export function resolvePoolOptions(
-  options: PoolOptions | number | undefined,
+  options: PoolOptions | number | null | undefined,
   className: string,
   defaultContext: ProcessContext,
   namePrefix: string,
 ): ResolvedPoolOptions {
   if (typeof options === 'number') options = { processes: options };
-  if (
-    options !== undefined &&
-    (typeof options !== 'object' || options === null || Array.isArray(options))
-  )
+  // `Pool(None)` in Python: the defaults.
+  if (options === null) options = undefined;
+  if (options !== undefined && (typeof options !== 'object' || Array.isArray(options)))
     throw invalidArgument('options', 'an object or a number of processes', options);
   const o: PoolOptions = options ?? {};
   for (const key of Object.keys(o)) {

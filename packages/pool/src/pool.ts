@@ -108,7 +108,7 @@ export class Pool {
    *   context }`, or the number of processes.
    * @throws TypeError naming the option that is wrong, before any worker starts.
    */
-  constructor(options?: PoolOptions | number) {
+  constructor(options?: PoolOptions | number | null) {
     this.#engine = new Engine(
       resolvePoolOptions(
         options,
@@ -527,7 +527,7 @@ export class Pool {
  * ```
  */
 export class ThreadPool extends Pool {
-  constructor(options?: Omit<PoolOptions, 'context'> | number) {
+  constructor(options?: Omit<PoolOptions, 'context'> | number | null) {
     if (
       typeof options === 'object' &&
       options !== null &&

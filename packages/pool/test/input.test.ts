@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Pool, ThreadPool } from '@multiproc/pool';
 import { getContext } from '@multiproc/process';
 import { expectNoChildren, settle, tasks } from './helpers.js';
@@ -15,6 +16,19 @@ describe('input checks', () => {
     pool.close();
     await pool.join();
     await expectNoChildren();
+  });
+
+  it('takes null, a number, or an options object', async () => {
+    const pools = [new Pool(null), new Pool(3), new Pool({ processes: null as never })];
+    expect(pools.map((p) => p.processes)).toEqual([
+      availableParallelism(),
+      3,
+      availableParallelism(),
+    ]);
+    for (const p of pools) {
+      p.close();
+      await p.join();
+    }
   });
 
   it('refuses bad pool options', () => {
