@@ -39,14 +39,17 @@ def main():
             ones.append(time_tasks(single, iterations, counts))
             manys.append(time_tasks(multi, iterations, counts))
     speedups = [one / many for one, many in zip(ones, manys)]
+    ideal = counts["tasks"] / -(-counts["tasks"] // workers)
     emit(
         {"speedup": statistics.median(speedups), "elapsedN": statistics.median(manys)},
         {
             "workers": workers,
+            "tasks": counts["tasks"],
             "iterations": iterations,
             "elapsed1": statistics.median(ones),
             "speedups": speedups,
-            "efficiency": statistics.median(speedups) / workers,
+            "ideal": ideal,
+            "efficiency": statistics.median(speedups) / ideal,
         },
     )
 
