@@ -1,8 +1,8 @@
 /**
  * The pool engine: the queue of pending tasks, the workers, and their lives.
  *
- * Transport (`transport.ts`, `protocol.ts`): each worker connects to the pool's Unix socket and
- * exchanges length-prefixed binary frames with it; the frames written in one scheduling pass go
+ * Transport (`channel.ts`, `protocol.ts`): each worker has a socket pair with the pool and
+ * exchanges length-prefixed binary frames over it; the frames written in one scheduling pass go
  * out in one write (one `writev` when there are several).
  *
  * Scheduling. Tasks (one per `apply`, one per chunk of a map-like call) wait in an O(1) deque.
@@ -19,8 +19,7 @@
  * first and its worker killed. `terminate()` settles everything that is left.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
-import { dupFd } from '@multiproc/native';
+import { closeFd, dupFd, socketpair } from '@multiproc/native';
 import { controlChannelOf, type Process, type StartMethod } from '@multiproc/process';
 import {
   ProcessError,
@@ -36,9 +35,9 @@ import { encodeArgs } from './chunking.js';
 import { Deque } from './deque.js';
 import { FunctionTable } from './functions.js';
 import type { ResolvedPoolOptions } from './options.js';
-import { Type, writeMessage, type WireMessage } from './protocol.js';
+import { Type, readMessage, writeMessage, type WireMessage } from './protocol.js';
 import type { Job, Task, TaskOutcome } from './task.js';
-import { PoolServer, type Hello, type Peer } from './transport.js';
+import { ChannelEnd, openChannel } from './channel.js';
 import type { WorkerConfig } from './worker.js';
 import { WorkerRecord, describeExit } from './worker-record.js';
 
@@ -59,6 +58,9 @@ export type EngineOptions = ResolvedPoolOptions;
 export type EngineState = 'running' | 'closing' | 'closed' | 'terminated' | 'broken';
 
 const noop = (): void => undefined;
+
+/** Pools made in this process: each gets its own control-channel topic for handles. */
+let poolCount = 0;
 
 /** The descriptor behind a transferable handle. */
 function descriptorOf(handle: TransferableHandle): number {
@@ -87,7 +89,6 @@ export class Engine {
   #scheduled = false;
   /** Calls that may still submit tasks (imap iterators still reading their iterable). */
   readonly #openJobs = new Set<Job>();
-  readonly #server: PoolServer;
   /** The control-channel topic on which sockets passed as task arguments travel. */
   readonly #handleTopic: string;
   readonly #functions = new FunctionTable();
@@ -98,22 +99,13 @@ export class Engine {
   readonly #keepAlive: NodeJS.Timeout;
   #finishedResolve!: () => void;
   readonly #finished = new Promise<void>((resolve) => (this.#finishedResolve = resolve));
-  #serverClosed = false;
+  #finishedAlready = false;
 
   constructor(options: EngineOptions) {
     this.#options = options;
     this.processes = options.processes;
     this.startMethod = options.context.startMethod;
-    this.#server = new PoolServer(
-      (socket, hello) => this.#onHello(socket, hello),
-      (error) =>
-        this.#break(
-          new ProcessError(`the pool's socket failed: ${error.message}`, 'ERR_MP_POOL_BROKEN', {
-            cause: error,
-          }),
-        ),
-    );
-    this.#handleTopic = `multiproc.pool.handle.${this.#server.token.toString('hex', 0, 4)}`;
+    this.#handleTopic = `multiproc.pool.handle.${++poolCount}`;
     this.#keepAlive = setInterval(noop, 2 ** 30);
     this.#keepAlive.unref();
   }
@@ -516,25 +508,35 @@ export class Engine {
     if (this.#state !== 'running' && this.#state !== 'closing') return false;
     const id = ++this.#nextWorkerId;
     const name = `${this.#options.namePrefix}-${id}`;
-    const config: WorkerConfig = {
-      address: this.#server.address,
-      token: this.#server.token,
-      workerId: id,
-      initializer: this.#options.initializer,
-      initargs: this.#options.initargs,
-      maxMemory: this.#options.maxMemoryPerChild,
-      destination: this.startMethod === 'thread' ? 'thread' : 'process',
-      handleTopic: this.#handleTopic,
-    };
     let p: Process;
+    let ours: number;
     try {
-      p = new this.#options.context.Process({
-        target: workerTarget,
-        args: [config],
-        name,
-        daemon: true,
-      });
-      p.start();
+      const [mine, theirs] = socketpair();
+      ours = mine;
+      const config: WorkerConfig = {
+        channel: new ChannelEnd(theirs),
+        workerId: id,
+        initializer: this.#options.initializer,
+        initargs: this.#options.initargs,
+        maxMemory: this.#options.maxMemoryPerChild,
+        destination: this.startMethod === 'thread' ? 'thread' : 'process',
+        handleTopic: this.#handleTopic,
+      };
+      try {
+        p = new this.#options.context.Process({
+          target: workerTarget,
+          args: [config],
+          name,
+          daemon: true,
+        });
+        p.start();
+      } catch (error) {
+        closeFd(mine);
+        throw error;
+      } finally {
+        // The worker has its own copy now (inherited by the child, duplicated for a thread).
+        closeFd(theirs);
+      }
     } catch (error) {
       this.#break(
         new ProcessError(
@@ -548,24 +550,41 @@ export class Engine {
     const w = new WorkerRecord(id, name, p);
     this.#workers.set(id, w);
     this.#active++;
+    w.socket = openChannel(ours, {
+      frames: (frames) => this.#onFrames(w, frames),
+      broken: () => this.#kill(w),
+    });
+    // A pool never holds the program open by itself (see `#hold`).
+    w.socket.unref();
+    w.socket.on('close', () => this.#onSocketClosed(w));
     void p.sentinel.then((code) => this.#onExit(w, code));
     return true;
   }
 
-  /** A worker connected and said hello: it is ready, or its initializer failed. */
-  #onHello(socket: Socket, hello: Hello): Peer | undefined {
-    const w = this.#workers.get(hello.workerId);
-    if (!w || w.state !== 'starting' || w.socket) return undefined;
-    w.socket = socket;
+  /** The frames of one read from a worker: its hello, then results. */
+  #onFrames(w: WorkerRecord, frames: Buffer[]): void {
+    for (const frame of frames) {
+      let message: WireMessage;
+      try {
+        message = readMessage(frame);
+      } catch {
+        this.#kill(w);
+        return;
+      }
+      if (message.type === Type.Result) this.#onResult(w, message);
+      else if (message.type === Type.Hello && message.workerId === w.id) this.#onHello(w, message);
+      else {
+        this.#kill(w);
+        return;
+      }
+    }
+    this.#schedule(w);
+  }
+
+  /** A worker said hello: it is ready, or its initializer failed. */
+  #onHello(w: WorkerRecord, hello: Extract<WireMessage, { type: Type.Hello }>): void {
+    if (w.state !== 'starting') return;
     w.state = 'ready';
-    const peer: Peer = {
-      onMessage: (message) => {
-        if (message.type === Type.Result) this.#onResult(w, message);
-      },
-      onBatchEnd: () => this.#schedule(w),
-      onProtocolError: () => this.#kill(w),
-      onClose: () => this.#onSocketClosed(w),
-    };
     if (hello.initError) {
       this.#dismiss(w);
       let cause: unknown;
@@ -582,15 +601,14 @@ export class Engine {
           { cause },
         ),
       );
-      return peer;
+      return;
     }
     this.#startFailures = 0;
     if (this.#state === 'terminated' || this.#state === 'broken') {
       this.#stopWorker(w);
-      return peer;
+      return;
     }
     this.#onIdle(w);
-    return peer;
   }
 
   #onSocketClosed(w: WorkerRecord): void {
@@ -725,11 +743,11 @@ export class Engine {
   #maybeFinished(): void {
     if (this.#state === 'running' || this.#workers.size > 0) return;
     if (this.#state === 'closing' && !this.#drained()) return;
-    if (this.#serverClosed) return;
-    this.#serverClosed = true;
+    if (this.#finishedAlready) return;
+    this.#finishedAlready = true;
     if (this.#state === 'closing') this.#state = 'closed';
     clearInterval(this.#keepAlive);
-    void this.#server.close().then(() => this.#finishedResolve());
+    this.#finishedResolve();
   }
 
   /** For tests and diagnostics: the live workers. */

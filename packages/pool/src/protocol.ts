@@ -29,10 +29,9 @@ export const enum Type {
   /** parent → worker: run a task. taskId; a = fnId; b = index of its first item; body per flags */
   Task = 2,
   /**
-   * worker → parent, first frame of a connection: ready for tasks. a = worker id; b = token
-   * length; body = the pool's token, then (flag `InitFailed`) the initializer's error, msgpack.
-   * (The pool lets a worker go by closing its end of the socket: the worker finishes what it
-   * holds and exits.)
+   * worker → parent, its first frame: ready for tasks. a = worker id; body (flag `InitFailed`):
+   * the initializer's error, msgpack. (The pool lets a worker go by closing its end of the
+   * channel: the worker finishes what it holds and exits.)
    */
   Hello = 10,
   /** worker → parent: a task finished. taskId; a = item count; b = run time in µs; body per flags */
@@ -78,7 +77,7 @@ export type WireMessage =
       handles: number;
       body: TaskBody;
     }
-  | { type: Type.Hello; workerId: number; token: Uint8Array; initError: Uint8Array | null }
+  | { type: Type.Hello; workerId: number; initError: Uint8Array | null }
   | {
       type: Type.Result;
       taskId: number;
@@ -185,10 +184,9 @@ export function writeMessage(message: WireMessage): Buffer[] {
       break;
     }
     case Type.Hello: {
-      const { token, initError } = message;
-      const body = initError ? Buffer.concat([token, initError]) : token;
+      const { initError } = message;
       const flags = initError ? Flag.InitFailed : 0;
-      return frameWith(Type.Hello, flags, body, 0, message.workerId, token.length);
+      return frameWith(Type.Hello, flags, initError ?? new Uint8Array(0), 0, message.workerId);
     }
     case Type.Result: {
       const { body, taskId, count } = message;
@@ -257,12 +255,7 @@ export function readMessage(frame: Buffer): WireMessage {
       };
     }
     case Type.Hello:
-      return {
-        type,
-        workerId: a,
-        token: body.subarray(0, b),
-        initError: flags & Flag.InitFailed ? body.subarray(b) : null,
-      };
+      return { type, workerId: a, initError: flags & Flag.InitFailed ? body : null };
     case Type.Result:
       return {
         type,

@@ -12,10 +12,9 @@
  * 4. Stop when the pool says `Exit` (after the queued tasks) or the socket closes (the pool is gone).
  */
 import { createRequire } from 'node:module';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { ControlChannel } from '@multiproc/process';
 import {
-  FrameDecoder,
   assertSendable,
   decode,
   decodeAsync,
@@ -27,16 +26,15 @@ import {
   type FunctionSpec,
 } from '@multiproc/serialize';
 import { encodeValue } from './chunking.js';
+import { openChannel, type ChannelEnd } from './channel.js';
 import { ChunkRun, isThenable, type Outcome } from './chunk-run.js';
 import { Deque } from './deque.js';
 import { Type, readMessage, writeMessage, type WireMessage } from './protocol.js';
 
 /** What the pool gives each worker at start. */
 export interface WorkerConfig {
-  /** The pool's Unix socket. */
-  address: string;
-  /** Proves to the pool that this connection is its worker. */
-  token: Uint8Array;
+  /** The worker's end of its channel to the pool (a socket pair). */
+  channel: ChannelEnd;
   workerId: number;
   initializer: FunctionSpec | null;
   initargs: unknown[];
@@ -71,32 +69,18 @@ export async function poolWorker(config: WorkerConfig): Promise<void> {
       initError = { error };
     }
   }
-  const socket = await connectTo(config.address);
+  const loop = new WorkerLoop(config);
   const hello = (initError: Uint8Array | null): Buffer =>
-    Buffer.concat(
-      writeMessage({ type: Type.Hello, workerId: config.workerId, token: config.token, initError }),
-    );
+    Buffer.concat(writeMessage({ type: Type.Hello, workerId: config.workerId, initError }));
   if (initError) {
     await writeAndEnd(
-      socket,
+      loop.socket,
       hello(encodeOrDescribe(initError.error, 'error', config.destination)),
     );
     return;
   }
-  const loop = new WorkerLoop(socket, config);
-  socket.write(hello(null));
+  loop.socket.write(hello(null));
   await loop.finished;
-}
-
-function connectTo(address: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(address);
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
 }
 
 function writeAndEnd(socket: Socket, buffer: Buffer): Promise<void> {
@@ -145,9 +129,9 @@ function contextFor(destination: 'process' | 'thread'): EncodeContext {
 }
 
 class WorkerLoop {
-  readonly #socket: Socket;
+  /** The worker's end of its channel. */
+  readonly socket: Socket;
   readonly #config: WorkerConfig;
-  readonly #decoder = new FrameDecoder();
   /** Function specs by id, replaced by the function once resolved. */
   readonly #fns = new Map<number, { spec: FunctionSpec; fn: Fn | undefined }>();
   readonly #queue = new Deque<TaskMessage>();
@@ -161,10 +145,13 @@ class WorkerLoop {
   #resolveFinished!: () => void;
   readonly finished = new Promise<void>((resolve) => (this.#resolveFinished = resolve));
 
-  constructor(socket: Socket, config: WorkerConfig) {
-    this.#socket = socket;
+  constructor(config: WorkerConfig) {
     this.#config = config;
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    const socket = openChannel(config.channel.fd, {
+      frames: (frames) => this.#onFrames(frames),
+      broken: () => this.#finish(),
+    });
+    this.socket = socket;
     // The pool closed its end (it is gone, or let this worker go): nothing more will come.
     socket.on('end', () => {
       this.#exiting = true;
@@ -204,14 +191,7 @@ class WorkerLoop {
     });
   }
 
-  #onData(chunk: Buffer): void {
-    let frames: Buffer[];
-    try {
-      frames = this.#decoder.push(chunk);
-    } catch {
-      this.#socket.destroy();
-      return;
-    }
+  #onFrames(frames: Buffer[]): void {
     for (const frame of frames) {
       const message = readMessage(frame);
       switch (message.type) {
@@ -256,7 +236,7 @@ class WorkerLoop {
     this.#flush();
     if (this.#exiting && this.#queue.length === 0) {
       this.#closed = true;
-      this.#socket.end();
+      this.socket.end();
     }
   }
 
@@ -265,16 +245,16 @@ class WorkerLoop {
     if (out.length === 0) return;
     this.#out = [];
     if (out.length === 1) {
-      this.#socket.write(out[0] as Buffer);
+      this.socket.write(out[0] as Buffer);
       return;
     }
-    this.#socket.cork();
-    for (const buffer of out) this.#socket.write(buffer);
-    this.#socket.uncork();
+    this.socket.cork();
+    for (const buffer of out) this.socket.write(buffer);
+    this.socket.uncork();
   }
 
   #flushSync(): void {
-    const fd = (this.#socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
     if (typeof fd !== 'number' || fd < 0 || this.#out.length === 0) return;
     const { writeSync } = lazyRequire('node:fs') as typeof import('node:fs');
     try {
