@@ -7,7 +7,7 @@ Per sample: the time of one \`apply(square, [i])\` (or the pool's equivalent: pi
 call until the result is in the parent. Every pool has 2 workers, all started and warm before
 timing. The first samples are warm-ups: they let each runtime's JIT compile its send and receive
 paths (multiproc's round trip shortens by half over its first few thousand calls). multiproc sends
-\`square\` by reference and its argument as msgpack over a Unix socket; CPython runs
+\`square\` by reference and its argument as msgpack over a socket pair; CPython runs
 \`multiprocessing.Pool.apply\` (fork). The floor is a raw ping-pong of 24 bytes between two Node
 processes over a Unix socket: what any process pool pays at least.
 

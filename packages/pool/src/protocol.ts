@@ -1,5 +1,5 @@
 /**
- * The pool's data channel: one Unix socket per worker, carrying length-prefixed frames
+ * The pool's data channel: one socket pair per worker (`channel.ts`), carrying length-prefixed frames
  * (`@multiproc/serialize`'s framing). Each frame payload starts with a fixed 16-byte header,
  * followed by a body whose format the header names:
  *

@@ -4,7 +4,7 @@
  * file (built on its own as `dist/worker.cjs`).
  *
  * 1. Run the initializer, if any.
- * 2. Connect to the pool's socket and say hello (worker id + the pool's token), or report the
+ * 2. Open its end of the channel (a socket pair) and say hello (its worker id), or report the
  *    initializer's error and stop.
  * 3. Run tasks one at a time, in the order they arrive; a task that returns a promise is awaited
  *    before the next starts. Results of the tasks that ran in one turn of the event loop go out in
