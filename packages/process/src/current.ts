@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { sharedState } from '#serialize';
+import { sharedState } from '#serialize-resolve';
 import type { Process } from './process.js';
 
 // Modules a child may never need are loaded on first use: every millisecond here is paid at

@@ -6,7 +6,7 @@
  * `process.exit()` does not wait: the children then end with their parent, as when the parent
  * is killed (each child watches its control channel and exits when the parent is gone).
  */
-import { sharedState } from '#serialize';
+import { sharedState } from '#serialize-resolve';
 import { children } from './current.js';
 
 const state = sharedState<{ installed: boolean }>('exitHandler', () => ({ installed: false }));

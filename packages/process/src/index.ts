@@ -21,6 +21,7 @@ export {
   type StartMethod,
 } from './start-method.js';
 export { ProcessContext, getContext } from './context.js';
-export { onChildStart, parentChannel, runChild } from './child.js';
+export { parentChannel } from './channel-state.js';
+export { onSpawn, type SpawnAddition, type SpawnHook } from './popen.js';
 export type { ChannelHandle, ControlChannel, TopicListener } from './channel.js';
 export { ProcessError, TimeoutError, taskRef, type TaskRef } from '@multiproc/serialize';

@@ -3,12 +3,14 @@
  * a worker thread), with Python's `multiprocessing.Process` API.
  */
 import { inspect } from 'node:util';
+import { addonOrigin } from '@multiproc/native';
 import {
   ProcessError,
   assertSendable,
   describeFunction,
   encode,
   invalidArgument,
+  isJsonSafe,
   isTaskRef,
   locateFunction,
   registerUnsendable,
@@ -26,7 +28,7 @@ import {
 import { installExitHandler } from './exit.js';
 import { SpawnPopen, ThreadPopen, type Popen } from './popen.js';
 import type { ControlChannel } from './channel.js';
-import { isReviveOptions, type StartPayload } from './protocol.js';
+import { StartFormat, encodeStartJson, isReviveOptions, type StartPayload } from './protocol.js';
 import { getStartMethod, type StartMethod } from './start-method.js';
 
 /** A function a child can call: exported, self-contained, or a `taskRef()`. */
@@ -206,16 +208,27 @@ export class Process<A extends unknown[] = unknown[]> {
       parent: { pid: process.pid, name: parent.name, threadId: currentProcess().threadId },
       startMethod: method,
     };
-    const start: StartPayload = { identity, target, args: this.#args, subclass };
-    return encode(start, {
-      path: 'process',
-      context: {
-        destination: method === 'thread' ? 'thread' : 'process',
-        transfer(handle) {
-          return handles.push(handle) - 1;
+    const start: StartPayload = {
+      identity,
+      nativeAddon: method === 'spawn' ? nativeAddonPath() : null,
+      target,
+      args: this.#args,
+      subclass,
+    };
+    if (isJsonSafe(this.#args) && (!subclass || isJsonSafe(subclass.fields)))
+      return encodeStartJson(start);
+    return prefixed(
+      StartFormat.Msgpack,
+      encode(start, {
+        path: 'process',
+        context: {
+          destination: method === 'thread' ? 'thread' : 'process',
+          transfer(handle) {
+            return handles.push(handle) - 1;
+          },
         },
-      },
-    });
+      }),
+    );
   }
 
   /**
@@ -371,6 +384,27 @@ export function controlChannelOf(p: Process): ControlChannel {
   const popen = popens.get(p);
   if (!popen) throw new ProcessError(`process ${p.name} has not been started`);
   return popen.channel;
+}
+
+let nativeAddon: string | null | undefined;
+
+/** The native addon's path, when it loads here (it arms each child's parent-death signal). */
+function nativeAddonPath(): string | null {
+  if (nativeAddon === undefined) {
+    try {
+      nativeAddon = addonOrigin().path;
+    } catch {
+      nativeAddon = null; // children still end with an idle parent through the IPC channel
+    }
+  }
+  return nativeAddon;
+}
+
+function prefixed(format: StartFormat, bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length + 1);
+  out[0] = format;
+  bytes.copy(out, 1);
+  return out;
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {

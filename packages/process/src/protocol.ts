@@ -33,6 +33,8 @@ export interface ExtMessage {
 /** What a child needs to become the process its parent described. */
 export interface StartPayload {
   identity: Identity;
+  /** Path of the native addon the parent loaded, for the child's parent-death signal. */
+  nativeAddon: string | null;
   /** The function to call, or `null` when a subclass's `run()` does the work. */
   target: FunctionSpec | null;
   args: unknown[];
@@ -44,6 +46,8 @@ export interface StartPayload {
 export interface ThreadStart {
   multiprocThread: true;
   payload: Uint8Array;
+  /** Duplicated descriptors of the handles transferred at start, by transfer index. */
+  handleFds: number[];
 }
 
 /** True for the `workerData` of a multiproc thread-context worker. */
@@ -77,4 +81,40 @@ export function reviveOptions(target: ReviveOptions['target'], args: unknown[]):
 /** True for `reviveOptions()`'s result. */
 export function isReviveOptions(value: unknown): value is ReviveOptions {
   return typeof value === 'object' && value !== null && kRevive in value;
+}
+
+/**
+ * Start payload formats, told apart by the first byte: `J` + JSON text when the arguments are
+ * plain JSON (the child then needs no msgpack decoder), `M` + msgpack otherwise.
+ */
+export const enum StartFormat {
+  Json = 0x4a,
+  Msgpack = 0x4d,
+}
+
+/** The JSON form of a start payload: the authkey travels as base64. */
+export function encodeStartJson(start: StartPayload): Buffer {
+  const text = JSON.stringify({
+    ...start,
+    identity: { ...start.identity, authkey: start.identity.authkey.toString('base64') },
+  });
+  const out = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
+  out[0] = StartFormat.Json;
+  out.write(text, 1);
+  return out;
+}
+
+/** Decodes a JSON start payload, or returns `undefined` for another format. */
+export function decodeStartJson(payload: Uint8Array): StartPayload | undefined {
+  if (payload[0] !== StartFormat.Json) return undefined;
+  const text = Buffer.from(
+    payload.buffer,
+    payload.byteOffset + 1,
+    payload.byteLength - 1,
+  ).toString();
+  const start = JSON.parse(text) as StartPayload & { identity: { authkey: string } };
+  return {
+    ...start,
+    identity: { ...start.identity, authkey: Buffer.from(start.identity.authkey, 'base64') },
+  };
 }

@@ -53,3 +53,4 @@ export {
   type FrameDecoderOptions,
 } from './framing.js';
 export { sharedState } from './shared-state.js';
+export { isJsonSafe } from './json.js';

@@ -3,18 +3,55 @@
  */
 import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { wrapFunctionSource } from './free-variables.js';
 import type { FunctionSpec } from './functions.js';
 import { sharedState } from './shared-state.js';
 
-/** Loads the exports of a module for the receiving side (cached by the module system). */
+const nodeRequire = createRequire(import.meta.url);
+
+/** Module exports already loaded for decoding or resolving, by URL (shared with decode.ts). */
+const loaded = sharedState<{ byUrl: Map<string, Record<string, unknown>> }>(
+  'loadedModules',
+  () => ({
+    byUrl: new Map(),
+  }),
+);
+
+/** Why `require()` could not load a module that `import()` can. */
+const importOnly = new Set([
+  'ERR_REQUIRE_ESM', // Node < 20.19 cannot require ES modules
+  'ERR_REQUIRE_ASYNC_MODULE', // an ES module with top-level await
+  'ERR_UNKNOWN_FILE_EXTENSION', // a loader (tsx) that hooks only import()
+]);
+
+/**
+ * Loads a module's exports for the receiving side. `require()` first: on Node ≥ 20.19 it loads ES
+ * modules too, synchronously, and a child that needs no ES module loader starts ~5 ms sooner
+ * (measured); `import()` where `require()` cannot.
+ */
 export async function importModule(url: string): Promise<Record<string, unknown>> {
-  return (await import(url)) as Record<string, unknown>;
+  let exports = loaded.byUrl.get(url);
+  if (exports) return exports;
+  if (url.startsWith('file:')) {
+    try {
+      exports = nodeRequire(fileURLToPath(url)) as Record<string, unknown>;
+    } catch (error) {
+      if (!importOnly.has((error as { code?: string }).code ?? '')) throw error;
+    }
+  }
+  exports ??= (await import(url)) as Record<string, unknown>;
+  loaded.byUrl.set(url, exports);
+  return exports;
 }
 
-/** Picks an export from a namespace returned by `import()`, CommonJS interop included. */
+/**
+ * Picks an export from what `importModule` returned: an ES module namespace or CommonJS
+ * `module.exports` (where `'default'` means `module.exports` itself).
+ */
 export function pickExport(namespace: Record<string, unknown>, name: string): unknown {
   if (name in namespace) return namespace[name];
+  if (name === 'default') return namespace;
   const fallback = namespace['default'];
   if (
     (typeof fallback === 'object' || typeof fallback === 'function') &&

@@ -1,0 +1,91 @@
+// Per-environment state of the addon and the helpers every concern file shares.
+//
+// Node runs one environment per thread (the main thread and each worker_thread), and each loads
+// the addon separately, so nothing lives in statics: `AddonState` is created by the module
+// initializer for its environment and torn down by that environment's cleanup hook.
+#ifndef MULTIPROC_STATE_H_
+#define MULTIPROC_STATE_H_
+
+#include <node.h>
+#include <uv.h>
+#include <v8.h>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+namespace multiproc {
+
+class WaiterPool;
+
+struct AddonState {
+  AddonState();
+  ~AddonState();  // in waiter.cc, where WaiterPool is complete
+
+  v8::Isolate* isolate = nullptr;
+  uv_loop_t* loop = nullptr;
+  v8::Global<v8::Context> context;
+  // Promise resolvers of the pending async waits, by request id; touched on the loop thread only.
+  std::unordered_map<uint32_t, v8::Global<v8::Promise::Resolver>> pending;
+  uint32_t next_id = 1;
+  std::unique_ptr<WaiterPool> waiters;
+  bool closing = false;
+  node::AsyncCleanupHookHandle cleanup_hook;
+};
+
+// Registration entry points, one per concern file.
+void InitShm(v8::Local<v8::Object> exports, AddonState* state);
+void InitFd(v8::Local<v8::Object> exports, AddonState* state);
+void InitFutex(v8::Local<v8::Object> exports, AddonState* state);
+void InitProcess(v8::Local<v8::Object> exports, AddonState* state);
+void InitSocket(v8::Local<v8::Object> exports, AddonState* state);
+
+// Waiter pool lifecycle (waiter.cc): created at init, shut down by the cleanup hook.
+void StartWaiters(AddonState* state);
+void StopWaiters(AddonState* state, void (*done)(void*), void* done_arg);
+
+inline AddonState* StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return static_cast<AddonState*>(info.Data().As<v8::External>()->Value());
+}
+
+inline void SetMethod(v8::Local<v8::Object> exports, AddonState* state, const char* name,
+                      v8::FunctionCallback callback) {
+  v8::Isolate* isolate = state->isolate;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::FunctionTemplate> tpl =
+      v8::FunctionTemplate::New(isolate, callback, v8::External::New(isolate, state));
+  v8::Local<v8::Function> fn = tpl->GetFunction(context).ToLocalChecked();
+  v8::Local<v8::String> key = v8::String::NewFromUtf8(isolate, name).ToLocalChecked();
+  fn->SetName(key);
+  exports->Set(context, key, fn).Check();
+}
+
+inline void ThrowTypeError(v8::Isolate* isolate, const char* message) {
+  isolate->ThrowException(
+      v8::Exception::TypeError(v8::String::NewFromUtf8(isolate, message).ToLocalChecked()));
+}
+
+// Throws an Error carrying `code` (`ENOENT`…), `errno`, `syscall` and `path`, like Node's own.
+inline void ThrowErrno(v8::Isolate* isolate, int err, const char* syscall,
+                       const char* path = nullptr) {
+  isolate->ThrowException(node::ErrnoException(isolate, err, syscall, nullptr, path));
+}
+
+// Reads an integer argument the JavaScript layer has already validated.
+inline bool IntArg(const v8::FunctionCallbackInfo<v8::Value>& info, int index, int64_t* out) {
+  if (!info[index]->IsNumber()) {
+    ThrowTypeError(info.GetIsolate(), "expected a number argument");
+    return false;
+  }
+  double value = info[index].As<v8::Number>()->Value();
+  if (value != static_cast<double>(static_cast<int64_t>(value))) {
+    ThrowTypeError(info.GetIsolate(), "expected an integer argument");
+    return false;
+  }
+  *out = static_cast<int64_t>(value);
+  return true;
+}
+
+}  // namespace multiproc
+
+#endif  // MULTIPROC_STATE_H_
