@@ -24,6 +24,7 @@
 import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
+import { setCloexec } from '@multiproc/native';
 import {
   BufferTooShort,
   EOFError,
@@ -730,6 +731,9 @@ registerShareable<Connection>({
     if (typeof handle?.fd !== 'number') {
       throw new TypeError('received a Connection without its file descriptor');
     }
+    // A child receives it as a plain inherited descriptor; without close-on-exec every process
+    // the child starts would hold the socket open too, and its peer would never see end of file.
+    setCloexec(handle.fd, true);
     return internals.create({ fd: handle.fd }, { readable, writable, kind: 'inherited' });
   },
 });

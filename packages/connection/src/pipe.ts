@@ -1,39 +1,11 @@
 /**
  * `Pipe()`: two connections over a Unix socket pair, like Python's `multiprocessing.Pipe`.
- *
- * Node cannot create a socket pair synchronously, so it comes from `@multiproc/native`
- * (`socketpair()`: AF_UNIX, SOCK_STREAM, close-on-exec), loaded on the first call.
+ * Node cannot create a socket pair, so it comes from `@multiproc/native` (`socketpair()`:
+ * AF_UNIX, SOCK_STREAM, close-on-exec): `Pipe()` is synchronous, as in Python.
  */
-import { createRequire } from 'node:module';
-import { ProcessError, invalidArgument } from '@multiproc/serialize';
+import { socketpair } from '@multiproc/native';
+import { invalidArgument } from '@multiproc/serialize';
 import { Connection, connectionInternals } from './connection.js';
-
-type SocketPair = () => [number, number];
-
-const nodeRequire = createRequire(import.meta.url);
-let socketpair: SocketPair | undefined;
-
-function loadSocketpair(): SocketPair {
-  if (socketpair) return socketpair;
-  let native: { socketpair?: unknown };
-  try {
-    native = nodeRequire('@multiproc/native') as { socketpair?: unknown };
-  } catch (error) {
-    throw new ProcessError(
-      'Pipe() needs @multiproc/native (its socketpair()), which could not be loaded; install it beside @multiproc/connection, or use Listener/Client',
-      'ERR_MP_NATIVE',
-      { cause: error },
-    );
-  }
-  if (typeof native.socketpair !== 'function') {
-    throw new ProcessError(
-      'Pipe() needs socketpair() from @multiproc/native, and the installed version lacks it; upgrade @multiproc/native',
-      'ERR_MP_NATIVE',
-    );
-  }
-  socketpair = native.socketpair as SocketPair;
-  return socketpair;
-}
 
 /**
  * Two connected `Connection`s. With `duplex` (the default) both ends send and receive; with
@@ -57,7 +29,7 @@ function loadSocketpair(): SocketPair {
  */
 export function Pipe(duplex = true): [Connection, Connection] {
   if (typeof duplex !== 'boolean') throw invalidArgument('duplex', 'a boolean', duplex);
-  const [a, b] = loadSocketpair()();
+  const [a, b] = socketpair();
   const { create } = connectionInternals();
   const first = create({ fd: a }, { readable: true, writable: duplex, kind: 'pipe' });
   const second = create({ fd: b }, { readable: duplex, writable: true, kind: 'pipe' });
