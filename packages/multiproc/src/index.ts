@@ -39,6 +39,15 @@ import {
   parentProcess,
   setStartMethod,
 } from '@multiproc/process';
+import {
+  Client,
+  Connection,
+  Listener,
+  Pipe,
+  answerChallenge,
+  deliverChallenge,
+  wait,
+} from '@multiproc/connection';
 import { getContext, type Context } from './context.js';
 
 export {
@@ -65,6 +74,13 @@ export {
   isMainProcess,
   parentProcess,
   setStartMethod,
+  Client,
+  Connection,
+  Listener,
+  Pipe,
+  answerChallenge,
+  deliverChallenge,
+  wait,
 };
 export type { TaskRef } from '@multiproc/serialize';
 export type {
@@ -74,6 +90,15 @@ export type {
   StartMethod,
   Target,
 } from '@multiproc/process';
+export type {
+  Address,
+  AuthKey,
+  BytesLike,
+  ClientOptions,
+  Family,
+  ListenerOptions,
+  Waitable,
+} from '@multiproc/connection';
 export type { Context } from './context.js';
 
 /**
@@ -109,6 +134,13 @@ const multiproc = {
   isMainProcess,
   parentProcess,
   setStartMethod,
+  Client,
+  Connection,
+  Listener,
+  Pipe,
+  answerChallenge,
+  deliverChallenge,
+  wait,
 } as const;
 
 export default multiproc;

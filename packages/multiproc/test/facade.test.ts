@@ -1,4 +1,5 @@
 import mp, * as named from 'multiproc';
+import * as connectionPackage from '@multiproc/connection';
 import * as processPackage from '@multiproc/process';
 import * as serializePackage from '@multiproc/serialize';
 
@@ -15,6 +16,9 @@ describe('the multiproc facade', () => {
     expect(mp.currentProcess).toBe(processPackage.currentProcess);
     expect(mp.TimeoutError).toBe(serializePackage.TimeoutError);
     expect(mp.taskRef).toBe(serializePackage.taskRef);
+    expect(mp.Pipe).toBe(connectionPackage.Pipe);
+    expect(mp.wait).toBe(connectionPackage.wait);
+    expect(mp.EOFError).toBe(connectionPackage.EOFError);
   });
 
   it('has the API.md names of this stage', () => {
@@ -40,6 +44,14 @@ describe('the multiproc facade', () => {
       'WorkerLostError',
       'AbortError',
       'RemoteError',
+      'EOFError',
+      'Pipe',
+      'Connection',
+      'Listener',
+      'Client',
+      'wait',
+      'deliverChallenge',
+      'answerChallenge',
     ]) {
       expect(typeof (mp as Record<string, unknown>)[name]).toBe('function');
     }
