@@ -57,7 +57,7 @@ type Receiver =
     }
   | {
       kind: 'into';
-      target: Uint8Array;
+      target: Buffer;
       offset: number;
       resolve: (value: number) => void;
       reject: (error: unknown) => void;
@@ -139,6 +139,8 @@ export class Connection {
   #pollers = new Set<Poller>();
   /** Whether libuv is reading (between `resume()` and a callback returning false / `pause()`). */
   #reading = false;
+  /** Whether the socket keeps the event loop alive (only while someone waits). */
+  #refed = true;
 
   /** Use `Pipe()`, `Client()` or `Listener.accept()`. */
   private constructor(
@@ -154,9 +156,10 @@ export class Connection {
     this.#readable = options.readable;
     this.#writable = options.writable;
     this.#kind = options.kind ?? 'socket';
-    this.#reader = new FrameReader(
-      options.guarded ? { guarded: true, maxLength: kGuardedMaxLength } : {},
-    );
+    this.#reader = new FrameReader({
+      ...(options.guarded ? { guarded: true, maxLength: kGuardedMaxLength } : {}),
+      bodyFor: (length) => this.#bodyFor(length),
+    });
     this.#socket = wrapHandle(source, {
       target: () => this.#reader.target(),
       onRead: (n) => this.#onRead(n),
@@ -275,7 +278,7 @@ export class Connection {
         'recvSync() cannot run while a recv() on this Connection is waiting: it would take that message',
       );
     }
-    if (this.#writer.queued > 0) {
+    if (this.#writer.pending > 0) {
       try {
         this.#writer.flushSync();
       } catch {
@@ -467,6 +470,16 @@ export class Connection {
     if (!this.#writable) throw new ProcessError('Connection is read-only', 'ERR_MP_NOT_WRITABLE');
   }
 
+  /**
+   * Where a large incoming message goes: straight into the buffer of a `recvBytesInto` waiting
+   * for it, when it fits (no allocation, no copy).
+   */
+  #bodyFor(length: number): Buffer | undefined {
+    const receiver = this.#receivers[0];
+    if (receiver?.kind !== 'into' || length > receiver.target.length - receiver.offset) return;
+    return receiver.target.subarray(receiver.offset, receiver.offset + length);
+  }
+
   /** Whether a poll would answer true without waiting; reads what the kernel already has. */
   #readyNow(): boolean {
     if (this.#reader.hasFrame() || this.#eof) return true;
@@ -642,10 +655,21 @@ export class Connection {
       this.#pollers.clear();
       for (const poller of pollers) poller.resolve(true);
     }
+    const waiting = this.#receivers.length > 0 || this.#pollers.size > 0;
+    // With nobody waiting, a reading socket goes on until one whole message is buffered (not
+    // before authentication): the next receive, usually soon, then finds libuv still reading,
+    // where stopping and restarting would cost two epoll_ctl calls per message. Only waiters
+    // keep the process alive.
     const want =
       !this.#eof &&
       !this.#closed &&
-      (this.#receivers.length > 0 || (this.#pollers.size > 0 && !this.#reader.hasFrame()));
+      !this.#reader.hasFrame() &&
+      (waiting || (this.#reading && !this.#reader.guarded));
+    if (waiting !== this.#refed && !this.#socket.destroyed) {
+      this.#refed = waiting;
+      if (waiting) this.#socket.ref();
+      else this.#socket.unref();
+    }
     if (inCallback) this.#reading = want;
     else this.#setReading(want);
   }
@@ -682,6 +706,10 @@ function deliver(receiver: Receiver, frame: Buffer): void {
       return;
     case 'into': {
       const { target, offset } = receiver;
+      if (frame.buffer === target.buffer && frame.byteOffset === target.byteOffset + offset) {
+        receiver.resolve(frame.length); // read in place by #bodyFor
+        return;
+      }
       if (frame.length > target.length - offset) {
         receiver.reject(
           new BufferTooShort(

@@ -38,12 +38,18 @@ export interface FrameReaderOptions {
   maxLength?: number;
   /** Size every read to the bytes the current frame lacks (pre-authentication). */
   guarded?: boolean;
+  /**
+   * Memory for a frame too large for the stage, if the caller has some (`recvBytesInto`'s
+   * buffer: the message is then read straight into it); else a buffer is allocated.
+   */
+  bodyFor?: (length: number) => Buffer | undefined;
 }
 
 /** Pull-style frame reader; see the module comment. */
 export class FrameReader {
   #maxLength: number;
   #guarded: boolean;
+  readonly #bodyFor: ((length: number) => Buffer | undefined) | undefined;
   #stage: Buffer;
   #start = 0;
   #end = 0;
@@ -59,6 +65,7 @@ export class FrameReader {
   constructor(options: FrameReaderOptions = {}) {
     this.#maxLength = options.maxLength ?? MAX_FRAME_LENGTH;
     this.#guarded = options.guarded ?? false;
+    this.#bodyFor = options.bodyFor;
     this.#stage = Buffer.allocUnsafe(this.#guarded ? kGuardedStageSize : kStageSize);
   }
 
@@ -72,6 +79,11 @@ export class FrameReader {
     this.#end -= this.#start;
     this.#start = 0;
     this.#stage = stage;
+  }
+
+  /** Whether reads are still sized to the current frame (before authentication). */
+  get guarded(): boolean {
+    return this.#guarded;
   }
 
   /** Bytes received and not yet returned as frames. */
@@ -176,7 +188,7 @@ export class FrameReader {
       return;
     }
     // Larger than the stage: read the rest of it in place, into a buffer of its exact size.
-    const body = Buffer.allocUnsafe(length);
+    const body = this.#bodyFor?.(length) ?? Buffer.allocUnsafe(length);
     const inHand = have - header;
     this.#stage.copy(body, 0, this.#start + header, this.#end);
     this.#start = this.#end = 0;

@@ -20,6 +20,8 @@ export interface StreamHandle {
   useUserBuffer(buffer: Uint8Array): void;
   readStart(): number;
   readStop(): number;
+  /** `uv_stream_t.write_queue_size`: bytes of queued writes libuv has not written yet. */
+  readonly writeQueueSize: number;
 }
 
 /** What a read callback receives: the number of bytes read into the current target. */
@@ -88,6 +90,18 @@ export function wrapHandle(source: { handle: object } | { fd: number }, options:
 /** The socket's file descriptor. */
 export function fdOf(socket: Socket): number {
   return handleOf(socket).fd;
+}
+
+/** Bytes the socket's pending writes have not put on the wire yet. */
+export function unsentBytes(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+  const unsent = handle?.writeQueueSize;
+  if (typeof unsent !== 'number') {
+    throw new Error(
+      `this Node.js (${process.version}) does not report writeQueueSize on stream handles; please report it with your Node version`,
+    );
+  }
+  return unsent;
 }
 
 /** Points the socket's next read at `buffer` (after reads done outside libuv moved our state). */
