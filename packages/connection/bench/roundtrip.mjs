@@ -12,7 +12,10 @@ const seconds = Number(process.argv[3] ?? 2);
 const obj = [1, 'hello', null];
 
 const [conn, childConn] = Pipe();
-const child = new Process({ target: mode === 'sync' ? targets.echoSync : targets.echo, args: [childConn] });
+const child = new Process({
+  target: mode === 'sync' ? targets.echoSync : targets.echo,
+  args: [childConn],
+});
 child.start();
 childConn.close();
 
@@ -32,7 +35,7 @@ for (let i = 0; i < 2000; i++) await roundTrip();
 const started = performance.now();
 const deadline = started + seconds * 1000;
 let count = 0;
-for (let now = started; now < deadline; ) {
+for (let now = started; now < deadline;) {
   const t = performance.now();
   await roundTrip();
   now = performance.now();

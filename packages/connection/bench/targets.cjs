@@ -27,7 +27,7 @@ async function sendBytes(conn, size, count) {
   await conn.recv();
   for (let i = 0; i < count; i++) {
     conn.sendBytes(buf);
-    if (process.env.NODRAIN !== "1") await conn.drain();
+    if (process.env.NODRAIN !== '1') await conn.drain();
   }
   conn.close();
 }

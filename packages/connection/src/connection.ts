@@ -143,11 +143,7 @@ export class Connection {
   #refed = true;
 
   /** Use `Pipe()`, `Client()` or `Listener.accept()`. */
-  private constructor(
-    token: typeof kConstruct,
-    source: Source,
-    options: ConnectionOptions,
-  ) {
+  private constructor(token: typeof kConstruct, source: Source, options: ConnectionOptions) {
     if (token !== kConstruct) {
       throw new TypeError(
         'Connection cannot be constructed directly; use Pipe(), Client() or Listener.accept()',
@@ -605,15 +601,14 @@ export class Connection {
     const failure = this.#failure;
     if (failure && !(failure instanceof EOFError)) {
       if (failure instanceof FrameError) return failure;
-      return new EOFError(
-        'end of file: the connection to the other end broke',
-        { cause: failure },
-      );
+      return new EOFError('end of file: the connection to the other end broke', { cause: failure });
     }
-    const partial = this.#reader.buffered;
-    if (partial > 0) {
+    const partial = this.#reader.partial();
+    if (partial) {
       return new EOFError(
-        `end of file in the middle of a message: the other end closed after sending ${partial} bytes of it`,
+        partial.length < 0
+          ? 'end of file in the middle of a message header'
+          : `end of file in the middle of a message: the other end closed after sending ${partial.received} of its ${partial.length} bytes`,
       );
     }
     return new EOFError();
@@ -732,7 +727,8 @@ function closedError(): ProcessError {
 /** A byte view of a bytes-like value. */
 function toBytes(value: unknown, path: string): Buffer {
   if (Buffer.isBuffer(value)) return value;
-  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (ArrayBuffer.isView(value))
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return Buffer.from(value);
   throw invalidArgument(path, 'a Buffer, typed array, DataView or ArrayBuffer', value);
 }

@@ -448,7 +448,11 @@ export function whenListenerReady(listener: Listener, onReady: () => void): () =
 export async function Client(options: ClientOptions): Promise<Connection> {
   const o = checkOptionsObject(options, 'options');
   if (o.address === undefined || o.address === null) {
-    throw invalidArgument('options.address', 'a Unix socket path or a [host, port] pair', o.address);
+    throw invalidArgument(
+      'options.address',
+      'a Unix socket path or a [host, port] pair',
+      o.address,
+    );
   }
   const { address, family } = checkAddress(o.address, o.family, 'options');
   const authkey = checkKey(o.authkey, 'options.authkey');

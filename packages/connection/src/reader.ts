@@ -131,6 +131,18 @@ export class FrameReader {
     }
   }
 
+  /**
+   * The incomplete frame at the front: `length` -1 while its header is incomplete, `received`
+   * the payload bytes already here; `undefined` when nothing is buffered.
+   */
+  partial(): { length: number; received: number } | undefined {
+    if (this.#body) return { length: this.#body.length, received: this.#filled };
+    const have = this.#end - this.#start;
+    if (have === 0) return undefined;
+    if (this.#frontLength < 0) return { length: -1, received: 0 };
+    return { length: this.#frontLength, received: have - this.#frontHeader };
+  }
+
   /** Length of the next frame once its header has arrived, else -1. */
   nextLength(): number {
     if (this.#body) return this.#body.length;
@@ -140,7 +152,9 @@ export class FrameReader {
   /** Whether a whole frame is buffered. */
   hasFrame(): boolean {
     if (this.#body) return this.#filled === this.#body.length;
-    return this.#frontLength >= 0 && this.#end - this.#start >= this.#frontHeader + this.#frontLength;
+    return (
+      this.#frontLength >= 0 && this.#end - this.#start >= this.#frontHeader + this.#frontLength
+    );
   }
 
   /** Removes and returns the next whole frame, or `undefined`. The buffer is the caller's. */
@@ -197,9 +211,7 @@ export class FrameReader {
   }
 
   #tooLong(length: string): never {
-    throw new FrameError(
-      `frame of ${length} bytes exceeds the limit of ${this.#maxLength} bytes`,
-    );
+    throw new FrameError(`frame of ${length} bytes exceeds the limit of ${this.#maxLength} bytes`);
   }
 
   #makeRoom(want: number): void {

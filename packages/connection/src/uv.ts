@@ -71,7 +71,10 @@ export interface WrapOptions {
  * (Node's `onread` option), half-open (so Node never closes the descriptor on its own when the
  * peer finishes), and paused.
  */
-export function wrapHandle(source: { handle: object } | { fd: number }, options: WrapOptions): Socket {
+export function wrapHandle(
+  source: { handle: object } | { fd: number },
+  options: WrapOptions,
+): Socket {
   const socket = new Socket({
     ...source,
     readable: true,

@@ -66,14 +66,22 @@ export function wait<T extends Waitable>(
   timeout?: number | null,
 ): Promise<T[]> {
   return new Promise<T[]>((resolve, reject) => {
-    if (objects === null || typeof (objects as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
-      throw invalidArgument('objects', 'an iterable of Connections, Listeners and promises', objects);
+    if (
+      objects === null ||
+      typeof (objects as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function'
+    ) {
+      throw invalidArgument(
+        'objects',
+        'an iterable of Connections, Listeners and promises',
+        objects,
+      );
     }
     const list = [...objects];
     const ms = checkTimeout(timeout, 'timeout');
     list.forEach((object, i) => {
       if (object instanceof Connection) {
-        if (!object.readable) throw invalidArgument(`objects[${i}]`, 'a readable Connection', object);
+        if (!object.readable)
+          throw invalidArgument(`objects[${i}]`, 'a readable Connection', object);
       } else if (!(object instanceof Listener) && !isThenable(object)) {
         throw invalidArgument(`objects[${i}]`, 'a Connection, a Listener or a promise', object);
       }

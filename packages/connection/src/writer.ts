@@ -360,7 +360,10 @@ export class FrameWriter {
     const broken = this.#broken as Error;
     // A fresh error per call, so each caller gets its own stack.
     if (broken instanceof EOFError)
-      return new EOFError(broken.message, broken.cause === undefined ? {} : { cause: broken.cause });
+      return new EOFError(
+        broken.message,
+        broken.cause === undefined ? {} : { cause: broken.cause },
+      );
     return broken;
   }
 }
