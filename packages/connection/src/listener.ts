@@ -65,6 +65,9 @@ export interface ClientOptions {
 
 const kDefaultHandshakeTimeout = 10_000;
 const kDefaultBacklog = 128;
+const kKernelBacklog = 511;
+/** Attempts of a Unix socket connect that finds the listener's queue full (EAGAIN). */
+const kConnectAttempts = 20;
 const kConstruct = Symbol('Listener.construct');
 
 type Entry = { conn: Connection; peer: Address } | { error: Error };
@@ -214,7 +217,9 @@ export class Listener {
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ ...listenOn, backlog }, () => {
+        // The kernel's queue stays long (Node's default): connections leave it at once anyway,
+        // and a full queue makes non-blocking Unix connects fail with EAGAIN.
+        server.listen({ ...listenOn, backlog: Math.max(backlog, kKernelBacklog) }, () => {
           server.off('error', reject);
           resolve();
         });
@@ -432,6 +437,33 @@ export function whenListenerReady(listener: Listener, onReady: () => void): () =
   return listenerReady(listener, onReady);
 }
 
+/** A connected socket; a Unix connect that finds the listener's queue full is retried. */
+async function connect(
+  target: { path: string } | { host: string; port: number; noDelay: true },
+): Promise<Socket> {
+  for (let attempt = 1; ; attempt++) {
+    const shell = createConnection(target);
+    // Paused before it connects, so Node reads nothing into the stream we are about to drop.
+    shell.pause();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        shell.once('connect', () => {
+          shell.off('error', reject);
+          resolve();
+        });
+        shell.once('error', reject);
+      });
+      return shell;
+    } catch (error) {
+      shell.destroy();
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || attempt === kConnectAttempts) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, attempt * 5));
+    }
+  }
+}
+
 /**
  * Connects to a `Listener` and, with `authkey`, runs the HMAC challenge both ways: Python's
  * `multiprocessing.connection.Client`. Rejects with Node's error when nobody listens there
@@ -461,21 +493,15 @@ export async function Client(options: ClientOptions): Promise<Connection> {
     'options.handshakeTimeout',
     kDefaultHandshakeTimeout,
   );
-  let shell: Socket;
-  if (family === 'AF_UNIX') shell = createConnection({ path: address as string });
-  else {
-    const [host, port] = address as readonly [string, number];
-    shell = createConnection({ host: await resolveHost(host, family), port, noDelay: true });
-  }
-  // Paused before it connects, so Node reads nothing into the stream we are about to drop.
-  shell.pause();
-  await new Promise<void>((resolve, reject) => {
-    shell.once('connect', () => {
-      shell.off('error', reject);
-      resolve();
-    });
-    shell.once('error', reject);
-  });
+  const target: { path: string } | { host: string; port: number; noDelay: true } =
+    family === 'AF_UNIX'
+      ? { path: address as string }
+      : {
+          host: await resolveHost((address as readonly [string, number])[0], family),
+          port: (address as readonly [string, number])[1],
+          noDelay: true,
+        };
+  const shell = await connect(target);
   const conn = connectionInternals().create(
     { handle: detachHandle(shell) },
     {

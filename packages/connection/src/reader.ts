@@ -56,8 +56,10 @@ export class FrameReader {
   /** A frame too large for the stage, being read in place. */
   #body: Buffer | undefined;
   #filled = 0;
-  /** Whether the last target handed out was the body (else the stage). */
-  #targetIsBody = false;
+  /** What the last target handed out was. */
+  #targetKind: 'stage' | 'body' | 'scratch' = 'stage';
+  /** The target of a guarded reader that holds a whole frame: reading now is a caller's bug. */
+  readonly #scratch = Buffer.alloc(1);
   /** Length of the frame at the front, once its header is complete (stage frames only). */
   #frontLength = -1;
   #frontHeader = 0;
@@ -93,22 +95,26 @@ export class FrameReader {
 
   /**
    * Where the next read should land. Never empty. In guarded mode, exactly the bytes the current
-   * frame lacks (or one header's worth when a whole frame is already buffered: callers stop
-   * reading then, and a read would only be the next header).
+   * frame lacks; a guarded reader holding a whole frame must not be read into until it is taken
+   * (the target is then a scratch byte, and committing into it throws).
    */
   target(): Buffer {
     if (this.#body && this.#filled < this.#body.length) {
-      this.#targetIsBody = true;
+      this.#targetKind = 'body';
       return this.#body.subarray(this.#filled);
     }
-    this.#targetIsBody = false;
+    this.#targetKind = 'stage';
     if (this.#start === this.#end) this.#start = this.#end = 0;
     if (this.#guarded) {
+      if (this.hasFrame()) {
+        this.#targetKind = 'scratch';
+        return this.#scratch;
+      }
       const have = this.#end - this.#start;
-      let want: number;
-      if (this.#frontLength < 0) want = (have < kShortHeader ? kShortHeader : kLongHeader) - have;
-      else want = this.#frontHeader + this.#frontLength - have;
-      if (want <= 0) want = kShortHeader;
+      const want =
+        this.#frontLength < 0
+          ? (have < kShortHeader ? kShortHeader : kLongHeader) - have
+          : this.#frontHeader + this.#frontLength - have;
       this.#makeRoom(want);
       return this.#stage.subarray(this.#end, this.#end + want);
     }
@@ -124,7 +130,10 @@ export class FrameReader {
    * breaks the framing or announces more than `maxLength` bytes.
    */
   commit(n: number): void {
-    if (this.#targetIsBody) this.#filled += n;
+    if (this.#targetKind === 'scratch') {
+      throw new FrameError('read past a whole handshake message that was not taken yet');
+    }
+    if (this.#targetKind === 'body') this.#filled += n;
     else {
       this.#end += n;
       this.#parseFront();
