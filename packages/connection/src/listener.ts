@@ -17,7 +17,8 @@ import { inspect } from 'node:util';
 import { AuthenticationError, ProcessError, invalidArgument } from '@multiproc/serialize';
 import { checkAddress, resolveHost, type Address, type Family } from './address.js';
 import { answerChallenge, deliverChallenge, toAuthKey, type AuthKey } from './auth.js';
-import { Connection, connectionInternals } from './connection.js';
+import type { Connection } from './connection.js';
+import { connectionInternals } from './connection.js';
 import { detachHandle } from './uv.js';
 
 /** Options of `Listener.listen()`. */

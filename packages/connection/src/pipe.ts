@@ -5,7 +5,8 @@
  */
 import { socketpair } from '@multiproc/native';
 import { invalidArgument } from '@multiproc/serialize';
-import { Connection, connectionInternals } from './connection.js';
+import type { Connection } from './connection.js';
+import { connectionInternals } from './connection.js';
 
 /**
  * Two connected `Connection`s. With `duplex` (the default) both ends send and receive; with
@@ -30,8 +31,8 @@ import { Connection, connectionInternals } from './connection.js';
 export function Pipe(duplex = true): [Connection, Connection] {
   if (typeof duplex !== 'boolean') throw invalidArgument('duplex', 'a boolean', duplex);
   const [a, b] = socketpair();
-  const { create } = connectionInternals();
-  const first = create({ fd: a }, { readable: true, writable: duplex, kind: 'pipe' });
-  const second = create({ fd: b }, { readable: duplex, writable: true, kind: 'pipe' });
+  const internals = connectionInternals();
+  const first = internals.create({ fd: a }, { readable: true, writable: duplex, kind: 'pipe' });
+  const second = internals.create({ fd: b }, { readable: duplex, writable: true, kind: 'pipe' });
   return [first, second];
 }

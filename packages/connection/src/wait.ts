@@ -103,7 +103,7 @@ export function wait<T extends Waitable>(
       finished = true;
       clearTimeout(timer);
       for (const cancel of cancels) cancel();
-      reject(error);
+      reject(error instanceof Error ? error : new Error(String(error)));
     };
     const mark = (object: T): void => {
       ready.add(object);
@@ -122,7 +122,7 @@ export function wait<T extends Waitable>(
         } else if (object instanceof Listener) {
           cancels.push(whenListenerReady(object, () => mark(object)));
         } else {
-          cancels.push(watchPromise(object as PromiseLike<unknown>, () => mark(object)));
+          cancels.push(watchPromise(object, () => mark(object)));
         }
       }
     } catch (error) {

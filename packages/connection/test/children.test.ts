@@ -1,13 +1,6 @@
 import { Client, EOFError, Listener, Pipe, wait, type Connection } from '@multiproc/connection';
 import { getContext, type Process, type StartMethod } from '@multiproc/process';
-import {
-  Opened,
-  expectSameValue,
-  killLeftovers,
-  sampleValues,
-  transports,
-  type Transport,
-} from './helpers.js';
+import { Opened, expectSameValue, killLeftovers, sampleValues, transports } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/targets.cjs') as Record<string, (...args: never[]) => unknown>;
@@ -36,7 +29,7 @@ function start(
 
 describe.each(methods)('connections passed to a %s child', (method) => {
   it.each(transports)('round-trip every kind of value over %s (async child)', async (transport) => {
-    const [mine, theirs] = await opened.pair(transport as Transport);
+    const [mine, theirs] = await opened.pair(transport);
     const p = start(method, targets.echo, theirs);
     for (const [, value] of sampleValues()) {
       mine.send(value);
@@ -116,7 +109,7 @@ describe.each(methods)('connections passed to a %s child', (method) => {
     while (open.length > 0) {
       for (const r of await wait(open, 10_000)) {
         try {
-          const [i, name] = (await r.recv()) as [number, string];
+          const [i, name] = await r.recv<[number, string]>();
           got.set(name, [...(got.get(name) ?? []), i]);
         } catch (error) {
           if (!(error instanceof EOFError)) throw error;
@@ -130,7 +123,7 @@ describe.each(methods)('connections passed to a %s child', (method) => {
     while (sentinels.length > 0) {
       const done = await wait(sentinels, 10_000);
       expect(done.length).toBeGreaterThan(0);
-      for (const sentinel of done) sentinels.splice(sentinels.indexOf(sentinel), 1);
+      for (const sentinel of done) void sentinels.splice(sentinels.indexOf(sentinel), 1);
     }
     expect(processes.map((p) => p.exitcode)).toEqual([0, 0, 0, 0]);
   });

@@ -4,17 +4,17 @@ import { Opened, hasSettled, sleep } from './helpers.js';
 const opened = new Opened();
 afterEach(() => opened.closeAll());
 
-function pipes(n: number): [Connection, Connection][] {
-  return Array.from({ length: n }, () => {
-    const pair = Pipe();
-    opened.add(...pair);
-    return pair;
-  });
+function pipe(): [Connection, Connection] {
+  const pair = Pipe();
+  opened.add(...pair);
+  return pair;
 }
 
 describe('wait()', () => {
   it('resolves with the ready connections, in the order given', async () => {
-    const [[a1, b1], [a2, b2], [a3, b3]] = pipes(3);
+    const [a1, b1] = pipe();
+    const [a2, b2] = pipe();
+    const [a3, b3] = pipe();
     a3.send(3);
     a1.send(1);
     expect(await wait([b1, b2, b3])).toEqual([b1, b3]);
@@ -27,7 +27,7 @@ describe('wait()', () => {
   });
 
   it('waits for the first message, and gives up after the timeout with []', async () => {
-    const [[a, b]] = pipes(1);
+    const [a, b] = pipe();
     const started = performance.now();
     expect(await wait([b], 80)).toEqual([]);
     expect(performance.now() - started).toBeGreaterThanOrEqual(75);
@@ -54,7 +54,7 @@ describe('wait()', () => {
   });
 
   it('mixes connections, listeners and promises', async () => {
-    const [[a, b]] = pipes(1);
+    const [a, b] = pipe();
     const listener = await Listener.listen();
     opened.add(listener);
     expect(await wait([b, listener], 20)).toEqual([]);
@@ -73,7 +73,7 @@ describe('wait()', () => {
   });
 
   it('rejects bad input with a TypeError naming it', async () => {
-    const [[a, b]] = pipes(1);
+    const [a, b] = pipe();
     const [r, w] = Pipe(false);
     opened.add(r, w);
     await expect(wait(5 as never)).rejects.toThrow(
