@@ -48,6 +48,7 @@ import {
   deliverChallenge,
   wait,
 } from '@multiproc/connection';
+import { SharedMemory, ShareableList } from '@multiproc/shared-memory';
 import { getContext, type Context } from './context.js';
 
 export {
@@ -81,6 +82,8 @@ export {
   answerChallenge,
   deliverChallenge,
   wait,
+  SharedMemory,
+  ShareableList,
 };
 export type { TaskRef } from '@multiproc/serialize';
 export type {
@@ -141,6 +144,8 @@ const multiproc = {
   answerChallenge,
   deliverChallenge,
   wait,
+  SharedMemory,
+  ShareableList,
 } as const;
 
 export default multiproc;

@@ -52,6 +52,8 @@ describe('the multiproc facade', () => {
       'wait',
       'deliverChallenge',
       'answerChallenge',
+      'SharedMemory',
+      'ShareableList',
     ]) {
       expect(typeof (mp as Record<string, unknown>)[name]).toBe('function');
     }
