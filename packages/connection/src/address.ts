@@ -5,10 +5,25 @@
 import { lookup } from 'node:dns/promises';
 import { invalidArgument } from '@multiproc/serialize';
 
-/** A Unix socket path, or `[host, port]` for TCP. */
+/**
+ * A Unix socket path, or `[host, port]` for TCP.
+ *
+ * @example
+ * ```ts
+ * const local: Address = '/tmp/my-app.sock';
+ * const tcp: Address = ['localhost', 6000];
+ * ```
+ */
 export type Address = string | readonly [host: string, port: number];
 
-/** Socket families. Windows named pipes (`AF_PIPE`) are not supported. */
+/**
+ * Socket families. Windows named pipes (`AF_PIPE`) are not supported.
+ *
+ * @example
+ * ```ts
+ * await Listener.listen({ family: 'AF_INET' }); // 127.0.0.1, a free port
+ * ```
+ */
 export type Family = 'AF_UNIX' | 'AF_INET' | 'AF_INET6';
 
 const families = new Set<string>(['AF_UNIX', 'AF_INET', 'AF_INET6']);

@@ -18,7 +18,14 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuthenticationError, invalidArgument } from '@multiproc/serialize';
 import { Connection } from './connection.js';
 
-/** An authentication key: bytes, or a string taken as UTF-8. */
+/**
+ * An authentication key: bytes, or a string taken as UTF-8.
+ *
+ * @example
+ * ```ts
+ * const key: AuthKey = crypto.randomBytes(32); // or 'secret password'
+ * ```
+ */
 export type AuthKey = Buffer | Uint8Array | string;
 
 const kChallenge = Buffer.from('#CHALLENGE#');

@@ -44,7 +44,16 @@ import { fdOf, retarget, whileBlocking, wrapHandle } from './uv.js';
 import { FrameWriter } from './writer.js';
 import { checkTimeout } from './timeout.js';
 
-/** Bytes-like values `sendBytes` and `recvBytesInto` accept. */
+/**
+ * Bytes-like values `sendBytes` and `recvBytesInto` accept: a Buffer, any typed array, a
+ * DataView, or an ArrayBuffer / SharedArrayBuffer. Offsets and sizes count bytes.
+ *
+ * @example
+ * ```ts
+ * const ints: BytesLike = new Int32Array([42, 1729]);
+ * conn.sendBytes(ints); // 8 bytes
+ * ```
+ */
 export type BytesLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
 
 type Receiver =
@@ -102,7 +111,7 @@ export function connectionInternals(): ConnectionInternals {
   return internals;
 }
 /** Largest frame a guarded connection accepts: Python's `recv_bytes(256)` in the handshake. */
-export const kGuardedMaxLength = 256;
+const kGuardedMaxLength = 256;
 
 /**
  * One end of a connection: send and receive whole messages.

@@ -21,7 +21,14 @@ import type { Connection } from './connection.js';
 import { connectionInternals } from './connection.js';
 import { detachHandle } from './uv.js';
 
-/** Options of `Listener.listen()`. */
+/**
+ * Options of `Listener.listen()`.
+ *
+ * @example
+ * ```ts
+ * const options: ListenerOptions = { address: ['0.0.0.0', 6000], authkey: 'secret password' };
+ * ```
+ */
 export interface ListenerOptions {
   /**
    * Where to listen: a Unix socket path, or `[host, port]` (port 0 picks a free port; read the
@@ -49,7 +56,14 @@ export interface ListenerOptions {
   handshakeTimeout?: number | undefined;
 }
 
-/** Options of `Client()`. */
+/**
+ * Options of `Client()`.
+ *
+ * @example
+ * ```ts
+ * const options: ClientOptions = { address: ['localhost', 6000], authkey: 'secret password' };
+ * ```
+ */
 export interface ClientOptions {
   /** The listener's address: a Unix socket path, or `[host, port]`. */
   address: Address;

@@ -11,6 +11,11 @@ import { checkTimeout } from './timeout.js';
  * What `wait()` can wait on: a readable `Connection` (ready when a whole message or end of file
  * is there), a `Listener` (ready when `accept()` would not wait), or a promise such as
  * `process.sentinel` (ready once settled, fulfilled or rejected).
+ *
+ * @example
+ * ```ts
+ * const objects: Waitable[] = [conn, listener, p.sentinel];
+ * ```
  */
 export type Waitable = Connection | Listener | PromiseLike<unknown>;
 
