@@ -519,6 +519,7 @@ export class Connection {
 
   /** Non-blocking: reads whatever the kernel holds, until a whole frame is buffered. */
   #readAvailable(): void {
+    if (this.#closedUnderUs()) return;
     try {
       while (!this.#reader.hasFrame()) {
         const target = this.#reader.target();
@@ -545,7 +546,7 @@ export class Connection {
         this.#afterSyncRead();
         return frame;
       }
-      if (this.#eof) throw this.#eofError();
+      if (this.#eof || this.#closedUnderUs()) throw this.#eofError();
       try {
         whileBlocking(this.#socket, (fd) => {
           while (!this.#reader.hasFrame()) {
@@ -568,6 +569,17 @@ export class Connection {
         this.#failRead(error);
       }
     }
+  }
+
+  /**
+   * Whether Node destroyed the socket on its own (a read error), before its 'error' or 'close'
+   * event told us. Its descriptor is closed then and its number may already belong to another
+   * file: nothing may read it.
+   */
+  #closedUnderUs(): boolean {
+    if (!this.#socket.destroyed) return false;
+    this.#eof = true;
+    return true;
   }
 
   /** After reading outside libuv: point libuv's next read at the right place. */
