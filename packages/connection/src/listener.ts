@@ -133,7 +133,7 @@ async function handshake(
   } finally {
     clearTimeout(timer);
   }
-  connectionInternals().unguard(conn);
+  connectionInternals().engineOf(conn).unguard();
 }
 
 /**

@@ -121,7 +121,7 @@ export function wait<T extends Waitable>(
     try {
       for (const object of list) {
         if (object instanceof Connection) {
-          const { ready: readable, cancel } = connectionInternals().whenReadable(object);
+          const { ready: readable, cancel } = connectionInternals().engineOf(object).whenReadable();
           cancels.push(cancel);
           readable.then((yes) => yes && mark(object), fail);
         } else if (object instanceof Listener) {
