@@ -12,6 +12,8 @@ import {
   Pipe,
   answerChallenge,
   deliverChallenge,
+  wait,
+  type Connection,
 } from '@multiproc/connection';
 import { Opened, sleep } from './helpers.js';
 
@@ -143,9 +145,9 @@ describe('authentication', () => {
 
   it('drops a client that does not answer within the handshake timeout', async () => {
     const listener = await listen({ authkey: 'key', handshakeTimeout: 300 });
+    const started = performance.now();
     const client = await Client({ address: listener.address });
     opened.add(client);
-    const started = performance.now();
     const error = (await listener.accept().catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toBe('authentication failed: the client did not finish within 300 ms');
@@ -218,16 +220,23 @@ describe('accept() and close()', () => {
       [1, 2, 3, 4].map(() => Client({ address: listener.address })),
     );
     opened.add(...clients);
-    await sleep(100);
+    // Two are closed at once (end of file is "ready"); two wait in the listener's queue.
+    const dropped: Connection[] = [];
+    while (dropped.length < 2) {
+      const ready = await wait(
+        clients.filter((c) => !dropped.includes(c)),
+        5000,
+      );
+      expect(ready.length).toBeGreaterThan(0);
+      dropped.push(...ready);
+    }
+    expect(dropped).toHaveLength(2);
+    for (const conn of dropped) await expect(conn.recv()).rejects.toThrow(EOFError);
     const accepted = [await listener.accept(), await listener.accept()];
     opened.add(...accepted);
-    const outcomes = await Promise.all(
-      clients.map((c) =>
-        c.poll(1000).then(async (ready) => (ready ? c.recv().catch((e: Error) => e.name) : 'open')),
-      ),
-    );
-    expect(outcomes.filter((o) => o === 'EOFError')).toHaveLength(2);
-    expect(outcomes.filter((o) => o === 'open')).toHaveLength(2);
+    const kept = clients.filter((c) => !dropped.includes(c));
+    for (const [i, conn] of kept.entries()) conn.send(i);
+    expect((await Promise.all(accepted.map((c) => c.recv()))).sort()).toEqual([0, 1]);
   });
 
   it('closes connections not yet accepted when it closes', async () => {
