@@ -1,15 +1,28 @@
 // multiproc's Listener/Client against CPython's own multiprocessing.connection: the framing and
 // the HMAC-SHA256 handshake are Python 3.12's, so bytes and authentication work both ways.
-// Needs a Python 3.12 or later: MULTIPROC_TEST_PYTHON, else python3.13, python3.12, python3.
+// Needs a Python 3.12 or later: MULTIPROC_TEST_PYTHON, else python3.13, python3.12, python3, else
+// one installed by pyenv. Without one the suite is skipped and says so in its name.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthenticationError, Client, Listener } from '@multiproc/connection';
 import { Opened } from './helpers.js';
 
 function findPython(): string | undefined {
-  const candidates = [process.env.MULTIPROC_TEST_PYTHON, 'python3.13', 'python3.12', 'python3'];
+  const pyenv = join(process.env['PYENV_ROOT'] ?? join(homedir(), '.pyenv'), 'versions');
+  const installed = existsSync(pyenv)
+    ? readdirSync(pyenv)
+        .filter((v) => /^3\.(1[2-9]|[2-9]\d)\./.test(v))
+        .map((v) => join(pyenv, v, 'bin', 'python3'))
+    : [];
+  const candidates = [
+    process.env['MULTIPROC_TEST_PYTHON'],
+    'python3.13',
+    'python3.12',
+    'python3',
+    ...installed,
+  ];
   for (const exe of candidates) {
     if (!exe) continue;
     const probe = spawnSync(exe, ['-c', 'import sys; print(sys.version_info >= (3, 12))'], {
