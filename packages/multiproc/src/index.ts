@@ -40,6 +40,16 @@ import {
   setStartMethod,
 } from '@multiproc/process';
 import { AsyncResult, IMapIterator, Pool, ThreadPool } from '@multiproc/pool';
+export type {
+import {
+  Client,
+  Connection,
+  Listener,
+  Pipe,
+  answerChallenge,
+  deliverChallenge,
+  wait,
+} from '@multiproc/connection';
 import { SharedMemory, ShareableList } from '@multiproc/shared-memory';
 import { getContext, type Context } from './context.js';
 
@@ -71,6 +81,13 @@ export {
   ThreadPool,
   AsyncResult,
   IMapIterator,
+  Client,
+  Connection,
+  Listener,
+  Pipe,
+  answerChallenge,
+  deliverChallenge,
+  wait,
   SharedMemory,
   ShareableList,
 };
@@ -91,6 +108,15 @@ export type {
   PoolTask,
   TaskOptions,
 } from '@multiproc/pool';
+export type {
+  Address,
+  AuthKey,
+  BytesLike,
+  ClientOptions,
+  Family,
+  ListenerOptions,
+  Waitable,
+} from '@multiproc/connection';
 export type { Context } from './context.js';
 
 /**
@@ -130,6 +156,13 @@ const multiproc = {
   ThreadPool,
   AsyncResult,
   IMapIterator,
+  Client,
+  Connection,
+  Listener,
+  Pipe,
+  answerChallenge,
+  deliverChallenge,
+  wait,
   SharedMemory,
   ShareableList,
 } as const;

@@ -1,5 +1,6 @@
 import mp, * as named from 'multiproc';
 import * as poolPackage from '@multiproc/pool';
+import * as connectionPackage from '@multiproc/connection';
 import * as processPackage from '@multiproc/process';
 import * as serializePackage from '@multiproc/serialize';
 
@@ -20,6 +21,9 @@ describe('the multiproc facade', () => {
     expect(mp.ThreadPool).toBe(poolPackage.ThreadPool);
     expect(mp.AsyncResult).toBe(poolPackage.AsyncResult);
     expect(mp.IMapIterator).toBe(poolPackage.IMapIterator);
+    expect(mp.Pipe).toBe(connectionPackage.Pipe);
+    expect(mp.wait).toBe(connectionPackage.wait);
+    expect(mp.EOFError).toBe(connectionPackage.EOFError);
   });
 
   it('has the API.md names of this stage', () => {
@@ -49,6 +53,14 @@ describe('the multiproc facade', () => {
       'ThreadPool',
       'AsyncResult',
       'IMapIterator',
+      'EOFError',
+      'Pipe',
+      'Connection',
+      'Listener',
+      'Client',
+      'wait',
+      'deliverChallenge',
+      'answerChallenge',
       'SharedMemory',
       'ShareableList',
     ]) {
