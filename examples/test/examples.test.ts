@@ -152,6 +152,8 @@ describe('Pool examples from the Python documentation', () => {
     );
     expect(results).toEqual(expected);
     expect(timed).toContain('.');
+  });
+});
 
 describe('Connection examples from the Python documentation', () => {
   it('connection/pipe.ts receives what the child sent through a Pipe', () => {

@@ -40,7 +40,6 @@ import {
   setStartMethod,
 } from '@multiproc/process';
 import { AsyncResult, IMapIterator, Pool, ThreadPool } from '@multiproc/pool';
-export type {
 import {
   Client,
   Connection,
