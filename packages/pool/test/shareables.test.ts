@@ -1,5 +1,6 @@
 import { createServer, connect, type Socket } from 'node:net';
 import { Pool, ThreadPool } from '@multiproc/pool';
+import { Pipe } from '@multiproc/connection';
 import { ShareableList, SharedMemory, heapAllocate } from '@multiproc/shared-memory';
 import { expectNoChildren, settle, tempDir } from './helpers.js';
 
@@ -105,6 +106,23 @@ describe.each(['spawn', 'thread'] as const)(
         expect(Buffer.concat(received).toString()).toBe('from the worker;from the parent');
       } finally {
         pair.close();
+      }
+    });
+
+    it('a Connection passed as an argument is the worker’s own end of the same pipe', async () => {
+      const [here, there] = Pipe();
+      try {
+        expect(await pool.apply(shared.sendOver, [there, 'hello through the pipe'])).toBe('sent');
+        const got = (await here.recv()) as { text: string; pid: number; threadId: number };
+        expect(got.text).toBe('hello through the pipe');
+        if (method === 'spawn') expect(got.pid).not.toBe(process.pid);
+        else expect(got.threadId).toBeGreaterThan(0);
+        // Our copy of the other end is still open and usable.
+        there.send('still mine');
+        expect(await here.recv()).toBe('still mine');
+      } finally {
+        here.close();
+        there.close();
       }
     });
 
