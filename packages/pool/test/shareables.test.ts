@@ -113,7 +113,7 @@ describe.each(['spawn', 'thread'] as const)(
       const [here, there] = Pipe();
       try {
         expect(await pool.apply(shared.sendOver, [there, 'hello through the pipe'])).toBe('sent');
-        const got = (await here.recv()) as { text: string; pid: number; threadId: number };
+        const got = await here.recv<{ text: string; pid: number; threadId: number }>();
         expect(got.text).toBe('hello through the pipe');
         if (method === 'spawn') expect(got.pid).not.toBe(process.pid);
         else expect(got.threadId).toBeGreaterThan(0);
