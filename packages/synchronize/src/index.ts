@@ -13,3 +13,4 @@ export { Condition, type ConditionOptions, type Predicate } from './condition.js
 export { Barrier, type BarrierOptions } from './barrier.js';
 export type { AcquireOptions } from './wait.js';
 export { BrokenBarrierError, TimeoutError } from '@multiproc/serialize';
+export { FileLock, type FileLockOptions } from './file-lock.js';
