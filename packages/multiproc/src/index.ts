@@ -39,6 +39,18 @@ import {
   parentProcess,
   setStartMethod,
 } from '@multiproc/process';
+import {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  FileLock,
+  Lock,
+  LockGuard,
+  RLock,
+  Semaphore,
+} from '@multiproc/synchronize';
+import { RawArray, RawValue, SharedArray, Value } from '@multiproc/sharedctypes';
 import { getContext, type Context } from './context.js';
 
 export {
@@ -65,6 +77,19 @@ export {
   isMainProcess,
   parentProcess,
   setStartMethod,
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  FileLock,
+  Lock,
+  LockGuard,
+  RLock,
+  Semaphore,
+  RawArray,
+  RawValue,
+  SharedArray,
+  Value,
 };
 export type { TaskRef } from '@multiproc/serialize';
 export type {
@@ -74,10 +99,25 @@ export type {
   StartMethod,
   Target,
 } from '@multiproc/process';
+export type {
+  AcquireOptions,
+  BarrierOptions,
+  ConditionOptions,
+  FileLockOptions,
+  Predicate,
+} from '@multiproc/synchronize';
+export type {
+  ElementOf,
+  LockOption,
+  SynchronizedOptions,
+  Typecode,
+  ViewOf,
+} from '@multiproc/sharedctypes';
 export type { Context } from './context.js';
 
 /**
- * The whole API as one object, like Python's `multiprocessing` module.
+ * The whole API as one object, like Python's `multiprocessing` module. `mp.Array` is
+ * `SharedArray` (a named export called `Array` would shadow the global).
  *
  * @example
  * ```ts
@@ -109,6 +149,20 @@ const multiproc = {
   isMainProcess,
   parentProcess,
   setStartMethod,
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  FileLock,
+  Lock,
+  LockGuard,
+  RLock,
+  Semaphore,
+  RawArray,
+  RawValue,
+  SharedArray,
+  Array: SharedArray,
+  Value,
 } as const;
 
 export default multiproc;

@@ -1,11 +1,15 @@
 import mp, * as named from 'multiproc';
 import * as processPackage from '@multiproc/process';
 import * as serializePackage from '@multiproc/serialize';
+import * as sharedctypesPackage from '@multiproc/sharedctypes';
+import * as synchronizePackage from '@multiproc/synchronize';
 
 describe('the multiproc facade', () => {
   it('exports every name both as a named export and on the default export', () => {
     const names = Object.keys(named).filter((n) => n !== 'default');
-    expect(names.sort()).toEqual(Object.keys(mp).sort());
+    // `mp.Array` (Python's name for SharedArray) is on the default export only.
+    expect(names.sort()).toEqual(Object.keys(mp).filter((n) => n !== 'Array').sort());
+    expect(mp.Array).toBe(mp.SharedArray);
     for (const name of names)
       expect((mp as Record<string, unknown>)[name]).toBe((named as Record<string, unknown>)[name]);
   });
@@ -15,6 +19,10 @@ describe('the multiproc facade', () => {
     expect(mp.currentProcess).toBe(processPackage.currentProcess);
     expect(mp.TimeoutError).toBe(serializePackage.TimeoutError);
     expect(mp.taskRef).toBe(serializePackage.taskRef);
+    expect(mp.Lock).toBe(synchronizePackage.Lock);
+    expect(mp.BrokenBarrierError).toBe(synchronizePackage.BrokenBarrierError);
+    expect(mp.Value).toBe(sharedctypesPackage.Value);
+    expect(mp.Array).toBe(sharedctypesPackage.SharedArray);
   });
 
   it('has the API.md names of this stage', () => {
@@ -40,6 +48,19 @@ describe('the multiproc facade', () => {
       'WorkerLostError',
       'AbortError',
       'RemoteError',
+      'Lock',
+      'RLock',
+      'Semaphore',
+      'BoundedSemaphore',
+      'Condition',
+      'Event',
+      'Barrier',
+      'FileLock',
+      'Value',
+      'RawValue',
+      'SharedArray',
+      'RawArray',
+      'Array',
     ]) {
       expect(typeof (mp as Record<string, unknown>)[name]).toBe('function');
     }

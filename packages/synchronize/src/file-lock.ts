@@ -9,8 +9,9 @@
  * `stale` ms. A holder that blocks its event loop for longer than `stale` (a long `…Sync` call)
  * stops refreshing and may lose the lock: `compromised` then turns true.
  */
+import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
-import lockfile from 'proper-lockfile';
+import type * as ProperLockfile from 'proper-lockfile';
 import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
 import { closedError, type Lifecycle } from './block.js';
 import { holdAsync, holdSync, withAcquired, withAcquiredSync, type LockGuard } from './lock.js';
@@ -68,6 +69,15 @@ function checkOptions(options: unknown): Settings {
   return { stale, retries, retryInterval };
 }
 
+// Loaded on first use: proper-lockfile brings graceful-fs (which patches fs.close) and
+// signal-exit (process exit hooks), which no program that never takes a FileLock should carry,
+// least of all every child process that receives a Lock.
+let properLockfile: typeof ProperLockfile | undefined;
+function lockfile(): typeof ProperLockfile {
+  properLockfile ??= createRequire(import.meta.url)('proper-lockfile') as typeof ProperLockfile;
+  return properLockfile;
+}
+
 function isLocked(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ELOCKED';
 }
@@ -116,7 +126,7 @@ export class FileLock implements Disposable {
     if (this.#state !== 'open') throw closedError('FileLock');
   }
 
-  #lockOptions(): lockfile.LockOptions {
+  #lockOptions(): ProperLockfile.LockOptions {
     return {
       stale: this.#settings.stale,
       realpath: false,
@@ -151,7 +161,7 @@ export class FileLock implements Disposable {
       // Held through this object already? Not recursive: wait like anyone else.
       if (!this.#held) {
         try {
-          await lockfile.lock(this.path, this.#lockOptions());
+          await lockfile().lock(this.path, this.#lockOptions());
           return this.#took();
         } catch (error) {
           if (!isLocked(error)) throw error;
@@ -177,7 +187,7 @@ export class FileLock implements Disposable {
     for (let attempt = 0; ; attempt++) {
       if (!this.#held) {
         try {
-          lockfile.lockSync(this.path, this.#lockOptions());
+          lockfile().lockSync(this.path, this.#lockOptions());
           return this.#took();
         } catch (error) {
           if (!isLocked(error)) throw error;
@@ -216,7 +226,7 @@ export class FileLock implements Disposable {
       );
     }
     this.#held = false;
-    lockfile.unlockSync(this.path, { realpath: false });
+    lockfile().unlockSync(this.path, { realpath: false });
   }
 
   /** Whether this object holds the lock. */
@@ -243,7 +253,7 @@ export class FileLock implements Disposable {
    */
   isLocked(): Promise<boolean> {
     this.#assertOpen();
-    return lockfile.check(this.path, { stale: this.#settings.stale, realpath: false });
+    return lockfile().check(this.path, { stale: this.#settings.stale, realpath: false });
   }
 
   /**
