@@ -9,7 +9,10 @@ export function f(n: Value<'d'>, a: SharedArray<'i'>): void {
 
 if (isMainProcess()) {
   const num = new mp.Value('d', 0.0);
-  const arr = new mp.Array('i', Array.from({ length: 10 }, (_, i) => i));
+  const arr = new mp.Array(
+    'i',
+    Array.from({ length: 10 }, (_, i) => i),
+  );
 
   const p = new Process({ target: f, args: [num, arr] });
   p.start();

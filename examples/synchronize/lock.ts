@@ -13,7 +13,10 @@ export function f(l: Lock, i: number): void {
 
 if (isMainProcess()) {
   const lock = new Lock();
-  const processes = Array.from({ length: 10 }, (_, num) => new Process({ target: f, args: [lock, num] }));
+  const processes = Array.from(
+    { length: 10 },
+    (_, num) => new Process({ target: f, args: [lock, num] }),
+  );
   for (const p of processes) p.start();
   for (const p of processes) await p.join();
 }

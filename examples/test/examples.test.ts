@@ -53,9 +53,7 @@ describe('Synchronization and shared memory examples from the Python documentati
     expect(out.stderr).toBe('');
     expect(out.status).toBe(0);
     const lines = out.stdout.trimEnd().split('\n');
-    expect(lines.sort()).toEqual(
-      Array.from({ length: 10 }, (_, i) => `hello world ${i}`).sort(),
-    );
+    expect(lines.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `hello world ${i}`).sort());
   });
 });
 

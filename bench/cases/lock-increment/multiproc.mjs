@@ -27,7 +27,8 @@ for (const _ of children) await ready.acquire();
 start.set();
 for (const child of children) await child.join();
 if (children.some((c) => c.exitcode !== 0)) throw new Error('a child failed');
-if (value.value !== 2 * increments) throw new Error(`counter is ${value.value}, not ${2 * increments}`);
+if (value.value !== 2 * increments)
+  throw new Error(`counter is ${value.value}, not ${2 * increments}`);
 const t = times.toArray();
 const seconds = (Math.max(t[1], t[3]) - Math.min(t[0], t[2])) / 1000;
 emit({ seconds }, { mode, increments });

@@ -8,7 +8,11 @@ describe('the multiproc facade', () => {
   it('exports every name both as a named export and on the default export', () => {
     const names = Object.keys(named).filter((n) => n !== 'default');
     // `mp.Array` (Python's name for SharedArray) is on the default export only.
-    expect(names.sort()).toEqual(Object.keys(mp).filter((n) => n !== 'Array').sort());
+    expect(names.sort()).toEqual(
+      Object.keys(mp)
+        .filter((n) => n !== 'Array')
+        .sort(),
+    );
     expect(mp.Array).toBe(mp.SharedArray);
     for (const name of names)
       expect((mp as Record<string, unknown>)[name]).toBe((named as Record<string, unknown>)[name]);

@@ -46,10 +46,17 @@ const indexTraps: ProxyHandler<object> = {
   },
 };
 
-function checkSizeOrSequence(info: CodeInfo, sizeOrSequence: unknown): (number | bigint)[] | number {
+function checkSizeOrSequence(
+  info: CodeInfo,
+  sizeOrSequence: unknown,
+): (number | bigint)[] | number {
   if (typeof sizeOrSequence === 'number') {
     if (!Number.isInteger(sizeOrSequence) || sizeOrSequence < 0) {
-      throw invalidArgument('sizeOrSequence', 'a length (an integer ≥ 0) or an iterable', sizeOrSequence);
+      throw invalidArgument(
+        'sizeOrSequence',
+        'a length (an integer ≥ 0) or an iterable',
+        sizeOrSequence,
+      );
     }
     return sizeOrSequence;
   }
@@ -58,7 +65,11 @@ function checkSizeOrSequence(info: CodeInfo, sizeOrSequence: unknown): (number |
     (typeof sizeOrSequence !== 'object' && typeof sizeOrSequence !== 'string') ||
     typeof (sizeOrSequence as Iterable<unknown>)[Symbol.iterator] !== 'function'
   ) {
-    throw invalidArgument('sizeOrSequence', 'a length (an integer ≥ 0) or an iterable', sizeOrSequence);
+    throw invalidArgument(
+      'sizeOrSequence',
+      'a length (an integer ≥ 0) or an iterable',
+      sizeOrSequence,
+    );
   }
   const out: (number | bigint)[] = [];
   for (const item of sizeOrSequence as Iterable<unknown>) {
@@ -90,7 +101,12 @@ export abstract class ArrayBase<C extends Typecode> implements Disposable, Itera
   #state: Lifecycle = 'open';
 
   /** @internal */
-  constructor(what: string, typecode: C, sizeOrSequence: number | Iterable<ElementOf<C>>, check?: () => void) {
+  constructor(
+    what: string,
+    typecode: C,
+    sizeOrSequence: number | Iterable<ElementOf<C>>,
+    check?: () => void,
+  ) {
     const info = codeInfo(typecode);
     const taken = takeBlockFor(info, sizeOrSequence, check);
     this.#what = what;
@@ -113,7 +129,8 @@ export abstract class ArrayBase<C extends Typecode> implements Disposable, Itera
   protected position(i: number): number {
     this.assertOpen();
     const n = this.length;
-    if (typeof i !== 'number' || !Number.isInteger(i)) throw invalidArgument('index', 'an integer', i);
+    if (typeof i !== 'number' || !Number.isInteger(i))
+      throw invalidArgument('index', 'an integer', i);
     const at = i < 0 ? i + n : i;
     if (at < 0 || at >= n) {
       throw new RangeError(`index ${i} is out of range for a ${this.#what} of length ${n}`);
@@ -158,7 +175,8 @@ export abstract class ArrayBase<C extends Typecode> implements Disposable, Itera
     const n = this.length;
     const clamp = (v: number | undefined, fallback: number, path: string): number => {
       if (v === undefined) return fallback;
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidArgument(path, 'an integer', v);
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        throw invalidArgument(path, 'an integer', v);
       return v < 0 ? Math.max(0, v + n) : Math.min(v, n);
     };
     const from = clamp(start, 0, 'start');
@@ -229,13 +247,20 @@ export abstract class ArrayBase<C extends Typecode> implements Disposable, Itera
   }
 
   /** @internal */
-  static handleOf(arr: ArrayBase<Typecode>): { block: HeapBlock; typecode: Typecode; length: number } {
+  static handleOf(arr: ArrayBase<Typecode>): {
+    block: HeapBlock;
+    typecode: Typecode;
+    length: number;
+  } {
     arr.assertOpen();
     return { block: arr.#block, typecode: arr.typecode, length: arr.length };
   }
 }
 
-Object.setPrototypeOf(ArrayBase.prototype, new Proxy(Object.create(Object.prototype) as object, indexTraps));
+Object.setPrototypeOf(
+  ArrayBase.prototype,
+  new Proxy(Object.create(Object.prototype) as object, indexTraps),
+);
 
 let adoptedLength: number | undefined;
 
@@ -243,7 +268,12 @@ function takeBlockFor(
   info: CodeInfo,
   sizeOrSequence: unknown,
   check: (() => void) | undefined,
-): { block: HeapBlock; borrowed: boolean; length: number; values: (number | bigint)[] | undefined } {
+): {
+  block: HeapBlock;
+  borrowed: boolean;
+  length: number;
+  values: (number | bigint)[] | undefined;
+} {
   if (adoptedLength !== undefined) {
     const length = adoptedLength;
     adoptedLength = undefined;
@@ -419,9 +449,12 @@ export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
   }
 
   /** @internal */
-  static toHandle(
-    arr: SharedArray,
-  ): { block: HeapBlock; typecode: Typecode; length: number; lock: Lock | RLock | null } {
+  static toHandle(arr: SharedArray): {
+    block: HeapBlock;
+    typecode: Typecode;
+    length: number;
+    lock: Lock | RLock | null;
+  } {
     return { ...ArrayBase.handleOf(arr), lock: arr.#lock ?? null };
   }
 }
@@ -434,7 +467,11 @@ registerShareable<RawArray>({
   module: import.meta.url,
   toHandle: (arr) => RawArray.toHandle(arr),
   fromHandle: (data) => {
-    const { block, typecode, length } = data as { block: HeapBlock; typecode: Typecode; length: number };
+    const { block, typecode, length } = data as {
+      block: HeapBlock;
+      typecode: Typecode;
+      length: number;
+    };
     adoptedLength = length;
     return adopt(block, undefined, () => new RawArray(typecode, 0));
   },

@@ -36,7 +36,7 @@ export class Cells {
   constructor(info: CodeInfo, block: HeapBlock, length: number) {
     this.info = info;
     this.length = length;
-    this.view = new info.View(block.buffer as SharedArrayBuffer, block.byteOffset, length);
+    this.view = new info.View(block.buffer, block.byteOffset, length);
     this.#float32Bits =
       info.code === 'f' ? new Int32Array(block.buffer, block.byteOffset, length) : undefined;
     this.#atomic =

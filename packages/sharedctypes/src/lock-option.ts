@@ -23,7 +23,10 @@ export interface SynchronizedOptions {
 }
 
 /** Checks the options; returns the lock to use (made here when asked for), and whether it is ours. */
-export function lockFromOptions(options: unknown): { lock: Lock | RLock | undefined; owned: boolean } {
+export function lockFromOptions(options: unknown): {
+  lock: Lock | RLock | undefined;
+  owned: boolean;
+} {
   if (options === undefined) return { lock: new RLock(), owned: true };
   if (typeof options !== 'object' || options === null) {
     throw invalidArgument('options', 'an object like { lock }', options);

@@ -114,7 +114,11 @@ const codes: ReadonlyMap<string, CodeInfo> = new Map(
 export function codeInfo(typecode: unknown, path = 'typecode'): CodeInfo {
   const found = typeof typecode === 'string' ? codes.get(typecode) : undefined;
   if (found === undefined) {
-    throw invalidArgument(path, `one of ${[...codes.keys()].map((c) => `'${c}'`).join(' ')}`, typecode);
+    throw invalidArgument(
+      path,
+      `one of ${[...codes.keys()].map((c) => `'${c}'`).join(' ')}`,
+      typecode,
+    );
   }
   return found;
 }

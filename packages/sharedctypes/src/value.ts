@@ -5,22 +5,28 @@ import { MultiprocError, registerShareable } from '@multiproc/serialize';
 import { heapAllocate, type HeapBlock } from '@multiproc/shared-memory';
 import type { AcquireOptions, Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
+import { checkLockOption, lockFromOptions, type SynchronizedOptions } from './lock-option.js';
 import {
-  checkLockOption,
-  lockFromOptions,
-  type SynchronizedOptions,
-} from './lock-option.js';
-import { checkElement, codeInfo, type CodeInfo, type ElementOf, type Typecode } from './typecodes.js';
+  checkElement,
+  codeInfo,
+  type CodeInfo,
+  type ElementOf,
+  type Typecode,
+} from './typecodes.js';
 
 type Lifecycle = 'open' | 'closed';
 
 /** Set while an object is rebuilt from a handle: its block (and lock) instead of new ones. */
 let adopting: { block: HeapBlock; lock: Lock | RLock | undefined; borrowed: boolean } | undefined;
 
-function take(info: CodeInfo, length: number): { block: HeapBlock; fresh: boolean; borrowed: boolean } {
+function take(
+  info: CodeInfo,
+  length: number,
+): { block: HeapBlock; fresh: boolean; borrowed: boolean } {
   const adopted = adopting;
   adopting = undefined;
-  if (adopted !== undefined) return { block: adopted.block, fresh: false, borrowed: adopted.borrowed };
+  if (adopted !== undefined)
+    return { block: adopted.block, fresh: false, borrowed: adopted.borrowed };
   return { block: heapAllocate(Math.max(8, info.bytes * length)), fresh: true, borrowed: false };
 }
 
@@ -75,7 +81,9 @@ export class RawValue<C extends Typecode = Typecode> implements Disposable {
   get value(): ElementOf<C> {
     if (this.#state !== 'open') throw closedError('RawValue');
     const stored = this.#view[0]!;
-    return (this.#info.kind === 'char' ? String.fromCharCode(stored as number) : stored) as ElementOf<C>;
+    return (
+      this.#info.kind === 'char' ? String.fromCharCode(stored as number) : stored
+    ) as ElementOf<C>;
   }
 
   /** Sets the value (a plain write); a `TypeError`/`RangeError` if it does not fit the typecode. */
@@ -329,7 +337,11 @@ export class Value<C extends Typecode = Typecode> implements Disposable {
   }
 
   /** @internal */
-  static toHandle(value: Value): { block: HeapBlock; typecode: Typecode; lock: Lock | RLock | null } {
+  static toHandle(value: Value): {
+    block: HeapBlock;
+    typecode: Typecode;
+    lock: Lock | RLock | null;
+  } {
     value.#assertOpen();
     return { block: value.#block, typecode: value.typecode, lock: value.#lock ?? null };
   }
@@ -353,7 +365,13 @@ export function adopt<T>(
 export function takeBlock(
   info: CodeInfo,
   length: number,
-): { block: HeapBlock; fresh: boolean; borrowed: boolean; lock: Lock | RLock | undefined; adopted: boolean } {
+): {
+  block: HeapBlock;
+  fresh: boolean;
+  borrowed: boolean;
+  lock: Lock | RLock | undefined;
+  adopted: boolean;
+} {
   const adopted = adopting;
   const taken = take(info, length);
   return { ...taken, lock: adopted?.lock, adopted: adopted !== undefined };

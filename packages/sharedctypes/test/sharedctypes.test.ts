@@ -6,7 +6,10 @@ import { RawArray, RawValue, SharedArray, Value } from '@multiproc/sharedctypes'
 import { Lock, RLock } from '@multiproc/synchronize';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const targets = require('./fixtures/targets.cjs') as Record<string, (...args: unknown[]) => unknown>;
+const targets = require('./fixtures/targets.cjs') as Record<
+  string,
+  (...args: unknown[]) => unknown
+>;
 
 async function runAll(processes: Process[]): Promise<(number | null)[]> {
   for (const p of processes) p.start();
@@ -53,10 +56,16 @@ describe('Value and RawValue', () => {
     expect(() => new Value('x' as never)).toThrow(
       "typecode must be one of 'b' 'B' 'h' 'H' 'i' 'I' 'l' 'L' 'q' 'Q' 'f' 'd' 'c', got \"x\" (string)",
     );
-    expect(() => new Value('i', 1.5)).toThrow("initial must be an integer (typecode 'i'), got 1.5 (number)");
+    expect(() => new Value('i', 1.5)).toThrow(
+      "initial must be an integer (typecode 'i'), got 1.5 (number)",
+    );
     expect(() => new Value('b', 200)).toThrow(RangeError);
-    expect(() => new Value('q', 1 as never)).toThrow("initial must be a bigint (typecode 'q' is 64-bit)");
-    expect(() => new Value('c', 'ab')).toThrow("initial must be a one-character string (typecode 'c')");
+    expect(() => new Value('q', 1 as never)).toThrow(
+      "initial must be a bigint (typecode 'q' is 64-bit)",
+    );
+    expect(() => new Value('c', 'ab')).toThrow(
+      "initial must be a one-character string (typecode 'c')",
+    );
     expect(() => new Value('c', 'λ')).toThrow(RangeError);
     expect(() => new Value('i', 0, { lock: 'yes' as never })).toThrow(
       'options.lock must be a boolean, a Lock or an RLock, got "yes" (string)',
@@ -117,7 +126,7 @@ describe('SharedArray and RawArray', () => {
       expect(() => arr[10]).toThrow(`index 10 is out of range for a ${A.name} of length 10`);
       expect(() => {
         arr[0] = 'x' as never;
-      }).toThrow("value must be an integer (typecode 'i'), got \"x\" (string)");
+      }).toThrow('value must be an integer (typecode \'i\'), got "x" (string)');
       arr.close();
     }
   });
@@ -130,7 +139,9 @@ describe('SharedArray and RawArray', () => {
     const big = new RawArray('Q', [1n, 2n ** 64n - 1n]);
     expect(big.toArray()).toEqual([1n, 2n ** 64n - 1n]);
     expect(() => new SharedArray('i', -1)).toThrow('sizeOrSequence must be a length');
-    expect(() => new SharedArray('B', [1, 256])).toThrow('sizeOrSequence[1] must be between 0 and 255');
+    expect(() => new SharedArray('B', [1, 256])).toThrow(
+      'sizeOrSequence[1] must be between 0 and 255',
+    );
     for (const a of [zeros, text, big]) a.close();
   });
 
@@ -149,7 +160,10 @@ describe.each(['spawn', 'thread'] as const)('in %s children', (method) => {
 
   it("runs Python's docs example: Value('d', 0.0) and Array('i', range(10))", async () => {
     const num = new Value('d', 0.0);
-    const arr = new SharedArray('i', Array.from({ length: 10 }, (_, i) => i));
+    const arr = new SharedArray(
+      'i',
+      Array.from({ length: 10 }, (_, i) => i),
+    );
     expect(await runAll([new P({ target: targets['f'], args: [num, arr] })])).toEqual([0]);
     expect(num.value).toBe(3.1415927);
     expect(arr.slice()).toEqual([0, -1, -2, -3, -4, -5, -6, -7, -8, -9]);
@@ -161,7 +175,9 @@ describe.each(['spawn', 'thread'] as const)('in %s children', (method) => {
     const counter = new RawValue('i', 0);
     const lock = new Lock();
     const codes = await runAll(
-      [1, 2, 3, 4].map(() => new P({ target: targets['incrementRaw'], args: [counter, lock, 10_000] })),
+      [1, 2, 3, 4].map(
+        () => new P({ target: targets['incrementRaw'], args: [counter, lock, 10_000] }),
+      ),
     );
     expect(codes).toEqual([0, 0, 0, 0]);
     expect(counter.value).toBe(40_000);
@@ -184,7 +200,9 @@ describe.each(['spawn', 'thread'] as const)('in %s children', (method) => {
     const ch = new RawValue('c', 'z');
     const floats = new RawArray('d', [0, 2.5]);
     const out = new SharedArray('B', 3);
-    expect(await runAll([new P({ target: targets['echo'], args: [big, ch, floats, out] })])).toEqual([0]);
+    expect(
+      await runAll([new P({ target: targets['echo'], args: [big, ch, floats, out] })]),
+    ).toEqual([0]);
     expect(out.toArray()).toEqual([1, 1, 1]);
     expect([big.value, ch.value, floats[0]]).toEqual([2n ** 62n, 'q', -1.25]);
     for (const x of [big, ch, floats, out]) x.close();

@@ -112,7 +112,9 @@ function resolveActionSync(spec: FunctionSpec): Action | undefined {
     const exports = nodeRequire(file) as Record<string, unknown>;
     const value =
       exports[spec.name] ??
-      (spec.name === 'default' ? exports : (exports.default as Record<string, unknown>)?.[spec.name]);
+      (spec.name === 'default'
+        ? exports
+        : (exports.default as Record<string, unknown>)?.[spec.name]);
     return typeof value === 'function' ? (value as Action) : undefined;
   } catch {
     return undefined;

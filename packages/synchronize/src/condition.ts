@@ -271,7 +271,12 @@ export class Condition implements Disposable, Acquirable {
     const levels = core.releaseAll();
     try {
       while (Atomics.load(w, slot + kSlotState) === kWaiting && !expired(deadline)) {
-        yield { view: w, index: slot + kSlotState, expected: kWaiting, timeout: remaining(deadline) };
+        yield {
+          view: w,
+          index: slot + kSlotState,
+          expected: kWaiting,
+          timeout: remaining(deadline),
+        };
       }
     } finally {
       yield* core.reacquire(levels);
@@ -332,7 +337,8 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   async waitFor<T>(predicate: Predicate<T>, timeout?: number): Promise<T> {
-    if (typeof predicate !== 'function') throw invalidArgument('predicate', 'a function', predicate);
+    if (typeof predicate !== 'function')
+      throw invalidArgument('predicate', 'a function', predicate);
     const deadline = deadlineOf(checkTimeout(timeout));
     let result = predicate();
     while (!result) {
@@ -353,7 +359,8 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   waitForSync<T>(predicate: Predicate<T>, timeout?: number): T {
-    if (typeof predicate !== 'function') throw invalidArgument('predicate', 'a function', predicate);
+    if (typeof predicate !== 'function')
+      throw invalidArgument('predicate', 'a function', predicate);
     const deadline = deadlineOf(checkTimeout(timeout));
     let result = predicate();
     while (!result) {

@@ -60,7 +60,12 @@ function checkOptions(options: unknown): Settings {
   if (typeof stale !== 'number' || !Number.isFinite(stale) || stale < 2000) {
     throw invalidArgument('options.stale', 'a number of milliseconds ≥ 2000', stale);
   }
-  if (typeof retries !== 'number' || Number.isNaN(retries) || retries < 0 || (retries !== Infinity && !Number.isInteger(retries))) {
+  if (
+    typeof retries !== 'number' ||
+    Number.isNaN(retries) ||
+    retries < 0 ||
+    (retries !== Infinity && !Number.isInteger(retries))
+  ) {
     throw invalidArgument('options.retries', 'an integer ≥ 0 or Infinity', retries);
   }
   if (typeof retryInterval !== 'number' || !Number.isFinite(retryInterval) || retryInterval < 1) {
@@ -117,7 +122,8 @@ export class FileLock implements Disposable {
    * @param path - what to lock; it need not exist (the lock is the directory `<path>.lock`).
    */
   constructor(path: string, options?: FileLockOptions) {
-    if (typeof path !== 'string' || path === '') throw invalidArgument('path', 'a non-empty string', path);
+    if (typeof path !== 'string' || path === '')
+      throw invalidArgument('path', 'a non-empty string', path);
     this.#settings = checkOptions(options);
     this.path = resolvePath(path);
   }

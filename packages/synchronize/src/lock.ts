@@ -101,7 +101,10 @@ export function holdSync(
 }
 
 /** @internal `withLock()` for any acquirable. */
-export async function withAcquired<R>(target: Acquirable, fn: () => R | PromiseLike<R>): Promise<R> {
+export async function withAcquired<R>(
+  target: Acquirable,
+  fn: () => R | PromiseLike<R>,
+): Promise<R> {
   await target.acquire();
   try {
     return await fn();

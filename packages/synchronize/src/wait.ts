@@ -127,7 +127,11 @@ export interface AcquireOptions {
 export function checkTimeout(timeout: unknown, path = 'timeout'): number | undefined {
   if (timeout === undefined) return undefined;
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw invalidArgument(path, 'a number of milliseconds ≥ 0 (or undefined to wait forever)', timeout);
+    throw invalidArgument(
+      path,
+      'a number of milliseconds ≥ 0 (or undefined to wait forever)',
+      timeout,
+    );
   }
   return timeout;
 }

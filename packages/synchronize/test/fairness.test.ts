@@ -5,7 +5,10 @@ import { heapAllocate } from '@multiproc/shared-memory';
 import { Lock } from '@multiproc/synchronize';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const targets = require('./fixtures/targets.cjs') as Record<string, (...args: unknown[]) => unknown>;
+const targets = require('./fixtures/targets.cjs') as Record<
+  string,
+  (...args: unknown[]) => unknown
+>;
 
 afterEach(() => {
   for (const p of activeChildren()) p.kill();

@@ -7,10 +7,12 @@ import { Event, Lock, RLock } from '@multiproc/synchronize';
 import { shmNames, sleep } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const targets = require('./fixtures/targets.cjs') as Record<string, (...args: unknown[]) => unknown>;
+const targets = require('./fixtures/targets.cjs') as Record<
+  string,
+  (...args: unknown[]) => unknown
+>;
 
-const word = (block: HeapBlock): number =>
-  new Int32Array(block.buffer, block.byteOffset, 1)[0]!;
+const word = (block: HeapBlock): number => new Int32Array(block.buffer, block.byteOffset, 1)[0]!;
 
 async function runAll(processes: Process[]): Promise<(number | null)[]> {
   for (const p of processes) p.start();
@@ -159,7 +161,9 @@ describe.each(['spawn', 'thread'] as const)('Lock across 4 %s children', (method
       const lock = new Lock();
       const counter = heapAllocate(8);
       const codes = await runAll(
-        [1, 2, 3, 4].map(() => new P({ target: targets['increment'], args: [lock, counter, 10_000, mode] })),
+        [1, 2, 3, 4].map(
+          () => new P({ target: targets['increment'], args: [lock, counter, 10_000, mode] }),
+        ),
       );
       expect(codes).toEqual([0, 0, 0, 0]);
       expect(word(counter)).toBe(40_000);
@@ -248,7 +252,9 @@ describe('a mix of processes and threads', () => {
     const lock = new Lock();
     const counter = heapAllocate(8);
     const { Process: S } = getContext('spawn');
-    const ps = [1, 2, 3].map(() => new S({ target: targets['increment'], args: [lock, counter, 5000, 'sync'] }));
+    const ps = [1, 2, 3].map(
+      () => new S({ target: targets['increment'], args: [lock, counter, 5000, 'sync'] }),
+    );
     for (const p of ps) p.start();
     lock.close(); // the creator lets go at once; the children hold their own references
     await Promise.all(ps.map((p) => p.join(30_000)));

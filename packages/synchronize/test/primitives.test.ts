@@ -16,9 +16,13 @@ import {
 import { sleep } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const targets = require('./fixtures/targets.cjs') as Record<string, (...args: unknown[]) => unknown>;
+const targets = require('./fixtures/targets.cjs') as Record<
+  string,
+  (...args: unknown[]) => unknown
+>;
 
-const words = (block: HeapBlock, n = 8): Int32Array => new Int32Array(block.buffer, block.byteOffset, n);
+const words = (block: HeapBlock, n = 8): Int32Array =>
+  new Int32Array(block.buffer, block.byteOffset, n);
 
 async function runAll(processes: Process[]): Promise<(number | null)[]> {
   for (const p of processes) p.start();
@@ -63,7 +67,9 @@ describe('Semaphore and BoundedSemaphore in one process', () => {
     expect(() => sem.release()).toThrow('BoundedSemaphore released too many times');
     sem.acquireSync();
     sem.release();
-    expect(() => sem.release()).toThrow(expect.objectContaining({ code: 'ERR_MP_RELEASED_TOO_MANY_TIMES' }) as Error);
+    expect(() => sem.release()).toThrow(
+      expect.objectContaining({ code: 'ERR_MP_RELEASED_TOO_MANY_TIMES' }) as Error,
+    );
     expect(sem.getValue()).toBe(2);
     sem.close();
   });
@@ -80,7 +86,9 @@ describe.each(['spawn', 'thread'] as const)('across %s children', (method) => {
   it('Semaphore(2) lets at most 2 of 4 children in at once', async () => {
     const sem = new Semaphore(2);
     const block = heapAllocate(8);
-    const codes = await runAll([1, 2, 3, 4].map(() => new P({ target: targets['boundedWork'], args: [sem, block, 200] })));
+    const codes = await runAll(
+      [1, 2, 3, 4].map(() => new P({ target: targets['boundedWork'], args: [sem, block, 200] })),
+    );
     expect(codes).toEqual([0, 0, 0, 0]);
     expect(words(block, 2)[1]).toBe(2);
     expect(sem.getValue()).toBe(2);
@@ -115,7 +123,10 @@ describe.each(['spawn', 'thread'] as const)('across %s children', (method) => {
   it('Event.set() wakes every waiting child', async () => {
     const event = new Event();
     const block = heapAllocate(8);
-    const ps = [1, 2, 3, 4].map((i) => new P({ target: targets['waitEvent'], args: [event, block, i % 2 ? 'sync' : 'async'] }));
+    const ps = [1, 2, 3, 4].map(
+      (i) =>
+        new P({ target: targets['waitEvent'], args: [event, block, i % 2 ? 'sync' : 'async'] }),
+    );
     for (const p of ps) p.start();
     await sleep(300);
     event.set();
@@ -130,7 +141,9 @@ describe.each(['spawn', 'thread'] as const)('across %s children', (method) => {
     const cond = new Condition();
     const block = heapAllocate(16);
     const w = words(block, 4);
-    const ps = [1, 2, 3, 4].map((i) => new P({ target: targets['consume'], args: [cond, block, i % 2 ? 'sync' : 'async'] }));
+    const ps = [1, 2, 3, 4].map(
+      (i) => new P({ target: targets['consume'], args: [cond, block, i % 2 ? 'sync' : 'async'] }),
+    );
     for (const p of ps) p.start();
     for (let i = 0; i < 4; i++) {
       await sleep(20);
@@ -150,7 +163,9 @@ describe.each(['spawn', 'thread'] as const)('across %s children', (method) => {
     const cond = new Condition(new Lock());
     const block = heapAllocate(16);
     const w = words(block, 4);
-    const ps = [1, 2, 3, 4].map(() => new P({ target: targets['waitOnce'], args: [cond, block, 20_000] }));
+    const ps = [1, 2, 3, 4].map(
+      () => new P({ target: targets['waitOnce'], args: [cond, block, 20_000] }),
+    );
     for (const p of ps) p.start();
     while (Atomics.load(w, 2) < 4) await sleep(10);
     await cond.withLock(() => cond.notify(2));
@@ -164,25 +179,32 @@ describe.each(['spawn', 'thread'] as const)('across %s children', (method) => {
     block.release();
   });
 
-  it.each(['sync', 'async'])('Barrier(3): 3 children × 5 rounds get indices 0, 1, 2 each round (%s)', async (mode) => {
-    const barrier = new Barrier(3);
-    const block = heapAllocate(8 * 5 * 4);
-    const codes = await runAll([1, 2, 3].map(() => new P({ target: targets['party'], args: [barrier, block, 5, mode] })));
-    expect(codes).toEqual([0, 0, 0]);
-    const w = words(block, 40);
-    for (let round = 0; round < 5; round++) {
-      expect(Array.from(w.subarray(round * 8, round * 8 + 3))).toEqual([1, 1, 1]);
-    }
-    expect(barrier.nWaiting).toBe(0);
-    expect(barrier.broken).toBe(false);
-    barrier.close();
-    block.release();
-  });
+  it.each(['sync', 'async'])(
+    'Barrier(3): 3 children × 5 rounds get indices 0, 1, 2 each round (%s)',
+    async (mode) => {
+      const barrier = new Barrier(3);
+      const block = heapAllocate(8 * 5 * 4);
+      const codes = await runAll(
+        [1, 2, 3].map(() => new P({ target: targets['party'], args: [barrier, block, 5, mode] })),
+      );
+      expect(codes).toEqual([0, 0, 0]);
+      const w = words(block, 40);
+      for (let round = 0; round < 5; round++) {
+        expect(Array.from(w.subarray(round * 8, round * 8 + 3))).toEqual([1, 1, 1]);
+      }
+      expect(barrier.nWaiting).toBe(0);
+      expect(barrier.broken).toBe(false);
+      barrier.close();
+      block.release();
+    },
+  );
 
   it('Barrier: the action runs once per round, in one of the children', async () => {
     const barrier = new Barrier(3, { action: targets['countRounds'] as () => void });
     const block = heapAllocate(8);
-    const codes = await runAll([1, 2, 3].map(() => new P({ target: targets['partyWithAction'], args: [barrier, block, 4] })));
+    const codes = await runAll(
+      [1, 2, 3].map(() => new P({ target: targets['partyWithAction'], args: [barrier, block, 4] })),
+    );
     expect(codes).toEqual([0, 0, 0]);
     expect(words(block, 1)[0]).toBe(4);
     barrier.close();
@@ -191,7 +213,10 @@ describe.each(['spawn', 'thread'] as const)('across %s children', (method) => {
 
   it('Barrier.abort() makes waiting children reject with BrokenBarrierError', async () => {
     const barrier = new Barrier(3);
-    const ps = [new P({ target: targets['partyBroken'], args: [barrier, 'sync'] }), new P({ target: targets['partyBroken'], args: [barrier, 'async'] })];
+    const ps = [
+      new P({ target: targets['partyBroken'], args: [barrier, 'sync'] }),
+      new P({ target: targets['partyBroken'], args: [barrier, 'async'] }),
+    ];
     for (const p of ps) p.start();
     while (barrier.nWaiting < 2) await sleep(10);
     barrier.abort();
