@@ -269,11 +269,14 @@ export class Value<C extends Typecode = Typecode> implements Disposable {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    try {
-      return this.getLock().acquire(options);
-    } catch (error) {
-      return Promise.reject(error as Error);
+    if (this.#lock === undefined || this.#state !== 'open') {
+      try {
+        this.getLock();
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
     }
+    return this.#lock!.acquire(options);
   }
 
   /**

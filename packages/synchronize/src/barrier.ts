@@ -46,6 +46,7 @@ import {
   runAsync,
   runSync,
   type Waiting,
+  rejected,
 } from './wait.js';
 
 const kBytes = 64;
@@ -106,7 +107,7 @@ function resolveActionSync(spec: FunctionSpec): Action | undefined {
     for (const part of spec.path.split('.')) value = (value as Record<string, unknown>)?.[part];
     return typeof value === 'function' ? (value as Action) : undefined;
   }
-  if (spec.kind === 'source') return resolveFunctionSync(spec) as Action;
+  if (spec.kind === 'source') return resolveFunctionSync(spec);
   try {
     const file = spec.module.startsWith('file:') ? fileURLToPath(spec.module) : spec.module;
     const exports = nodeRequire(file) as Record<string, unknown>;
@@ -253,7 +254,7 @@ export class Barrier implements Disposable {
               action = resolveActionSync(spec);
               if (action === undefined) {
                 yield resolveFunction(spec).then((fn) => {
-                  action = fn as Action;
+                  action = fn;
                 });
               }
               if (action === undefined) {
@@ -284,7 +285,7 @@ export class Barrier implements Disposable {
         }
         return index;
       } finally {
-        w[kCount] = w[kCount]! - 1;
+        w[kCount] = w[kCount] - 1;
         if (w[kCount] === 0 && (w[kState] === kResetting || w[kState] === kDraining)) {
           w[kState] = kFilling;
           this.#notifyAll();
@@ -316,7 +317,7 @@ export class Barrier implements Disposable {
     try {
       deadline = this.#deadline(timeout);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
     return runAsync(this.#wait(deadline));
   }

@@ -48,6 +48,7 @@ import {
   runSync,
   type AcquireOptions,
   type Waiting,
+  rejected,
 } from './wait.js';
 
 // Set while a received Condition is built: the lock handle that came with it is its own.
@@ -169,7 +170,7 @@ export class Condition implements Disposable, Acquirable {
     try {
       this.#assertOpen();
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
     return this.#lock.acquire(options);
   }
@@ -306,7 +307,7 @@ export class Condition implements Disposable, Acquirable {
       core = this.#assertOwned('wait');
       deadline = deadlineOf(checkTimeout(timeout));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
     return runAsync(this.#wait(core, deadline));
   }

@@ -29,6 +29,7 @@ import {
   runAsync,
   runSync,
   type Waiting,
+  rejected,
 } from './wait.js';
 
 const kBytes = 16;
@@ -143,7 +144,7 @@ export class Event implements Disposable {
       this.#assertOpen();
       deadline = deadlineOf(checkTimeout(timeout));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
     if ((Atomics.load(this.#words, kFlag) & 1) !== 0) return kResolvedTrue;
     return runAsync(waitSlow(this.#words, deadline));

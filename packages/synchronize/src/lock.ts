@@ -7,7 +7,7 @@ import type { HeapBlock } from '@multiproc/shared-memory';
 import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
 import { MutexCore, kMutexBytes, kMutexWords, type MutexKind } from './mutex.js';
 import { selfToken } from './owner.js';
-import { acquireDeadline, runAsync, runSync, type AcquireOptions } from './wait.js';
+import { acquireDeadline, rejected, runAsync, runSync, type AcquireOptions } from './wait.js';
 
 const kResolvedTrue = Promise.resolve(true);
 const me = selfToken;
@@ -185,7 +185,7 @@ export abstract class LockBase implements Disposable, Acquirable {
       this.#assertOpen();
       deadline = acquireDeadline(options);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
     if (this.#core.tryFast()) return kResolvedTrue;
     return runAsync(this.#core.acquire(deadline));

@@ -43,6 +43,7 @@ import {
   runSync,
   type AcquireOptions,
   type Waiting,
+  rejected,
 } from './wait.js';
 
 const kBytes = 16;
@@ -128,7 +129,7 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
       this.#assertOpen();
       deadline = acquireDeadline(options);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
     if (tryTake(this.#words)) return kResolvedTrue;
     return runAsync(acquireSlow(this.#words, deadline));

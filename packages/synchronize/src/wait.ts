@@ -153,3 +153,8 @@ export function acquireDeadline(options: AcquireOptions | undefined): number | u
   if (block === false || ms === 0) return null;
   return deadlineOf(ms);
 }
+
+/** A rejected promise for what a promise-returning method caught before starting (bad input). */
+export function rejected(error: unknown): Promise<never> {
+  return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+}
