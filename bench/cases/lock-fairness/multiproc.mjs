@@ -14,7 +14,7 @@ const children = Array.from(
   (_, i) => new mp.Process({ target: hammer, args: [lock, counter, ready, start, stats, i, ms] }),
 );
 for (const child of children) child.start();
-for (const _ of children) await ready.acquire();
+for (let i = 0; i < children.length; i++) await ready.acquire();
 start.set();
 for (const child of children) await child.join();
 if (children.some((c) => c.exitcode !== 0)) throw new Error('a child failed');

@@ -23,7 +23,7 @@ const children = [0, 1].map(
     }),
 );
 for (const child of children) child.start();
-for (const _ of children) await ready.acquire();
+for (let i = 0; i < children.length; i++) await ready.acquire();
 start.set();
 for (const child of children) await child.join();
 if (children.some((c) => c.exitcode !== 0)) throw new Error('a child failed');

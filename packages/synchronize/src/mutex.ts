@@ -109,7 +109,7 @@ export class MutexCore {
     const w = this.words;
     let s = Atomics.load(w, kState);
     if (s === 0 && Atomics.compareExchange(w, kState, 0, me) === 0) return this.#took(false);
-    if (deadline === null) return this.#takeFromDead(s);
+    if (deadline === null) return this.#takeFromDead(s, 0);
     Atomics.add(w, kWaiters, 1);
     let slept = false;
     let starving = false;
@@ -141,7 +141,7 @@ export class MutexCore {
         };
         slept = true;
         if (result === 'timed-out' && (s & kHandoff) === 0 && Atomics.load(w, kState) === s) {
-          if (this.#takeFromDead(s)) return true;
+          if (this.#takeFromDead(s, 1)) return true;
         }
       }
     } finally {
@@ -150,12 +150,12 @@ export class MutexCore {
     }
   }
 
-  /** Takes the lock if the owner in state `s` is dead. */
-  #takeFromDead(s: number): boolean {
+  /** Takes the lock if the owner in state `s` is dead; `self` is 1 if we are a registered waiter. */
+  #takeFromDead(s: number, self: number): boolean {
     const owner = s & kTokenMask;
     if (owner === 0 || (s & kHandoff) !== 0 || isOwnerAlive(owner)) return false;
     const w = this.words;
-    const next = (s & kWaitersBit) !== 0 || Atomics.load(w, kWaiters) > 0 ? me | kWaitersBit : me;
+    const next = Atomics.load(w, kWaiters) > self ? me | kWaitersBit : me;
     if (Atomics.compareExchange(w, kState, s, next) !== s) return false;
     return this.#took(true);
   }
