@@ -85,6 +85,11 @@ function closedError(what: string): MultiprocError {
 /**
  * What `RawArray` and `SharedArray` share: indexing, `length`, `slice`, `toArray`, iteration.
  * Not constructed directly.
+ *
+ * @example
+ * ```ts
+ * function sum(arr: ArrayBase<'i'>): number { return arr.toArray().reduce((a, b) => a + b, 0); }
+ * ```
  */
 export abstract class ArrayBase<C extends Typecode> implements Disposable, Iterable<ElementOf<C>> {
   /** `arr[i]`: element `i` (negative counts from the end); out of range throws a `RangeError`. */

@@ -12,7 +12,14 @@ import { LockBase, RLock, type Lock } from '@multiproc/synchronize';
  */
 export type LockOption = boolean | Lock | RLock;
 
-/** Options of `Value` and `SharedArray`. */
+/**
+ * Options of `Value` and `SharedArray`.
+ *
+ * @example
+ * ```ts
+ * new SharedArray('i', 10, { lock: false });
+ * ```
+ */
 export interface SynchronizedOptions {
   /**
    * The lock that guards the object: `true` makes a new `RLock`, `false` none, or pass a

@@ -34,7 +34,14 @@ export type ElementOf<C extends Typecode> = C extends 'l' | 'L' | 'q' | 'Q'
     ? string
     : number;
 
-/** The typed array class of a typecode. */
+/**
+ * The typed array over the elements of a typecode (`view`).
+ *
+ * @example
+ * ```ts
+ * const v: ViewOf<'d'> = new SharedArray('d', 3).view; // Float64Array
+ * ```
+ */
 export type ViewOf<C extends Typecode> = C extends 'b'
   ? Int8Array
   : C extends 'B' | 'c'

@@ -82,7 +82,14 @@ export interface ConditionOptions {
   maxWaiters?: number;
 }
 
-/** A predicate for `waitFor`: a value whose truthiness is the condition. */
+/**
+ * A predicate for `waitFor`: returns a value whose truthiness is the condition.
+ *
+ * @example
+ * ```ts
+ * const ready: Predicate<boolean> = () => items.value > 0;
+ * ```
+ */
 export type Predicate<T> = () => T;
 
 /**

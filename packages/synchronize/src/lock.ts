@@ -132,7 +132,12 @@ export function mutexCoreOf(lock: unknown): MutexCore | undefined {
 }
 
 /**
- * What `Lock` and `RLock` share. Not constructed directly.
+ * What `Lock` and `RLock` share (the type to accept either). Not constructed directly.
+ *
+ * @example
+ * ```ts
+ * function guarded(lock: LockBase, fn: () => void) { lock.withLockSync(fn); }
+ * ```
  */
 export abstract class LockBase implements Disposable, Acquirable {
   readonly #core: MutexCore;

@@ -87,7 +87,13 @@ function* acquireSlow(w: Int32Array, deadline: number | undefined | null): Waiti
 }
 
 /**
- * What `Semaphore` and `BoundedSemaphore` share. Not constructed directly.
+ * What `Semaphore` and `BoundedSemaphore` share (the type to accept either). Not constructed
+ * directly.
+ *
+ * @example
+ * ```ts
+ * async function limited(slots: SemaphoreBase, job: () => Promise<void>) { await slots.withLock(job); }
+ * ```
  */
 export abstract class SemaphoreBase implements Disposable, Acquirable {
   readonly #words: Int32Array;
