@@ -230,6 +230,29 @@ describe.each(['spawn', 'thread'] as const)('across %s children', (method) => {
   });
 });
 
+describe('waiters that die', () => {
+  it('Condition: a waiter killed while waiting does not swallow a notification', async () => {
+    const { Process: P } = getContext('spawn');
+    const cond = new Condition();
+    const block = heapAllocate(16);
+    const w = words(block, 4);
+    const doomed = new P({ target: targets['waitOnce'], args: [cond, block, 20_000] });
+    doomed.start();
+    while (Atomics.load(w, 2) < 1) await sleep(10);
+    doomed.kill();
+    await doomed.join(10_000);
+    const survivor = new P({ target: targets['waitOnce'], args: [cond, block, 20_000] });
+    survivor.start();
+    while (Atomics.load(w, 2) < 2) await sleep(10);
+    await cond.withLock(() => cond.notify(1)); // the dead waiter is older: it must be skipped
+    await survivor.join(10_000);
+    expect(survivor.exitcode).toBe(0);
+    expect(Atomics.load(w, 3)).toBe(1);
+    cond.close();
+    block.release();
+  });
+});
+
 describe('Event, Condition and Barrier in one process', () => {
   it('Event: wait returns false after at least the timeout, true once set', async () => {
     const event = new Event();
