@@ -9,7 +9,12 @@
  * Every native wait carries a timeout no longer than what is left of the caller's, so no native
  * wait outlives the call that asked for it.
  */
-import { futexWait, futexWaitSync, type FutexWaitResult } from '@multiproc/native';
+import {
+  futexWait,
+  futexWaitSync,
+  pendingFutexWaits,
+  type FutexWaitResult,
+} from '@multiproc/native';
 import { invalidArgument } from '@multiproc/serialize';
 
 /** One futex wait: sleep while `view[index] === expected`, at most `timeout` ms. */
@@ -52,6 +57,27 @@ export function runSync<T>(waiting: Waiting<T>): T {
   return step.value;
 }
 
+/**
+ * How many async waits of one thread go to the native futex at once. The addon serves each with a
+ * thread of its own and refuses more than 1024 per JavaScript thread; a program with thousands of
+ * concurrent `await lock.acquire()` (a `Promise.all` over many items, say) would hit that.
+ * Waits beyond this number poll instead (see {@link pollWait}).
+ */
+const kMaxNativeWaits = 512;
+/** The polling period of waits beyond {@link kMaxNativeWaits}. */
+const kPollMs = 10;
+
+/**
+ * A wait served by a timer instead of a native waiter: sleeps `kPollMs` (or less, to the step's
+ * timeout), then reports how the word stands. Every algorithm here treats a wake-up as a hint and
+ * re-checks its word, so a poll is as good as a futex wake, only later.
+ */
+async function pollWait(step: FutexStep): Promise<FutexWaitResult> {
+  const ms = step.timeout === undefined ? kPollMs : Math.min(step.timeout, kPollMs);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return Atomics.load(step.view, step.index) !== step.expected ? 'not-equal' : 'timed-out';
+}
+
 /** Runs a waiting algorithm without blocking the event loop. */
 export async function runAsync<T>(waiting: Waiting<T>): Promise<T> {
   let step = waiting.next();
@@ -59,9 +85,11 @@ export async function runAsync<T>(waiting: Waiting<T>): Promise<T> {
     const wait = step.value;
     let result: FutexWaitResult | undefined;
     try {
-      result = isFutexStep(wait)
-        ? await futexWait(wait.view, wait.index, wait.expected, wait.timeout)
-        : (await wait, undefined);
+      result = !isFutexStep(wait)
+        ? (await wait, undefined)
+        : pendingFutexWaits() < kMaxNativeWaits
+          ? await futexWait(wait.view, wait.index, wait.expected, wait.timeout)
+          : await pollWait(wait);
     } catch (error) {
       step = waiting.throw(error);
       continue;

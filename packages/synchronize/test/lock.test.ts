@@ -77,6 +77,25 @@ describe('Lock in one process', () => {
     lock.close();
   });
 
+  it('serves 3,000 concurrent async acquires in one thread (beyond the native waiter limit)', async () => {
+    const lock = new Lock();
+    let inside = 0;
+    let most = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: 3000 }, () =>
+        lock.withLock(async () => {
+          most = Math.max(most, ++inside);
+          await new Promise((resolve) => setImmediate(resolve));
+          inside -= 1;
+          done += 1;
+        }),
+      ),
+    );
+    expect([done, most, lock.locked()]).toEqual([3000, 1, false]);
+    lock.close();
+  });
+
   it('refuses bad options before waiting, naming them', async () => {
     const lock = new Lock();
     expect(() => lock.acquireSync({ timeout: -1 })).toThrow(

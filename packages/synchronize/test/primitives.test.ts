@@ -274,6 +274,15 @@ describe('Event, Condition and Barrier in one process', () => {
     event.close();
   });
 
+  it('Event: 2,000 concurrent async waits all resolve when it is set', async () => {
+    const event = new Event();
+    const waits = Array.from({ length: 2000 }, () => event.wait(10_000));
+    await sleep(20);
+    event.set();
+    expect((await Promise.all(waits)).every((r) => r)).toBe(true);
+    event.close();
+  });
+
   it('Condition: wait needs the lock; waitFor times out with the predicate value', async () => {
     const cond = new Condition(new RLock());
     await expect(cond.wait()).rejects.toThrow("Condition.wait() needs the condition's lock held");
