@@ -61,35 +61,42 @@ export function runSync<T>(waiting: Waiting<T>): T {
  * How many async waits of one thread go to the native futex at once. The addon serves each with a
  * thread of its own and refuses more than 1024 per JavaScript thread; a program with thousands of
  * concurrent `await lock.acquire()` (a `Promise.all` over many items, say) would hit that.
- * Waits beyond this number poll instead (see {@link pollWait}).
+ * Waits beyond this number poll instead (see {@link pollWait}), and turn native again as soon as
+ * fewer waits are pending.
  */
 const kMaxNativeWaits = 512;
-/** The polling period of waits beyond {@link kMaxNativeWaits}. */
-const kPollMs = 10;
+/** The first polling period of a wait beyond {@link kMaxNativeWaits}; it doubles up to the next. */
+const kFirstPollMs = 10;
+const kLastPollMs = 100;
 
 /**
- * A wait served by a timer instead of a native waiter: sleeps `kPollMs` (or less, to the step's
+ * A wait served by a timer instead of a native waiter: sleeps `ms` (or less, to the step's
  * timeout), then reports how the word stands. Every algorithm here treats a wake-up as a hint and
  * re-checks its word, so a poll is as good as a futex wake, only later.
  */
-async function pollWait(step: FutexStep): Promise<FutexWaitResult> {
-  const ms = step.timeout === undefined ? kPollMs : Math.min(step.timeout, kPollMs);
-  await new Promise((resolve) => setTimeout(resolve, ms));
+async function pollWait(step: FutexStep, ms: number): Promise<FutexWaitResult> {
+  const sleep = step.timeout === undefined ? ms : Math.min(step.timeout, ms);
+  await new Promise((resolve) => setTimeout(resolve, sleep));
   return Atomics.load(step.view, step.index) !== step.expected ? 'not-equal' : 'timed-out';
 }
 
 /** Runs a waiting algorithm without blocking the event loop. */
 export async function runAsync<T>(waiting: Waiting<T>): Promise<T> {
+  let pollMs = kFirstPollMs;
   let step = waiting.next();
   while (step.done !== true) {
     const wait = step.value;
     let result: FutexWaitResult | undefined;
     try {
-      result = !isFutexStep(wait)
-        ? (await wait, undefined)
-        : pendingFutexWaits() < kMaxNativeWaits
-          ? await futexWait(wait.view, wait.index, wait.expected, wait.timeout)
-          : await pollWait(wait);
+      if (!isFutexStep(wait)) {
+        await wait;
+      } else if (pendingFutexWaits() < kMaxNativeWaits) {
+        pollMs = kFirstPollMs;
+        result = await futexWait(wait.view, wait.index, wait.expected, wait.timeout);
+      } else {
+        result = await pollWait(wait, pollMs);
+        pollMs = Math.min(pollMs * 2, kLastPollMs);
+      }
     } catch (error) {
       step = waiting.throw(error);
       continue;
