@@ -25,6 +25,7 @@ import {
   checkTimeout,
   deadlineOf,
   expired,
+  keepAlive,
   remaining,
   runAsync,
   runSync,
@@ -37,7 +38,8 @@ const kFlag = 0;
 const kWaiters = 1;
 const kResolvedTrue = Promise.resolve(true);
 
-function* waitSlow(w: Int32Array, deadline: number | undefined): Waiting<boolean> {
+/** The slow path; `owner` is kept alive across the waits (see semaphore.ts). */
+function* waitSlow(w: Int32Array, deadline: number | undefined, owner: object): Waiting<boolean> {
   Atomics.add(w, kWaiters, 1);
   try {
     const seen = Atomics.load(w, kFlag);
@@ -49,6 +51,7 @@ function* waitSlow(w: Int32Array, deadline: number | undefined): Waiting<boolean
     }
   } finally {
     Atomics.sub(w, kWaiters, 1);
+    keepAlive(owner);
   }
 }
 
@@ -147,7 +150,7 @@ export class Event implements Disposable {
       return rejected(error);
     }
     if ((Atomics.load(this.#words, kFlag) & 1) !== 0) return kResolvedTrue;
-    return runAsync(waitSlow(this.#words, deadline));
+    return runAsync(waitSlow(this.#words, deadline, this));
   }
 
   /**
@@ -162,7 +165,7 @@ export class Event implements Disposable {
     this.#assertOpen();
     const deadline = deadlineOf(checkTimeout(timeout));
     if ((Atomics.load(this.#words, kFlag) & 1) !== 0) return true;
-    return runSync(waitSlow(this.#words, deadline));
+    return runSync(waitSlow(this.#words, deadline, this));
   }
 
   /** Whether `close()` was called. */

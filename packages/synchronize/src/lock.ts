@@ -157,7 +157,7 @@ export abstract class LockBase implements Disposable, Acquirable {
     this.#what = kind === 'lock' ? 'Lock' : 'RLock';
     this.#recursive = kind === 'rlock';
     this.#block = takeBlock(kMutexBytes).block;
-    this.#core = new MutexCore(wordsOf(this.#block, kMutexWords), kind);
+    this.#core = new MutexCore(wordsOf(this.#block, kMutexWords), kind, this.#block);
     this.#words = this.#core.words;
   }
 

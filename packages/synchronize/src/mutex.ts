@@ -79,10 +79,16 @@ export class MutexCore {
   readonly recursive: boolean;
   /** Whether the last acquire through this handle took the lock over from a dead owner. */
   lastOwnerDied = false;
+  /**
+   * The object that owns the words (the lock, holding the heap block): a pending async acquire
+   * holds this core, so the block cannot be collected and reused under it.
+   */
+  readonly owner: object | undefined;
 
-  constructor(words: Int32Array, kind: MutexKind) {
+  constructor(words: Int32Array, kind: MutexKind, owner?: object) {
     this.words = words;
     this.recursive = kind === 'rlock';
+    this.owner = owner;
   }
 
   /** One `compareExchange`: true if the lock was free (or, for an RLock, already ours). */

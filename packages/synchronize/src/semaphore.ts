@@ -38,6 +38,7 @@ import {
 import {
   acquireDeadline,
   expired,
+  keepAlive,
   remaining,
   runAsync,
   runSync,
@@ -72,7 +73,15 @@ function tryTake(w: Int32Array): boolean {
   }
 }
 
-function* acquireSlow(w: Int32Array, deadline: number | undefined | null): Waiting<boolean> {
+/**
+ * The slow path. `owner` (the semaphore object) is referenced across every wait: a pending async
+ * wait then keeps it, and so its heap block, from being collected and reused under the waiter.
+ */
+function* acquireSlow(
+  w: Int32Array,
+  deadline: number | undefined | null,
+  owner: object,
+): Waiting<boolean> {
   if (deadline === null) return tryTake(w);
   Atomics.add(w, kWaiters, 1);
   try {
@@ -83,6 +92,7 @@ function* acquireSlow(w: Int32Array, deadline: number | undefined | null): Waiti
     }
   } finally {
     Atomics.sub(w, kWaiters, 1);
+    keepAlive(owner);
   }
 }
 
@@ -138,7 +148,7 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
       return rejected(error);
     }
     if (tryTake(this.#words)) return kResolvedTrue;
-    return runAsync(acquireSlow(this.#words, deadline));
+    return runAsync(acquireSlow(this.#words, deadline, this));
   }
 
   /**
@@ -154,7 +164,7 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
     this.#assertOpen();
     const deadline = acquireDeadline(options);
     if (tryTake(this.#words)) return true;
-    return runSync(acquireSlow(this.#words, deadline));
+    return runSync(acquireSlow(this.#words, deadline, this));
   }
 
   /**

@@ -193,3 +193,11 @@ export function acquireDeadline(options: AcquireOptions | undefined): number | u
 export function rejected(error: unknown): Promise<never> {
   return Promise.reject(error instanceof Error ? error : new Error(String(error)));
 }
+
+/**
+ * Marks `value` as used after a wait, so that a suspended waiting generator keeps it (and the heap
+ * block it holds) reachable until the wait is over.
+ */
+export function keepAlive(value: unknown): void {
+  if (value === keepAlive) throw new Error('unreachable');
+}
