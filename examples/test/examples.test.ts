@@ -1,13 +1,20 @@
 // Every example runs as a user would run it (`tsx <file>`), and its output is checked.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-function run(file: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', file)], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    cwd: join(__dirname, '..'),
-  });
+function run(
+  file: string,
+  args: string[] = [],
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '..', file), ...args],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+      cwd: join(__dirname, '..'),
+    },
+  );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -54,6 +61,99 @@ describe('Synchronization and shared memory examples from the Python documentati
     expect(out.status).toBe(0);
     const lines = out.stdout.trimEnd().split('\n');
     expect(lines.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `hello world ${i}`).sort());
+  });
+});
+
+describe('Connection examples from the Python documentation', () => {
+  it('connection/pipe.ts receives what the child sent through a Pipe', () => {
+    const out = run('connection/pipe.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe("[ 42, null, 'hello' ]\n");
+    expect(out.status).toBe(0);
+  });
+
+  it('connection/connection-objects.ts sends objects, bytes and bytes into an Int32Array', () => {
+    const out = run('connection/connection-objects.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe(
+      [
+        "[ 1, 'hello', null ]",
+        'thank you',
+        '20 Int32Array(10) [',
+        '  0, 1, 2, 3, 4,',
+        '  0, 0, 0, 0, 0',
+        ']',
+        '',
+      ].join('\n'),
+    );
+    expect(out.status).toBe(0);
+  });
+
+  it("connection/server.ts and client.ts talk over TCP with 'secret password'", async () => {
+    const server = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, '..', 'connection/server.ts'), '0'],
+      { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let serverOut = '';
+    let serverErr = '';
+    server.stderr.on('data', (chunk: Buffer) => (serverErr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        server.stdout.on('data', (chunk: Buffer) => {
+          serverOut += chunk.toString();
+          const match = /^listening on \[ '127\.0\.0\.1', (\d+) \]\n/.exec(serverOut);
+          if (match) resolve(Number(match[1]));
+        });
+        server.once('exit', () => reject(new Error(`server exited early: ${serverErr}`)));
+      });
+      const client = run('connection/client.ts', [String(port)]);
+      expect(client.stderr).toBe('');
+      expect(client.stdout).toBe(
+        [
+          "[ 2.25, null, 'junk', 10n ]",
+          'hello',
+          '8',
+          'Int32Array(5) [ 42, 1729, 0, 0, 0 ]',
+          '',
+        ].join('\n'),
+      );
+      expect(client.status).toBe(0);
+      expect(await exited).toBe(0);
+      expect(serverErr).toBe('');
+      expect(serverOut).toMatch(
+        new RegExp(
+          `^listening on \\[ '127\\.0\\.0\\.1', ${port} \\]\nconnection accepted from \\[ '127\\.0\\.0\\.1', \\d+ \\]\n$`,
+        ),
+      );
+    } finally {
+      server.kill('SIGKILL');
+      await exited;
+    }
+  });
+
+  it('connection/wait.ts gets ten messages, in order, from each of four processes', () => {
+    const out = run('connection/wait.ts');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const lines = out.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(40);
+    const byProcess = new Map<string, number[]>();
+    for (const line of lines) {
+      const match = /^\[ (\d), '(Process-\d)' \]$/.exec(line);
+      expect(match).not.toBeNull();
+      const [, i, name] = match as RegExpExecArray;
+      byProcess.set(name as string, [...(byProcess.get(name as string) ?? []), Number(i)]);
+    }
+    expect([...byProcess.keys()].sort()).toEqual([
+      'Process-1',
+      'Process-2',
+      'Process-3',
+      'Process-4',
+    ]);
+    for (const sequence of byProcess.values())
+      expect(sequence).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
 

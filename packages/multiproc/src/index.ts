@@ -51,6 +51,16 @@ import {
   Semaphore,
 } from '@multiproc/synchronize';
 import { RawArray, RawValue, SharedArray, Value } from '@multiproc/sharedctypes';
+import {
+  Client,
+  Connection,
+  Listener,
+  Pipe,
+  answerChallenge,
+  deliverChallenge,
+  wait,
+} from '@multiproc/connection';
+import { SharedMemory, ShareableList } from '@multiproc/shared-memory';
 import { getContext, type Context } from './context.js';
 
 export {
@@ -90,6 +100,15 @@ export {
   RawValue,
   SharedArray,
   Value,
+  Client,
+  Connection,
+  Listener,
+  Pipe,
+  answerChallenge,
+  deliverChallenge,
+  wait,
+  SharedMemory,
+  ShareableList,
 };
 export type { TaskRef } from '@multiproc/serialize';
 export type {
@@ -113,6 +132,15 @@ export type {
   Typecode,
   ViewOf,
 } from '@multiproc/sharedctypes';
+export type {
+  Address,
+  AuthKey,
+  BytesLike,
+  ClientOptions,
+  Family,
+  ListenerOptions,
+  Waitable,
+} from '@multiproc/connection';
 export type { Context } from './context.js';
 
 /**
@@ -163,6 +191,15 @@ const multiproc = {
   SharedArray,
   Array: SharedArray,
   Value,
+  Client,
+  Connection,
+  Listener,
+  Pipe,
+  answerChallenge,
+  deliverChallenge,
+  wait,
+  SharedMemory,
+  ShareableList,
 } as const;
 
 export default multiproc;

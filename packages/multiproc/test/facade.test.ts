@@ -1,4 +1,5 @@
 import mp, * as named from 'multiproc';
+import * as connectionPackage from '@multiproc/connection';
 import * as processPackage from '@multiproc/process';
 import * as serializePackage from '@multiproc/serialize';
 import * as sharedctypesPackage from '@multiproc/sharedctypes';
@@ -27,6 +28,9 @@ describe('the multiproc facade', () => {
     expect(mp.BrokenBarrierError).toBe(synchronizePackage.BrokenBarrierError);
     expect(mp.Value).toBe(sharedctypesPackage.Value);
     expect(mp.Array).toBe(sharedctypesPackage.SharedArray);
+    expect(mp.Pipe).toBe(connectionPackage.Pipe);
+    expect(mp.wait).toBe(connectionPackage.wait);
+    expect(mp.EOFError).toBe(connectionPackage.EOFError);
   });
 
   it('has the API.md names of this stage', () => {
@@ -65,6 +69,16 @@ describe('the multiproc facade', () => {
       'SharedArray',
       'RawArray',
       'Array',
+      'EOFError',
+      'Pipe',
+      'Connection',
+      'Listener',
+      'Client',
+      'wait',
+      'deliverChallenge',
+      'answerChallenge',
+      'SharedMemory',
+      'ShareableList',
     ]) {
       expect(typeof (mp as Record<string, unknown>)[name]).toBe('function');
     }

@@ -15,7 +15,6 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { sharedState } from './shared-state.js';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -45,46 +44,65 @@ interface InspectorSession {
 }
 
 interface LocatorState {
-  session: InspectorSession | null | undefined;
+  session: InspectorSession | null;
   scripts: Map<string, string>;
   realmGlobal: Record<string, unknown>;
   cache: WeakMap<object, FunctionLocation | null>;
 }
 
-const state = sharedState<LocatorState>('locator', () => ({
-  session: undefined,
-  scripts: new Map(),
-  realmGlobal: globalThis,
-  cache: new WeakMap(),
-}));
+/**
+ * The locator lives in the main realm, once per process. Code under test runners (Jest) runs in
+ * a vm context per test file, whose globals the runner deletes afterwards; the inspector session
+ * and its script table must outlive them, and one session serves every context.
+ */
+function mainRealm(inspector: unknown): Record<string | symbol, unknown> {
+  try {
+    // A core module's constructor is a main-realm Function, which reaches that realm's global.
+    return (inspector as { Session: { constructor: FunctionConstructor } }).Session.constructor(
+      'return globalThis',
+    )() as Record<string | symbol, unknown>;
+  } catch {
+    return globalThis; // code generation disabled
+  }
+}
+
+const kState = Symbol.for('multiproc.locator');
+let state: LocatorState | undefined;
+
+function locatorState(): LocatorState {
+  if (state) return state;
+  let inspector: { Session: new () => InspectorSession } | undefined;
+  try {
+    inspector = nodeRequire('node:inspector') as { Session: new () => InspectorSession };
+  } catch {
+    inspector = undefined; // Node built without the inspector
+  }
+  const realm = inspector
+    ? mainRealm(inspector)
+    : (globalThis as unknown as Record<symbol, unknown>);
+  state = realm[kState] as LocatorState | undefined;
+  if (!state) {
+    const scripts = new Map<string, string>();
+    let session: InspectorSession | null = null;
+    if (inspector) {
+      try {
+        session = new inspector.Session();
+        session.connect();
+        session.on('Debugger.scriptParsed', ({ params }) => {
+          if (params.url) scripts.set(params.scriptId, params.url);
+        });
+        session.post('Debugger.enable');
+      } catch {
+        session = null;
+      }
+    }
+    state = { session, scripts, realmGlobal: realm, cache: new WeakMap() };
+    Object.defineProperty(realm, kState, { value: state, enumerable: false, configurable: true });
+  }
+  return state;
+}
 
 const kSlot = '__multiprocLocateTarget';
-
-function session(): InspectorSession | null {
-  if (state.session !== undefined) return state.session;
-  try {
-    const inspector = nodeRequire('node:inspector') as { Session: new () => InspectorSession };
-    const s = new inspector.Session();
-    s.connect();
-    s.on('Debugger.scriptParsed', ({ params }) => {
-      if (params.url) state.scripts.set(params.scriptId, params.url);
-    });
-    s.post('Debugger.enable');
-    // Code under test runners (Jest) runs in its own vm context; the inspector evaluates in the
-    // main realm. A core module's constructor is a main-realm Function, which reaches that realm.
-    try {
-      state.realmGlobal = (
-        inspector.Session as unknown as { constructor: FunctionConstructor }
-      ).constructor('return globalThis')() as Record<string, unknown>;
-    } catch {
-      // Code generation from strings is disabled: stay in this realm.
-    }
-    state.session = s;
-  } catch {
-    state.session = null;
-  }
-  return state.session;
-}
 
 function callSync<T>(s: InspectorSession, method: string, params: object): T | undefined {
   let out: T | undefined;
@@ -96,7 +114,8 @@ function callSync<T>(s: InspectorSession, method: string, params: object): T | u
 
 /** The URL of the module that defines `fn`, or `null` if it has none (built-in, eval, bound). */
 function scriptUrlOf(fn: object): string | null {
-  const s = session();
+  const state = locatorState();
+  const s = state.session;
   if (!s) return cjsScriptUrlOf(fn);
   state.realmGlobal[kSlot] = fn;
   try {
@@ -172,6 +191,7 @@ function loadedExports(url: string): unknown {
  * module (built-ins, bound functions, `eval`).
  */
 export function locateFunction(fn: object): FunctionLocation | null {
+  const state = locatorState();
   const cached = state.cache.get(fn);
   if (cached !== undefined) return cached;
   const url = scriptUrlOf(fn);

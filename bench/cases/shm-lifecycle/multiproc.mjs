@@ -1,0 +1,18 @@
+// multiproc: SharedMemory create + attach + close + unlink, one 4 KiB segment per operation.
+import { emit, importOrUnavailable, nowMs, params } from '../../lib/runner.mjs';
+
+const { SharedMemory } = await importOrUnavailable('multiproc');
+const { warmup, ops } = params({ warmup: 500, ops: 5000 });
+
+function once() {
+  const shm = new SharedMemory({ create: true, size: 4096 });
+  const other = new SharedMemory({ name: shm.name });
+  other.close();
+  shm.close();
+  shm.unlink();
+}
+
+for (let i = 0; i < warmup; i++) once();
+const t0 = nowMs();
+for (let i = 0; i < ops; i++) once();
+emit({ opsPerSec: ops / ((nowMs() - t0) / 1000) });
