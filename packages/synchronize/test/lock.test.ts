@@ -72,7 +72,8 @@ describe('Lock in one process', () => {
     lock.release();
     expect(await waiting).toBe(true);
     clearInterval(timer);
-    expect(ticks).toBeGreaterThan(3);
+    // Timers ran while the acquire was pending (the sleep above is one); how many depends on load.
+    expect(ticks).toBeGreaterThan(0);
     lock.release();
     lock.close();
   });
