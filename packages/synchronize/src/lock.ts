@@ -12,10 +12,13 @@ import { acquireDeadline, rejected, runAsync, runSync, type AcquireOptions } fro
 const kResolvedTrue = Promise.resolve(true);
 const me = selfToken;
 
-// What a closed lock's fast paths see instead of its shared words: a state no compareExchange of
-// theirs matches (never 0, never a token), so they fall through to the slow path, which throws
-// "Lock is closed". The fast paths then need no lifecycle check of their own.
-const kClosedWords = new Int32Array(kMutexWords).fill(-1);
+// What the fast paths see instead of the shared words when they must not run: a state no
+// compareExchange of theirs matches (never 0, never a token), so they fall through to the slow
+// path. That is the case for an RLock (recursion needs the core), a closed lock (the slow path
+// throws "Lock is closed"), a lock whose last acquire took over from a dead owner (the next
+// acquire must reset `lastOwnerDied`), and a lock a Condition uses (it drives the core directly).
+// The fast paths then need no check of their own.
+const kNoFastPath = new Int32Array(kMutexWords).fill(-1);
 
 /**
  * Holds an acquired lock (or semaphore count) until `release()` or the end of a `using` block,
@@ -146,10 +149,10 @@ export abstract class LockBase implements Disposable, Acquirable {
   readonly #recursive: boolean;
   /**
    * The core's words, for the fast paths inlined here (measured: ~30% more uncontended
-   * acquire+release pairs per second than calling into the core); {@link kClosedWords} once
-   * closed.
+   * acquire+release pairs per second than calling into the core), or {@link kNoFastPath}.
    */
-  #words: Int32Array;
+  #fast: Int32Array;
+  #usedByCondition = false;
   #state: Lifecycle = 'open';
 
   /** @internal */
@@ -158,11 +161,20 @@ export abstract class LockBase implements Disposable, Acquirable {
     this.#recursive = kind === 'rlock';
     this.#block = takeBlock(kMutexBytes).block;
     this.#core = new MutexCore(wordsOf(this.#block, kMutexWords), kind, this.#block);
-    this.#words = this.#core.words;
+    this.#fast = this.#recursive ? kNoFastPath : this.#core.words;
   }
 
   #assertOpen(): void {
     if (this.#state !== 'open') throw closedError(this.#what);
+  }
+
+  /** After a slow acquire: whether the next one may take the fast path. */
+  #updateFast(): void {
+    const core = this.#core;
+    this.#fast =
+      this.#state === 'open' && !this.#recursive && !this.#usedByCondition && !core.lastOwnerDied
+        ? core.words
+        : kNoFastPath;
   }
 
   /**
@@ -178,12 +190,8 @@ export abstract class LockBase implements Disposable, Acquirable {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    if (options === undefined && !this.#recursive) {
-      if (Atomics.compareExchange(this.#words, 0, 0, me) === 0) {
-        const core = this.#core;
-        if (core.lastOwnerDied) core.lastOwnerDied = false;
-        return kResolvedTrue;
-      }
+    if (options === undefined && Atomics.compareExchange(this.#fast, 0, 0, me) === 0) {
+      return kResolvedTrue;
     }
     let deadline: number | undefined | null;
     try {
@@ -192,8 +200,14 @@ export abstract class LockBase implements Disposable, Acquirable {
     } catch (error) {
       return rejected(error);
     }
-    if (this.#core.tryFast()) return kResolvedTrue;
-    return runAsync(this.#core.acquire(deadline));
+    if (this.#core.tryFast()) {
+      this.#updateFast();
+      return kResolvedTrue;
+    }
+    return runAsync(this.#core.acquire(deadline)).then((acquired) => {
+      this.#updateFast();
+      return acquired;
+    });
   }
 
   /**
@@ -207,21 +221,16 @@ export abstract class LockBase implements Disposable, Acquirable {
    * ```
    */
   acquireSync(options?: AcquireOptions): boolean {
-    if (options === undefined && !this.#recursive) {
-      if (Atomics.compareExchange(this.#words, 0, 0, me) === 0) {
-        const core = this.#core;
-        if (core.lastOwnerDied) core.lastOwnerDied = false;
-        return true;
-      }
-    }
+    if (options === undefined && Atomics.compareExchange(this.#fast, 0, 0, me) === 0) return true;
     return this.#acquireSyncSlow(options);
   }
 
   #acquireSyncSlow(options: AcquireOptions | undefined): boolean {
     this.#assertOpen();
     const deadline = acquireDeadline(options);
-    if (this.#core.tryFast()) return true;
-    return runSync(this.#core.acquire(deadline));
+    const acquired = this.#core.tryFast() || runSync(this.#core.acquire(deadline));
+    this.#updateFast();
+    return acquired;
   }
 
   /**
@@ -235,7 +244,7 @@ export abstract class LockBase implements Disposable, Acquirable {
    * ```
    */
   release(): void {
-    if (!this.#recursive && Atomics.compareExchange(this.#words, 0, me, 0) === me) return;
+    if (Atomics.compareExchange(this.#fast, 0, me, 0) === me) return;
     this.#releaseSlow();
   }
 
@@ -347,7 +356,7 @@ export abstract class LockBase implements Disposable, Acquirable {
   close(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#words = kClosedWords;
+    this.#fast = kNoFastPath;
     this.#block.release();
   }
 
@@ -359,6 +368,8 @@ export abstract class LockBase implements Disposable, Acquirable {
   /** @internal */
   [kCore](): MutexCore {
     this.#assertOpen();
+    this.#usedByCondition = true;
+    this.#fast = kNoFastPath;
     return this.#core;
   }
 
