@@ -3,7 +3,7 @@ import { emit, importOrUnavailable, params } from '../../lib/runner.mjs';
 
 const { Lock } = await importOrUnavailable('multiproc');
 const mode = process.argv[2] ?? 'sync';
-const { warmup, samples } = params({ warmup: 2_000_000, samples: 10_000_000 });
+const { warmup, samples, batches } = params({ warmup: 2_000_000, samples: 4_000_000, batches: 5 });
 const lock = new Lock();
 // The async form costs a promise per pair: time a tenth as many.
 const count = mode === 'async' ? Math.ceil(samples / 10) : samples;
@@ -23,8 +23,11 @@ async function loopAsync(n) {
 
 const loop = mode === 'async' ? loopAsync : loopSync;
 await loop(mode === 'async' ? Math.ceil(warmup / 10) : warmup);
-const t0 = process.hrtime.bigint();
-await loop(count);
-const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const rates = [];
+for (let b = 0; b < batches; b++) {
+  const t0 = process.hrtime.bigint();
+  await loop(count);
+  rates.push(count / (Number(process.hrtime.bigint() - t0) / 1e9));
+}
 lock.close();
-emit({ rate: count / seconds }, { mode, count });
+emit({ rate: Math.max(...rates) }, { mode, count, rates });
