@@ -152,6 +152,20 @@ describe('Pool examples from the Python documentation', () => {
     );
     expect(results).toEqual(expected);
     expect(timed).toContain('.');
+describe('Synchronization and shared memory examples from the Python documentation', () => {
+  it('sharedctypes/value-array.ts prints what the child wrote into Value and Array', () => {
+    const out = run('sharedctypes/value-array.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('3.1415927\n[0, -1, -2, -3, -4, -5, -6, -7, -8, -9]\n');
+    expect(out.status).toBe(0);
+  });
+
+  it('synchronize/lock.ts prints ten whole lines, one process at a time', () => {
+    const out = run('synchronize/lock.ts');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const lines = out.stdout.trimEnd().split('\n');
+    expect(lines.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `hello world ${i}`).sort());
   });
 });
 

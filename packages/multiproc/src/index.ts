@@ -41,6 +41,18 @@ import {
 } from '@multiproc/process';
 import { AsyncResult, IMapIterator, Pool, ThreadPool } from '@multiproc/pool';
 import {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  FileLock,
+  Lock,
+  LockGuard,
+  RLock,
+  Semaphore,
+} from '@multiproc/synchronize';
+import { RawArray, RawValue, SharedArray, Value } from '@multiproc/sharedctypes';
+import {
   Client,
   Connection,
   Listener,
@@ -80,6 +92,19 @@ export {
   ThreadPool,
   AsyncResult,
   IMapIterator,
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  FileLock,
+  Lock,
+  LockGuard,
+  RLock,
+  Semaphore,
+  RawArray,
+  RawValue,
+  SharedArray,
+  Value,
   Client,
   Connection,
   Listener,
@@ -108,6 +133,20 @@ export type {
   TaskOptions,
 } from '@multiproc/pool';
 export type {
+  AcquireOptions,
+  BarrierOptions,
+  ConditionOptions,
+  FileLockOptions,
+  Predicate,
+} from '@multiproc/synchronize';
+export type {
+  ElementOf,
+  LockOption,
+  SynchronizedOptions,
+  Typecode,
+  ViewOf,
+} from '@multiproc/sharedctypes';
+export type {
   Address,
   AuthKey,
   BytesLike,
@@ -119,7 +158,8 @@ export type {
 export type { Context } from './context.js';
 
 /**
- * The whole API as one object, like Python's `multiprocessing` module.
+ * The whole API as one object, like Python's `multiprocessing` module. `mp.Array` is
+ * `SharedArray` (a named export called `Array` would shadow the global).
  *
  * @example
  * ```ts
@@ -155,6 +195,20 @@ const multiproc = {
   ThreadPool,
   AsyncResult,
   IMapIterator,
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  FileLock,
+  Lock,
+  LockGuard,
+  RLock,
+  Semaphore,
+  RawArray,
+  RawValue,
+  SharedArray,
+  Array: SharedArray,
+  Value,
   Client,
   Connection,
   Listener,

@@ -3,11 +3,19 @@ import * as poolPackage from '@multiproc/pool';
 import * as connectionPackage from '@multiproc/connection';
 import * as processPackage from '@multiproc/process';
 import * as serializePackage from '@multiproc/serialize';
+import * as sharedctypesPackage from '@multiproc/sharedctypes';
+import * as synchronizePackage from '@multiproc/synchronize';
 
 describe('the multiproc facade', () => {
   it('exports every name both as a named export and on the default export', () => {
     const names = Object.keys(named).filter((n) => n !== 'default');
-    expect(names.sort()).toEqual(Object.keys(mp).sort());
+    // `mp.Array` (Python's name for SharedArray) is on the default export only.
+    expect(names.sort()).toEqual(
+      Object.keys(mp)
+        .filter((n) => n !== 'Array')
+        .sort(),
+    );
+    expect(mp.Array).toBe(mp.SharedArray);
     for (const name of names)
       expect((mp as Record<string, unknown>)[name]).toBe((named as Record<string, unknown>)[name]);
   });
@@ -21,6 +29,10 @@ describe('the multiproc facade', () => {
     expect(mp.ThreadPool).toBe(poolPackage.ThreadPool);
     expect(mp.AsyncResult).toBe(poolPackage.AsyncResult);
     expect(mp.IMapIterator).toBe(poolPackage.IMapIterator);
+    expect(mp.Lock).toBe(synchronizePackage.Lock);
+    expect(mp.BrokenBarrierError).toBe(synchronizePackage.BrokenBarrierError);
+    expect(mp.Value).toBe(sharedctypesPackage.Value);
+    expect(mp.Array).toBe(sharedctypesPackage.SharedArray);
     expect(mp.Pipe).toBe(connectionPackage.Pipe);
     expect(mp.wait).toBe(connectionPackage.wait);
     expect(mp.EOFError).toBe(connectionPackage.EOFError);
@@ -53,6 +65,19 @@ describe('the multiproc facade', () => {
       'ThreadPool',
       'AsyncResult',
       'IMapIterator',
+      'Lock',
+      'RLock',
+      'Semaphore',
+      'BoundedSemaphore',
+      'Condition',
+      'Event',
+      'Barrier',
+      'FileLock',
+      'Value',
+      'RawValue',
+      'SharedArray',
+      'RawArray',
+      'Array',
       'EOFError',
       'Pipe',
       'Connection',

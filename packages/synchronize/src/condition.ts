@@ -1,0 +1,480 @@
+/**
+ * `Condition`: a condition variable over a `Lock` or `RLock`, in shared memory.
+ *
+ * Layout (a heap block: a 16-byte header, then one 16-byte slot per possible waiter):
+ *
+ * ```
+ *  word  0          1          2 … 3
+ *      ┌──────────┬──────────┬────────┐
+ *      │ ticket   │ slots    │ unused │   ticket: the next waiter's arrival number
+ *      └──────────┴──────────┴────────┘
+ *  slot i (words 4 + 4i …):
+ *      ┌──────────┬──────────┬──────────┬────────┐
+ *      │ state    │ ticket   │ owner    │ unused │   state: 0 free, 1 waiting, 2 notified
+ *      └──────────┴──────────┴──────────┴────────┘
+ * ```
+ *
+ * Every slot change happens while holding the condition's lock: `wait()` takes a free slot
+ * (state 1, the next ticket, its owner token), releases the lock fully (every level of an
+ * RLock), and sleeps on its own slot's state word; `notify(n)` marks the `n` waiting slots with
+ * the lowest tickets notified and wakes each one — first come, first notified, as in Python, and
+ * never more than `n`. A waiter reacquires the lock, reads its slot (notified or not: timed out)
+ * and frees it. A notified slot whose futex wake found nobody asleep is checked: if its owner
+ * died, the slot is freed and the notification goes to the next waiter instead of being lost.
+ */
+import { futexWake } from '@multiproc/native';
+import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
+import type { HeapBlock } from '@multiproc/shared-memory';
+import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
+import {
+  RLock,
+  holdAsync,
+  holdSync,
+  mutexCoreOf,
+  withAcquired,
+  withAcquiredSync,
+  type Acquirable,
+  type Lock,
+  type LockGuard,
+} from './lock.js';
+import type { MutexCore } from './mutex.js';
+import { isOwnerAlive, selfToken } from './owner.js';
+import {
+  checkTimeout,
+  deadlineOf,
+  expired,
+  remaining,
+  runAsync,
+  runSync,
+  type AcquireOptions,
+  type Waiting,
+  rejected,
+} from './wait.js';
+
+// Set while a received Condition is built: the lock handle that came with it is its own.
+let adoptingLock = false;
+
+const kHeaderWords = 4;
+const kSlotWords = 4;
+const kTicket = 0;
+const kSlots = 1;
+const kFree = 0;
+const kWaiting = 1;
+const kNotified = 2;
+// Slot fields, relative to the slot's first word.
+const kSlotState = 0;
+const kSlotTicket = 1;
+const kSlotOwner = 2;
+
+/**
+ * Options of `new Condition(lock, options)`.
+ *
+ * @example
+ * ```ts
+ * new Condition(undefined, { maxWaiters: 1024 });
+ * ```
+ */
+export interface ConditionOptions {
+  /**
+   * How many threads may wait at once, across all processes (each needs a 16-byte slot).
+   * @default 128
+   */
+  maxWaiters?: number;
+}
+
+/**
+ * A predicate for `waitFor`: returns a value whose truthiness is the condition.
+ *
+ * @example
+ * ```ts
+ * const ready: Predicate<boolean> = () => items.value > 0;
+ * ```
+ */
+export type Predicate<T> = () => T;
+
+/**
+ * A condition variable in shared memory, as Python's `multiprocessing.Condition`: wait (with the
+ * lock held) until another process notifies. The lock is an `RLock` unless one is given.
+ *
+ * @example
+ * ```ts
+ * import { Condition } from '@multiproc/synchronize';
+ *
+ * const cond = new Condition();
+ * // consumer
+ * await cond.withLock(() => cond.waitFor(() => items.value > 0));
+ * // producer
+ * await cond.withLock(() => { items.value += 1; cond.notify(); });
+ * ```
+ */
+export class Condition implements Disposable, Acquirable {
+  readonly #words: Int32Array;
+  readonly #block: HeapBlock;
+  readonly #lock: Lock | RLock;
+  readonly #ownsLock: boolean;
+  readonly #slots: number;
+  #state: Lifecycle = 'open';
+
+  /**
+   * @param lock - a `Lock` or `RLock` to use; a new `RLock` if omitted.
+   */
+  constructor(lock?: Lock | RLock, options: ConditionOptions = {}) {
+    if (lock !== undefined && lock !== null && mutexCoreOf(lock) === undefined) {
+      throw invalidArgument('lock', 'a Lock or an RLock', lock);
+    }
+    if (typeof options !== 'object' || options === null) {
+      throw invalidArgument('options', 'an object like { maxWaiters }', options);
+    }
+    const { maxWaiters = 128 } = options;
+    if (typeof maxWaiters !== 'number' || !Number.isInteger(maxWaiters) || maxWaiters < 1) {
+      throw invalidArgument('options.maxWaiters', 'a positive integer', maxWaiters);
+    }
+    const { block, fresh } = takeBlock((kHeaderWords + kSlotWords * maxWaiters) * 4);
+    this.#block = block;
+    const slots = fresh ? maxWaiters : Atomics.load(wordsOf(block, kHeaderWords), kSlots);
+    this.#words = wordsOf(block, kHeaderWords + kSlotWords * slots);
+    if (fresh) Atomics.store(this.#words, kSlots, slots);
+    this.#slots = slots;
+    this.#ownsLock = lock === undefined || lock === null || adoptingLock;
+    adoptingLock = false;
+    this.#lock = lock ?? new RLock();
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== 'open') throw closedError('Condition');
+  }
+
+  #core(): MutexCore {
+    this.#assertOpen();
+    return mutexCoreOf(this.#lock)!;
+  }
+
+  #assertOwned(method: string): MutexCore {
+    const core = this.#core();
+    if (!core.owned()) {
+      throw new MultiprocError(
+        `Condition.${method}() needs the condition's lock held by the calling thread`,
+        'ERR_MP_NOT_OWNER',
+      );
+    }
+    return core;
+  }
+
+  /** The lock this condition uses. */
+  get lock(): Lock | RLock {
+    return this.#lock;
+  }
+
+  /**
+   * Acquires the underlying lock (see `Lock.acquire`).
+   *
+   * @example
+   * ```ts
+   * await cond.acquire();
+   * ```
+   */
+  acquire(options?: AcquireOptions): Promise<boolean> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return rejected(error);
+    }
+    return this.#lock.acquire(options);
+  }
+
+  /**
+   * Acquires the underlying lock, blocking.
+   *
+   * @example
+   * ```ts
+   * cond.acquireSync();
+   * ```
+   */
+  acquireSync(options?: AcquireOptions): boolean {
+    this.#assertOpen();
+    return this.#lock.acquireSync(options);
+  }
+
+  /**
+   * Releases the underlying lock.
+   *
+   * @example
+   * ```ts
+   * cond.release();
+   * ```
+   */
+  release(): void {
+    this.#assertOpen();
+    this.#lock.release();
+  }
+
+  /**
+   * Runs `fn` holding the lock (as Python's `with cond:`), releasing it even if `fn` throws.
+   *
+   * @example
+   * ```ts
+   * await cond.withLock(() => cond.notifyAll());
+   * ```
+   */
+  withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
+    return withAcquired(this, fn);
+  }
+
+  /**
+   * {@link withLock}, blocking.
+   *
+   * @example
+   * ```ts
+   * cond.withLockSync(() => cond.notify());
+   * ```
+   */
+  withLockSync<R>(fn: () => R): R {
+    return withAcquiredSync(this, fn);
+  }
+
+  /**
+   * Acquires the lock and returns a guard that releases it at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * await using _held = await cond.hold();
+   * ```
+   */
+  hold(options?: AcquireOptions): Promise<LockGuard> {
+    return holdAsync(this, 'Condition', options);
+  }
+
+  /**
+   * {@link hold}, blocking.
+   *
+   * @example
+   * ```ts
+   * using _held = cond.holdSync();
+   * ```
+   */
+  holdSync(options?: AcquireOptions): LockGuard {
+    return holdSync(this, 'Condition', options);
+  }
+
+  #claimSlot(): number {
+    const w = this.#words;
+    for (let i = 0; i < this.#slots; i++) {
+      const base = kHeaderWords + i * kSlotWords;
+      if (w[base + kSlotState] === kFree) {
+        w[base + kSlotTicket] = Atomics.add(w, kTicket, 1);
+        w[base + kSlotOwner] = selfToken;
+        Atomics.store(w, base + kSlotState, kWaiting);
+        return base;
+      }
+    }
+    throw new RangeError(
+      `Condition has ${this.#slots} waiters already, its maxWaiters; create it with a larger ` +
+        `options.maxWaiters`,
+    );
+  }
+
+  *#wait(core: MutexCore, deadline: number | undefined): Waiting<boolean> {
+    const w = this.#words;
+    const slot = this.#claimSlot();
+    const levels = core.releaseAll();
+    try {
+      while (Atomics.load(w, slot + kSlotState) === kWaiting && !expired(deadline)) {
+        yield {
+          view: w,
+          index: slot + kSlotState,
+          expected: kWaiting,
+          timeout: remaining(deadline),
+        };
+      }
+    } finally {
+      yield* core.reacquire(levels);
+    }
+    const notified = Atomics.load(w, slot + kSlotState) === kNotified;
+    Atomics.store(w, slot + kSlotState, kFree);
+    return notified;
+  }
+
+  /**
+   * Releases the lock, waits until notified or `timeout` ms pass, then reacquires the lock
+   * (however long that takes) and resolves: `true` if notified, `false` on timeout. The lock
+   * must be held by the calling thread; all levels of an RLock are released and restored.
+   *
+   * @example
+   * ```ts
+   * await cond.acquire();
+   * try {
+   *   while (!ready()) await cond.wait();
+   * } finally { cond.release(); }
+   * ```
+   */
+  wait(timeout?: number): Promise<boolean> {
+    let core: MutexCore;
+    let deadline: number | undefined;
+    try {
+      core = this.#assertOwned('wait');
+      deadline = deadlineOf(checkTimeout(timeout));
+    } catch (error) {
+      return rejected(error);
+    }
+    return runAsync(this.#wait(core, deadline));
+  }
+
+  /**
+   * {@link wait}, blocking the calling thread.
+   *
+   * @example
+   * ```ts
+   * cond.acquireSync();
+   * while (!ready()) cond.waitSync();
+   * cond.release();
+   * ```
+   */
+  waitSync(timeout?: number): boolean {
+    const core = this.#assertOwned('waitSync');
+    return runSync(this.#wait(core, deadlineOf(checkTimeout(timeout))));
+  }
+
+  /**
+   * Waits until `predicate()` is truthy (checked first, then after each notification), or
+   * `timeout` ms pass in all. Resolves the predicate's last value, as Python's `wait_for`.
+   * The lock must be held.
+   *
+   * @example
+   * ```ts
+   * await cond.withLock(() => cond.waitFor(() => queue.length > 0, 1000));
+   * ```
+   */
+  async waitFor<T>(predicate: Predicate<T>, timeout?: number): Promise<T> {
+    if (typeof predicate !== 'function')
+      throw invalidArgument('predicate', 'a function', predicate);
+    const deadline = deadlineOf(checkTimeout(timeout));
+    let result = predicate();
+    while (!result) {
+      const left = remaining(deadline);
+      if (left === 0) break;
+      await this.wait(left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * {@link waitFor}, blocking.
+   *
+   * @example
+   * ```ts
+   * cond.withLockSync(() => cond.waitForSync(() => done.value === 1));
+   * ```
+   */
+  waitForSync<T>(predicate: Predicate<T>, timeout?: number): T {
+    if (typeof predicate !== 'function')
+      throw invalidArgument('predicate', 'a function', predicate);
+    const deadline = deadlineOf(checkTimeout(timeout));
+    let result = predicate();
+    while (!result) {
+      const left = remaining(deadline);
+      if (left === 0) break;
+      this.waitSync(left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` waiters, longest-waiting first (none if nobody waits). The lock must be
+   * held; the woken waiters proceed once it is released.
+   *
+   * @example
+   * ```ts
+   * cond.withLockSync(() => cond.notify(2));
+   * ```
+   */
+  notify(n = 1): void {
+    this.#assertOwned('notify');
+    if (typeof n !== 'number' || Number.isNaN(n) || n < 0) {
+      throw invalidArgument('n', 'a number ≥ 0', n);
+    }
+    const w = this.#words;
+    let left = n;
+    while (left > 0) {
+      // The waiting slot with the lowest ticket (tickets wrap: compare by difference).
+      let best = -1;
+      let bestTicket = 0;
+      for (let i = 0; i < this.#slots; i++) {
+        const base = kHeaderWords + i * kSlotWords;
+        if (w[base + kSlotState] !== kWaiting) continue;
+        const ticket = w[base + kSlotTicket]!;
+        if (best < 0 || ((ticket - bestTicket) | 0) < 0) {
+          best = base;
+          bestTicket = ticket;
+        }
+      }
+      if (best < 0) return;
+      Atomics.store(w, best + kSlotState, kNotified);
+      if (futexWake(w, best + kSlotState, 1) === 0 && !isOwnerAlive(w[best + kSlotOwner]!)) {
+        Atomics.store(w, best + kSlotState, kFree); // its waiter died: notify the next one
+        continue;
+      }
+      left -= 1;
+    }
+  }
+
+  /**
+   * Wakes every waiter.
+   *
+   * @example
+   * ```ts
+   * cond.withLockSync(() => cond.notifyAll());
+   * ```
+   */
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /**
+   * Drops this object's hold on the shared memory (and on its lock, if it made one).
+   * Idempotent.
+   *
+   * @example
+   * ```ts
+   * cond.close();
+   * ```
+   */
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#block.release();
+    if (this.#ownsLock) this.#lock.close();
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** @internal */
+  static toHandle(cond: Condition): { block: HeapBlock; lock: Lock | RLock } {
+    cond.#assertOpen();
+    return { block: cond.#block, lock: cond.#lock };
+  }
+}
+
+registerShareable<Condition>({
+  name: 'multiproc.Condition',
+  Class: Condition,
+  module: import.meta.url,
+  toHandle: (cond) => Condition.toHandle(cond),
+  fromHandle: (data) => {
+    const { block, lock } = data as { block: HeapBlock; lock: Lock | RLock };
+    // The lock arrived as a handle of its own: this copy owns it (closes it with the condition).
+    return adoptBlock(block, () => {
+      adoptingLock = true;
+      return new Condition(lock);
+    });
+  },
+});

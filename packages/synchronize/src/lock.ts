@@ -1,0 +1,441 @@
+/**
+ * `Lock` and `RLock`: thin shells over {@link MutexCore} (mutex.ts), plus `LockGuard` for
+ * `using` blocks.
+ */
+import { MultiprocError, TimeoutError, registerShareable } from '@multiproc/serialize';
+import type { HeapBlock } from '@multiproc/shared-memory';
+import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
+import { MutexCore, kMutexBytes, kMutexWords, type MutexKind } from './mutex.js';
+import { selfToken } from './owner.js';
+import { acquireDeadline, rejected, runAsync, runSync, type AcquireOptions } from './wait.js';
+
+const kResolvedTrue = Promise.resolve(true);
+const me = selfToken;
+
+// What the fast paths see instead of the shared words when they must not run: a state no
+// compareExchange of theirs matches (never 0, never a token), so they fall through to the slow
+// path. That is the case for an RLock (recursion needs the core), a closed lock (the slow path
+// throws "Lock is closed"), a lock whose last acquire took over from a dead owner (the next
+// acquire must reset `lastOwnerDied`), and a lock a Condition uses (it drives the core directly).
+// The fast paths then need no check of their own.
+const kNoFastPath = new Int32Array(kMutexWords).fill(-1);
+
+/**
+ * Holds an acquired lock (or semaphore count) until `release()` or the end of a `using` block,
+ * even when the block throws.
+ *
+ * @example
+ * ```ts
+ * {
+ *   using _held = lock.holdSync();
+ *   counter.value += 1;
+ * } // released here
+ * {
+ *   await using _held = await lock.hold();
+ * }
+ * ```
+ */
+export class LockGuard implements Disposable, AsyncDisposable {
+  #release: (() => void) | undefined;
+
+  /** @internal Made by `hold()`/`holdSync()`. */
+  constructor(release: () => void) {
+    this.#release = release;
+  }
+
+  /** Whether this guard still holds what it acquired. */
+  get held(): boolean {
+    return this.#release !== undefined;
+  }
+
+  /** Releases what was acquired; idempotent. */
+  release(): void {
+    const release = this.#release;
+    if (release === undefined) return;
+    this.#release = undefined;
+    release();
+  }
+
+  /** Same as `release()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  /** Same as `release()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+}
+
+/** Something with acquire/release, as every lock-like primitive of this package has. */
+export interface Acquirable {
+  acquire(options?: AcquireOptions): Promise<boolean>;
+  acquireSync(options?: AcquireOptions): boolean;
+  release(): void;
+}
+
+function notAcquired(what: string, options: AcquireOptions | undefined): TimeoutError {
+  return new TimeoutError(
+    options?.block === false
+      ? `${what} is held elsewhere (block: false)`
+      : `${what} was not acquired within ${String(options?.timeout)} ms`,
+  );
+}
+
+/** @internal `hold()` for any acquirable: a guard, or a TimeoutError when not acquired. */
+export async function holdAsync(
+  target: Acquirable,
+  what: string,
+  options: AcquireOptions | undefined,
+): Promise<LockGuard> {
+  if (!(await target.acquire(options))) throw notAcquired(what, options);
+  return new LockGuard(() => target.release());
+}
+
+/** @internal `holdSync()` for any acquirable. */
+export function holdSync(
+  target: Acquirable,
+  what: string,
+  options: AcquireOptions | undefined,
+): LockGuard {
+  if (!target.acquireSync(options)) throw notAcquired(what, options);
+  return new LockGuard(() => target.release());
+}
+
+/** @internal `withLock()` for any acquirable. */
+export async function withAcquired<R>(
+  target: Acquirable,
+  fn: () => R | PromiseLike<R>,
+): Promise<R> {
+  await target.acquire();
+  try {
+    return await fn();
+  } finally {
+    target.release();
+  }
+}
+
+/** @internal `withLockSync()` for any acquirable. */
+export function withAcquiredSync<R>(target: Acquirable, fn: () => R): R {
+  target.acquireSync();
+  try {
+    return fn();
+  } finally {
+    target.release();
+  }
+}
+
+const kCore = Symbol.for('multiproc.mutexCore');
+
+/** @internal The engine of a Lock or RLock (of either build of this package), for Condition. */
+export function mutexCoreOf(lock: unknown): MutexCore | undefined {
+  const get = (lock as { [kCore]?: () => MutexCore } | null)?.[kCore];
+  return typeof get === 'function' ? get.call(lock) : undefined;
+}
+
+/**
+ * What `Lock` and `RLock` share (the type to accept either). Not constructed directly.
+ *
+ * @example
+ * ```ts
+ * function guarded(lock: LockBase, fn: () => void) { lock.withLockSync(fn); }
+ * ```
+ */
+export abstract class LockBase implements Disposable, Acquirable {
+  readonly #core: MutexCore;
+  readonly #block: HeapBlock;
+  readonly #what: string;
+  readonly #recursive: boolean;
+  /**
+   * The core's words, for the fast paths inlined here (measured: ~30% more uncontended
+   * acquire+release pairs per second than calling into the core), or {@link kNoFastPath}.
+   */
+  #fast: Int32Array;
+  #usedByCondition = false;
+  #state: Lifecycle = 'open';
+
+  /** @internal */
+  constructor(kind: MutexKind) {
+    this.#what = kind === 'lock' ? 'Lock' : 'RLock';
+    this.#recursive = kind === 'rlock';
+    this.#block = takeBlock(kMutexBytes).block;
+    this.#core = new MutexCore(wordsOf(this.#block, kMutexWords), kind, this.#block);
+    this.#fast = this.#recursive ? kNoFastPath : this.#core.words;
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== 'open') throw closedError(this.#what);
+  }
+
+  /** After a slow acquire: whether the next one may take the fast path. */
+  #updateFast(): void {
+    const core = this.#core;
+    this.#fast =
+      this.#state === 'open' && !this.#recursive && !this.#usedByCondition && !core.lastOwnerDied
+        ? core.words
+        : kNoFastPath;
+  }
+
+  /**
+   * Acquires the lock, waiting without blocking the event loop. Resolves `true` once acquired,
+   * `false` when `block: false` found it held or `timeout` ms passed; rejects only on bad
+   * options. A lock whose owner died is taken over (see {@link lastOwnerDied}).
+   *
+   * @example
+   * ```ts
+   * if (await lock.acquire({ timeout: 50 })) {
+   *   try { work(); } finally { lock.release(); }
+   * }
+   * ```
+   */
+  acquire(options?: AcquireOptions): Promise<boolean> {
+    if (options === undefined && Atomics.compareExchange(this.#fast, 0, 0, me) === 0) {
+      return kResolvedTrue;
+    }
+    let deadline: number | undefined | null;
+    try {
+      this.#assertOpen();
+      deadline = acquireDeadline(options);
+    } catch (error) {
+      return rejected(error);
+    }
+    if (this.#core.tryFast()) {
+      this.#updateFast();
+      return kResolvedTrue;
+    }
+    return runAsync(this.#core.acquire(deadline)).then((acquired) => {
+      this.#updateFast();
+      return acquired;
+    });
+  }
+
+  /**
+   * Acquires the lock, blocking the calling thread while it waits. Returns `true` once acquired,
+   * `false` when `block: false` found it held or `timeout` ms passed.
+   *
+   * @example
+   * ```ts
+   * lock.acquireSync();
+   * try { counter.value += 1; } finally { lock.release(); }
+   * ```
+   */
+  acquireSync(options?: AcquireOptions): boolean {
+    if (options === undefined && Atomics.compareExchange(this.#fast, 0, 0, me) === 0) return true;
+    return this.#acquireSyncSlow(options);
+  }
+
+  #acquireSyncSlow(options: AcquireOptions | undefined): boolean {
+    this.#assertOpen();
+    const deadline = acquireDeadline(options);
+    const acquired = this.#core.tryFast() || runSync(this.#core.acquire(deadline));
+    this.#updateFast();
+    return acquired;
+  }
+
+  /**
+   * Releases the lock. A `Lock` may be released by any process or thread (as in Python);
+   * releasing an unlocked one throws. An `RLock` must be released by its owner, once per
+   * acquire.
+   *
+   * @example
+   * ```ts
+   * lock.release();
+   * ```
+   */
+  release(): void {
+    if (Atomics.compareExchange(this.#fast, 0, me, 0) === me) return;
+    this.#releaseSlow();
+  }
+
+  #releaseSlow(): void {
+    this.#assertOpen();
+    const error = this.#core.release();
+    if (error === undefined) return;
+    throw error === 'unlocked'
+      ? new MultiprocError(`release() of an unlocked ${this.#what}`, 'ERR_MP_NOT_LOCKED')
+      : new MultiprocError(
+          `release() of an ${this.#what} owned by another thread or process`,
+          'ERR_MP_NOT_OWNER',
+        );
+  }
+
+  /**
+   * Runs `fn` holding the lock and releases it afterwards, even if `fn` throws or rejects.
+   * Resolves with what `fn` returned.
+   *
+   * @example
+   * ```ts
+   * const total = await lock.withLock(() => (counter.value += 1));
+   * ```
+   */
+  withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
+    return withAcquired(this, fn);
+  }
+
+  /**
+   * {@link withLock}, blocking: acquires with `acquireSync`, runs `fn`, releases.
+   *
+   * @example
+   * ```ts
+   * lock.withLockSync(() => { counter.value += 1; });
+   * ```
+   */
+  withLockSync<R>(fn: () => R): R {
+    return withAcquiredSync(this, fn);
+  }
+
+  /**
+   * Acquires and returns a {@link LockGuard} that releases at the end of a `using` or
+   * `await using` block. Rejects with `TimeoutError` if `options` gave up.
+   *
+   * @example
+   * ```ts
+   * await using _held = await lock.hold();
+   * ```
+   */
+  hold(options?: AcquireOptions): Promise<LockGuard> {
+    return holdAsync(this, this.#what, options);
+  }
+
+  /**
+   * {@link hold}, blocking. Throws `TimeoutError` if `options` gave up.
+   *
+   * @example
+   * ```ts
+   * using _held = lock.holdSync();
+   * ```
+   */
+  holdSync(options?: AcquireOptions): LockGuard {
+    return holdSync(this, this.#what, options);
+  }
+
+  /**
+   * Whether the lock is held by anyone right now (a snapshot).
+   *
+   * @example
+   * ```ts
+   * lock.locked(); // false
+   * ```
+   */
+  locked(): boolean {
+    this.#assertOpen();
+    return this.#core.locked();
+  }
+
+  /**
+   * Whether the last acquire through this object took the lock over from an owner that had
+   * died holding it (a killed process, or an ended `thread`-context worker). The data the lock
+   * protected may be half-updated. Reset by the next acquire through this object that finds
+   * the lock free.
+   *
+   * @example
+   * ```ts
+   * await lock.acquire();
+   * if (lock.lastOwnerDied) repair();
+   * ```
+   */
+  get lastOwnerDied(): boolean {
+    return this.#core.lastOwnerDied;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /**
+   * Drops this object's hold on the shared memory (idempotent). Other processes holding the
+   * same lock keep it; the memory is reused when the last one lets go.
+   *
+   * @example
+   * ```ts
+   * lock.close();
+   * ```
+   */
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#fast = kNoFastPath;
+    this.#block.release();
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** @internal */
+  [kCore](): MutexCore {
+    this.#assertOpen();
+    this.#usedByCondition = true;
+    this.#fast = kNoFastPath;
+    return this.#core;
+  }
+
+  /** @internal The handle sent to another process or thread. */
+  static toHandle(lock: LockBase): { block: HeapBlock } {
+    lock.#assertOpen();
+    return { block: lock.#block };
+  }
+}
+
+/**
+ * A non-recursive lock in shared memory, as Python's `multiprocessing.Lock`: once acquired,
+ * every other acquire (from any process or thread, this one included) waits until it is
+ * released; any process or thread may release it. Uncontended acquire and release are pure
+ * `Atomics`. Pass it to a `Process` or pool task and the child gets the same lock.
+ *
+ * @example
+ * ```ts
+ * import { Lock } from '@multiproc/synchronize';
+ *
+ * const lock = new Lock();
+ * await lock.withLock(async () => {
+ *   console.log('one at a time');
+ * });
+ * ```
+ */
+export class Lock extends LockBase {
+  constructor() {
+    super('lock');
+  }
+}
+
+/**
+ * A recursive lock in shared memory, as Python's `multiprocessing.RLock`: the owning thread
+ * may acquire it again without blocking and must release it once per acquire; only the owner
+ * may release it. Ownership is per thread, so async tasks of one thread share it.
+ *
+ * @example
+ * ```ts
+ * import { RLock } from '@multiproc/synchronize';
+ *
+ * const lock = new RLock();
+ * lock.acquireSync();
+ * lock.acquireSync(); // same thread: no wait
+ * lock.release();
+ * lock.release();
+ * ```
+ */
+export class RLock extends LockBase {
+  constructor() {
+    super('rlock');
+  }
+}
+
+registerShareable<Lock>({
+  name: 'multiproc.Lock',
+  Class: Lock,
+  module: import.meta.url,
+  toHandle: (lock) => LockBase.toHandle(lock),
+  fromHandle: (data) => adoptBlock((data as { block: HeapBlock }).block, () => new Lock()),
+});
+
+registerShareable<RLock>({
+  name: 'multiproc.RLock',
+  Class: RLock,
+  module: import.meta.url,
+  toHandle: (lock) => LockBase.toHandle(lock),
+  fromHandle: (data) => adoptBlock((data as { block: HeapBlock }).block, () => new RLock()),
+});

@@ -1,0 +1,250 @@
+/**
+ * The mutex engine behind `Lock`, `RLock` (and the internal lock of `Barrier`): a futex mutex
+ * whose state word holds the owner, with eventual fairness and owner-death recovery.
+ *
+ * Layout (a 32-byte heap block, Int32 words):
+ *
+ * ```
+ *  word  0        1         2          3        4 … 7
+ *      ┌────────┬─────────┬──────────┬────────┬────────┐
+ *      │ state  │ waiters │ starving │ count  │ unused │
+ *      └────────┴─────────┴──────────┴────────┴────────┘
+ *
+ *  state:  bit 31      bit 30     bits 0-29
+ *         ┌─────────┬──────────┬──────────────────────────────────┐
+ *         │ WAITERS │ HANDOFF  │ owner token (kernel thread id)   │   0 = free
+ *         └─────────┴──────────┴──────────────────────────────────┘
+ * ```
+ *
+ * - **Uncontended** acquire is one `compareExchange(state, 0 → me)`, release one
+ *   `compareExchange(state, me → 0)`: pure `Atomics`, no native call.
+ * - **Contended**: a waiter registers (`waiters`+1), sets WAITERS in the state word and sleeps
+ *   on the word with the native futex. A release that finds WAITERS set (its fast
+ *   `compareExchange` fails) frees the word and wakes one sleeper. Only sleepers need a wake, and
+ *   every sleeper sleeps on a value with WAITERS set, so no wake-up is lost; a waiter that takes
+ *   the lock sets WAITERS again if others are registered.
+ * - **Eventual fairness** (as Go's `sync.Mutex`): barging is allowed — a releasing thread may
+ *   take the lock straight back, which is what makes contended throughput high — until a waiter
+ *   has slept and waited {@link kStarvingAfterMs}. It then counts itself in `starving`, and while
+ *   that count is non-zero every contended release *hands the lock over*: the word becomes
+ *   HANDOFF (locked, no owner) and one sleeper is woken. Only a waiter that has slept at least
+ *   once may take a HANDOFF word, so the releaser coming straight back cannot; the futex wakes
+ *   sleepers in arrival order, so the starving waiter is reached within a few hand-overs. A
+ *   hand-over that woke nobody is undone (the word goes back to free).
+ * - **Owner death**: a waiter sleeps at most {@link kOwnerCheckMs} at a time; after each such
+ *   timeout it asks whether the owner in the word still lives (`kill(tid, 0)`, see owner.ts) and
+ *   if not, takes the word over with `compareExchange` and reports `lastOwnerDied`. A
+ *   non-blocking attempt that finds the lock held checks the owner at once.
+ * - **count** is the `RLock` recursion depth, touched by the owner only.
+ */
+import { futexWake } from '@multiproc/native';
+import { isOwnerAlive, kTokenMask, selfToken } from './owner.js';
+import { expired, now, sliceUntil, type Waiting } from './wait.js';
+
+export const kMutexBytes = 32;
+export const kMutexWords = 8;
+const kState = 0;
+const kWaiters = 1;
+const kStarving = 2;
+const kCount = 3;
+
+const kWaitersBit = 1 << 31; // negative as an int32
+const kHandoff = 1 << 30;
+const kHandoffWaiting = kHandoff | kWaitersBit;
+
+/**
+ * The longest a waiter sleeps before checking that the owner still lives: the delay before a
+ * lock whose owner died (even by SIGKILL) is taken over.
+ */
+export const kOwnerCheckMs = 100;
+
+/**
+ * How long a waiter waits, having slept at least once, before releases hand the lock over
+ * instead of letting the releaser barge back in. Go's `sync.Mutex` uses 1 ms; measured here
+ * with 4 processes hammering one lock (see the package README).
+ */
+export const kStarvingAfterMs = 1;
+
+const me = selfToken;
+
+/** Who may call `release()`: anyone (`Lock`, as in Python), or only the owner (`RLock`). */
+export type MutexKind = 'lock' | 'rlock';
+
+/** Why a release was refused. */
+export type ReleaseError = 'unlocked' | 'not-owner';
+
+/** The engine; one per handle object, over the shared words. */
+export class MutexCore {
+  readonly words: Int32Array;
+  readonly recursive: boolean;
+  /** Whether the last acquire through this handle took the lock over from a dead owner. */
+  lastOwnerDied = false;
+  /**
+   * The object that owns the words (the lock, holding the heap block): a pending async acquire
+   * holds this core, so the block cannot be collected and reused under it.
+   */
+  readonly owner: object | undefined;
+
+  constructor(words: Int32Array, kind: MutexKind, owner?: object) {
+    this.words = words;
+    this.recursive = kind === 'rlock';
+    this.owner = owner;
+  }
+
+  /** One `compareExchange`: true if the lock was free (or, for an RLock, already ours). */
+  tryFast(): boolean {
+    const w = this.words;
+    const old = Atomics.compareExchange(w, kState, 0, me);
+    if (old === 0) {
+      if (this.recursive) w[kCount] = 1;
+      if (this.lastOwnerDied) this.lastOwnerDied = false;
+      return true;
+    }
+    if (this.recursive && (old & kTokenMask) === me) {
+      w[kCount] = w[kCount]! + 1;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The slow path, after `tryFast` failed. `deadline`: `null` for a single attempt, `undefined`
+   * for none, else an absolute `now()` time.
+   */
+  *acquire(deadline: number | undefined | null): Waiting<boolean> {
+    const w = this.words;
+    let s = Atomics.load(w, kState);
+    if (s === 0 && Atomics.compareExchange(w, kState, 0, me) === 0) return this.#took(false);
+    if (deadline === null) return this.#takeFromDead(s, 0);
+    Atomics.add(w, kWaiters, 1);
+    let slept = false;
+    let starving = false;
+    const start = now();
+    try {
+      for (;;) {
+        s = Atomics.load(w, kState);
+        // Free, or handed over to the waiters that have slept: take it, keeping WAITERS set
+        // when others wait, so that our release wakes one of them.
+        if (s === 0 || (slept && (s & kHandoff) !== 0)) {
+          const next = Atomics.load(w, kWaiters) > 1 ? me | kWaitersBit : me;
+          if (Atomics.compareExchange(w, kState, s, next) === s) return this.#took(false);
+          continue;
+        }
+        if (expired(deadline)) return false;
+        if ((s & kWaitersBit) === 0) {
+          if (Atomics.compareExchange(w, kState, s, s | kWaitersBit) !== s) continue;
+          s |= kWaitersBit;
+        }
+        if (!starving && slept && now() - start >= kStarvingAfterMs) {
+          starving = true;
+          Atomics.add(w, kStarving, 1);
+        }
+        const result = yield {
+          view: w,
+          index: kState,
+          expected: s,
+          timeout: sliceUntil(deadline, kOwnerCheckMs),
+        };
+        slept = true;
+        if (result === 'timed-out' && (s & kHandoff) === 0 && Atomics.load(w, kState) === s) {
+          if (this.#takeFromDead(s, 1)) return true;
+        }
+      }
+    } finally {
+      if (starving) Atomics.sub(w, kStarving, 1);
+      Atomics.sub(w, kWaiters, 1);
+    }
+  }
+
+  /** Takes the lock if the owner in state `s` is dead; `self` is 1 if we are a registered waiter. */
+  #takeFromDead(s: number, self: number): boolean {
+    const owner = s & kTokenMask;
+    if (owner === 0 || (s & kHandoff) !== 0 || isOwnerAlive(owner)) return false;
+    const w = this.words;
+    const next = Atomics.load(w, kWaiters) > self ? me | kWaitersBit : me;
+    if (Atomics.compareExchange(w, kState, s, next) !== s) return false;
+    return this.#took(true);
+  }
+
+  #took(ownerDied: boolean): true {
+    if (this.recursive) this.words[kCount] = 1;
+    this.lastOwnerDied = ownerDied;
+    return true;
+  }
+
+  /**
+   * Releases one level. Returns an error kind instead of throwing, so each shell words its own
+   * message. A `Lock` may be released by anyone while locked; an `RLock` only by its owner.
+   */
+  release(): ReleaseError | undefined {
+    const w = this.words;
+    if (this.recursive) {
+      const s = Atomics.load(w, kState);
+      if ((s & kTokenMask) !== me) return (s & kTokenMask) === 0 ? 'unlocked' : 'not-owner';
+      const count = w[kCount]!;
+      if (count > 1) {
+        w[kCount] = count - 1;
+        return undefined;
+      }
+      w[kCount] = 0;
+    }
+    if (Atomics.compareExchange(w, kState, me, 0) === me) return undefined;
+    return this.#releaseSlow();
+  }
+
+  #releaseSlow(): ReleaseError | undefined {
+    const w = this.words;
+    for (;;) {
+      const s = Atomics.load(w, kState);
+      if ((s & kTokenMask) === 0) return 'unlocked'; // free, or between owners
+      if ((s & kWaitersBit) === 0) {
+        if (Atomics.compareExchange(w, kState, s, 0) === s) return undefined;
+        continue;
+      }
+      if (this.#unlockContended(s)) return undefined;
+    }
+  }
+
+  /** Frees (or hands over) a word in state `s`, which has WAITERS set; false if `s` changed. */
+  #unlockContended(s: number): boolean {
+    const w = this.words;
+    if (Atomics.load(w, kStarving) > 0) {
+      if (Atomics.compareExchange(w, kState, s, kHandoffWaiting) !== s) return false;
+      if (futexWake(w, kState, 1) === 0) {
+        // Nobody was asleep to take it over: free it after all, and wake anyone who fell asleep
+        // on the HANDOFF value in between.
+        if (Atomics.compareExchange(w, kState, kHandoffWaiting, 0) === kHandoffWaiting) {
+          futexWake(w, kState, 1);
+        }
+      }
+      return true;
+    }
+    if (Atomics.compareExchange(w, kState, s, 0) !== s) return false;
+    futexWake(w, kState, 1);
+    return true;
+  }
+
+  /** Whether the calling thread holds the lock. */
+  owned(): boolean {
+    return (Atomics.load(this.words, kState) & kTokenMask) === me;
+  }
+
+  /** Whether anyone holds the lock (or it is being handed over). */
+  locked(): boolean {
+    return Atomics.load(this.words, kState) !== 0;
+  }
+
+  /** For `Condition.wait`: releases every level held and returns how many there were. */
+  releaseAll(): number {
+    const levels = this.recursive ? this.words[kCount]! : 1;
+    if (this.recursive) this.words[kCount] = 1;
+    this.release();
+    return levels;
+  }
+
+  /** For `Condition.wait`: takes the lock again with `levels` levels. */
+  *reacquire(levels: number): Waiting<void> {
+    if (!this.tryFast()) yield* this.acquire(undefined);
+    if (this.recursive) this.words[kCount] = levels;
+  }
+}

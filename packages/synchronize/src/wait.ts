@@ -1,0 +1,203 @@
+/**
+ * Waiting, written once for both forms. Every blocking algorithm of this package is a generator
+ * that yields what it waits for — a futex word, or (for a Barrier action) a promise — and is told
+ * how the wait ended. {@link runSync} serves it with `futexWaitSync` (blocks the calling thread);
+ * {@link runAsync} with `futexWait` (a promise; the event loop keeps running). So `acquire` and
+ * `acquireSync` cannot drift apart, and a generator's `finally` (un-registering a waiter) runs
+ * however the wait ends.
+ *
+ * Every native wait carries a timeout no longer than what is left of the caller's, so no native
+ * wait outlives the call that asked for it.
+ */
+import {
+  futexWait,
+  futexWaitSync,
+  pendingFutexWaits,
+  type FutexWaitResult,
+} from '@multiproc/native';
+import { invalidArgument } from '@multiproc/serialize';
+
+/** One futex wait: sleep while `view[index] === expected`, at most `timeout` ms. */
+export interface FutexStep {
+  readonly view: Int32Array;
+  readonly index: number;
+  readonly expected: number;
+  /** ms; `undefined` waits until woken. */
+  readonly timeout: number | undefined;
+}
+
+/** What a waiting algorithm yields: a futex wait, or a promise to await (async form only). */
+export type Step = FutexStep | PromiseLike<unknown>;
+
+/** A waiting algorithm: yields steps, is resumed with the futex result (`undefined` after a promise). */
+export type Waiting<T> = Generator<Step, T, FutexWaitResult | undefined>;
+
+function isFutexStep(step: Step): step is FutexStep {
+  return (step as FutexStep).view !== undefined;
+}
+
+/** Runs a waiting algorithm on the calling thread, blocking it. Promises are not awaited. */
+export function runSync<T>(waiting: Waiting<T>): T {
+  let step = waiting.next();
+  while (step.done !== true) {
+    const wait = step.value;
+    if (!isFutexStep(wait)) {
+      step = waiting.next(undefined);
+      continue;
+    }
+    let result: FutexWaitResult;
+    try {
+      result = futexWaitSync(wait.view, wait.index, wait.expected, wait.timeout);
+    } catch (error) {
+      step = waiting.throw(error);
+      continue;
+    }
+    step = waiting.next(result);
+  }
+  return step.value;
+}
+
+/**
+ * How many async waits of one thread go to the native futex at once. The addon serves each with a
+ * thread of its own and refuses more than 1024 per JavaScript thread; a program with thousands of
+ * concurrent `await lock.acquire()` (a `Promise.all` over many items, say) would hit that.
+ * Waits beyond this number poll instead (see {@link pollWait}), and turn native again as soon as
+ * fewer waits are pending.
+ */
+const kMaxNativeWaits = 512;
+/** The first polling period of a wait beyond {@link kMaxNativeWaits}; it doubles up to the next. */
+const kFirstPollMs = 10;
+const kLastPollMs = 100;
+
+/**
+ * A wait served by a timer instead of a native waiter: sleeps `ms` (or less, to the step's
+ * timeout), then reports how the word stands. Every algorithm here treats a wake-up as a hint and
+ * re-checks its word, so a poll is as good as a futex wake, only later.
+ */
+async function pollWait(step: FutexStep, ms: number): Promise<FutexWaitResult> {
+  const sleep = step.timeout === undefined ? ms : Math.min(step.timeout, ms);
+  await new Promise((resolve) => setTimeout(resolve, sleep));
+  return Atomics.load(step.view, step.index) !== step.expected ? 'not-equal' : 'timed-out';
+}
+
+/** Runs a waiting algorithm without blocking the event loop. */
+export async function runAsync<T>(waiting: Waiting<T>): Promise<T> {
+  let pollMs = kFirstPollMs;
+  let step = waiting.next();
+  while (step.done !== true) {
+    const wait = step.value;
+    let result: FutexWaitResult | undefined;
+    try {
+      if (!isFutexStep(wait)) {
+        await wait;
+      } else if (pendingFutexWaits() < kMaxNativeWaits) {
+        pollMs = kFirstPollMs;
+        result = await futexWait(wait.view, wait.index, wait.expected, wait.timeout);
+      } else {
+        result = await pollWait(wait, pollMs);
+        pollMs = Math.min(pollMs * 2, kLastPollMs);
+      }
+    } catch (error) {
+      step = waiting.throw(error);
+      continue;
+    }
+    step = waiting.next(result);
+  }
+  return step.value;
+}
+
+/** Milliseconds on the monotonic clock (the one the native futex deadlines use too). */
+export const now = (): number => performance.now();
+
+/**
+ * An absolute deadline from a timeout: `undefined` (wait forever) or `now() + timeout`.
+ * `Infinity` means forever too.
+ */
+export function deadlineOf(timeout: number | undefined): number | undefined {
+  return timeout === undefined || timeout === Infinity ? undefined : now() + timeout;
+}
+
+/** ms left until `deadline` (never negative); `undefined` for no deadline. */
+export function remaining(deadline: number | undefined): number | undefined {
+  return deadline === undefined ? undefined : Math.max(0, deadline - now());
+}
+
+/** The shorter of `slice` and what is left until `deadline`. */
+export function sliceUntil(deadline: number | undefined, slice: number): number {
+  return deadline === undefined ? slice : Math.min(slice, Math.max(0, deadline - now()));
+}
+
+/** Whether `deadline` has passed. */
+export function expired(deadline: number | undefined): boolean {
+  return deadline !== undefined && now() >= deadline;
+}
+
+/**
+ * Options of every `acquire`.
+ *
+ * @example
+ * ```ts
+ * await lock.acquire({ timeout: 100 }); // false if not acquired within 100 ms
+ * lock.acquireSync({ block: false });    // one attempt
+ * ```
+ */
+export interface AcquireOptions {
+  /**
+   * Wait for the lock; `false` makes one attempt and ignores `timeout`, as in Python.
+   * @default true
+   */
+  block?: boolean;
+  /**
+   * The longest wait in milliseconds; `undefined` (or `Infinity`) waits forever, `0` does not
+   * wait. On timeout the call returns `false`; it never throws for that.
+   * @default undefined
+   */
+  timeout?: number | undefined;
+}
+
+/**
+ * Checks a timeout argument: `undefined`, `Infinity` or a number of milliseconds ≥ 0.
+ * Returns it; throws a `TypeError` naming `path` otherwise.
+ */
+export function checkTimeout(timeout: unknown, path = 'timeout'): number | undefined {
+  if (timeout === undefined) return undefined;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw invalidArgument(
+      path,
+      'a number of milliseconds ≥ 0 (or undefined to wait forever)',
+      timeout,
+    );
+  }
+  return timeout;
+}
+
+/**
+ * The deadline an `acquire` call asks for: `null` for one attempt (`block: false` or
+ * `timeout: 0`), `undefined` for none, else an absolute time. Throws a `TypeError` on bad options.
+ */
+export function acquireDeadline(options: AcquireOptions | undefined): number | undefined | null {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options', 'an object like { block, timeout }', options);
+  }
+  const { block, timeout } = options;
+  if (block !== undefined && typeof block !== 'boolean') {
+    throw invalidArgument('options.block', 'a boolean', block);
+  }
+  const ms = checkTimeout(timeout, 'options.timeout');
+  if (block === false || ms === 0) return null;
+  return deadlineOf(ms);
+}
+
+/** A rejected promise for what a promise-returning method caught before starting (bad input). */
+export function rejected(error: unknown): Promise<never> {
+  return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+}
+
+/**
+ * Marks `value` as used after a wait, so that a suspended waiting generator keeps it (and the heap
+ * block it holds) reachable until the wait is over.
+ */
+export function keepAlive(value: unknown): void {
+  if (value === keepAlive) throw new Error('unreachable');
+}
