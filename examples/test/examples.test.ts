@@ -152,6 +152,9 @@ describe('Pool examples from the Python documentation', () => {
     );
     expect(results).toEqual(expected);
     expect(timed).toContain('.');
+  });
+});
+
 describe('Synchronization and shared memory examples from the Python documentation', () => {
   it('sharedctypes/value-array.ts prints what the child wrote into Value and Array', () => {
     const out = run('sharedctypes/value-array.ts');
