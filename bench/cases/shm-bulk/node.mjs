@@ -4,17 +4,24 @@ import { fork } from 'node:child_process';
 import { emit, importOrUnavailable, nowMs, params } from '../../lib/runner.mjs';
 
 const kBytes = 64 * 1024 * 1024;
-const [mode, childName] = process.argv.slice(2);
+const [mode, second] = process.argv.slice(2);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mbps = (ms) => kBytes / 1e6 / (ms / 1000);
 
 if (mode === 'shm-child') {
   const { SharedMemory } = await import('multiproc');
-  const src = new Uint8Array(new SharedMemory({ name: childName }).buf);
+  const [, , , name, take] = process.argv;
+  const shm = new SharedMemory({ name });
+  const src = Buffer.from(shm.buf);
   const dst = Buffer.alloc(kBytes);
   process.on('message', () => {
-    dst.set(src);
-    process.send(dst[kBytes - 1]);
+    if (take === 'scan') {
+      // Reads all 64 MiB where they lie: the byte 0 is never there, so every byte is looked at.
+      process.send(src.indexOf(0));
+    } else {
+      shm.read(dst);
+      process.send(dst[kBytes - 1]);
+    }
   });
   process.on('disconnect', () => process.exit(0));
 } else if (mode === 'pipe-child') {
@@ -52,10 +59,9 @@ if (mode === 'shm-child') {
   } else if (mode === 'shm') {
     const { SharedMemory } = await importOrUnavailable('multiproc');
     const shm = new SharedMemory({ create: true, size: kBytes });
-    const view = new Uint8Array(shm.buf);
-    const child = fork(new URL(import.meta.url), ['shm-child', shm.name]);
+    const child = fork(new URL(import.meta.url), ['shm-child', shm.name, second ?? 'copy']);
     await timeTransfers(child, () => {
-      view.set(src);
+      shm.write(src);
       child.send(0);
     });
     child.disconnect();

@@ -1,5 +1,6 @@
-"""CPython: 64 MiB parent -> running child through shared_memory.SharedMemory (parent copies in,
-child copies out into its own bytearray, answers one line). Median MB/s over the transfers."""
+"""CPython: 64 MiB parent -> running child through shared_memory.SharedMemory. The parent copies
+in; the child copies out into its own bytearray ('copy') or scans every byte in place with
+mmap.find, which copies nothing ('scan'), then answers one line. Median MB/s over the transfers."""
 
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from bench_runner import emit, now_ms, params
 N = 64 * 1024 * 1024
 
 
-def child(name):
+def child(name, take):
     shm = shared_memory.SharedMemory(name=name)
     # A separate program to CPython's tracker, which would otherwise unlink the parent's segment
     # when this child exits (a known CPython bug); opt out the usual way.
@@ -20,17 +21,21 @@ def child(name):
     resource_tracker.unregister(shm._name, "shared_memory")
     dst = bytearray(N)
     for _ in sys.stdin:
-        dst[:] = shm.buf[:N]
-        sys.stdout.write("%d\n" % dst[N - 1])
+        if take == "scan":
+            found = shm._mmap.find(b"\x00", 0, N)
+        else:
+            dst[:] = shm.buf[:N]
+            found = dst[N - 1]
+        sys.stdout.write("%d\n" % found)
         sys.stdout.flush()
     shm.close()
 
 
-def main():
+def main(take):
     transfers = params(transfers=7)["transfers"]
     src = bytes([7]) * N
     shm = shared_memory.SharedMemory(create=True, size=N)
-    proc = subprocess.Popen([sys.executable, __file__, "child", shm.name], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, __file__, "child", shm.name, take], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     times = []
     for i in range(transfers + 1):
@@ -50,7 +55,7 @@ def main():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "child":
-        child(sys.argv[2])
+    if len(sys.argv) > 3 and sys.argv[1] == "child":
+        child(sys.argv[2], sys.argv[3])
     else:
-        main()
+        main(sys.argv[1] if len(sys.argv) > 1 else "copy")

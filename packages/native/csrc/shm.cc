@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include <cstring>
+
 #include "state.h"
 
 namespace multiproc {
@@ -193,6 +195,32 @@ void MapFd(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(NewSab(isolate, data, size));
 }
 
+// copyBytes(target, targetOffset, source, sourceOffset, length): memmove between two
+// ArrayBufferViews. V8 copies into or out of a SharedArrayBuffer word by word with relaxed atomics
+// (TypedArray#set, and Buffer#copy on top of it), ~20% slower than libc's memmove for bulk data
+// (measured: 64 MiB into a shm segment, 13.9 ms against CPython's 11.3 ms). JS checked the ranges.
+void CopyBytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsArrayBufferView() || !info[2]->IsArrayBufferView()) {
+    return ThrowTypeError(isolate, "target and source must be ArrayBufferViews");
+  }
+  int64_t target_offset, source_offset, length;
+  if (!IntArg(info, 1, &target_offset) || !IntArg(info, 3, &source_offset) || !IntArg(info, 4, &length)) return;
+  v8::Local<v8::ArrayBufferView> target = info[0].As<v8::ArrayBufferView>();
+  v8::Local<v8::ArrayBufferView> source = info[2].As<v8::ArrayBufferView>();
+  if (target_offset < 0 || source_offset < 0 || length < 0 ||
+      static_cast<size_t>(target_offset + length) > target->ByteLength() ||
+      static_cast<size_t>(source_offset + length) > source->ByteLength()) {
+    return ThrowRangeError(isolate, "copyBytes: range out of bounds");
+  }
+  if (length == 0) return info.GetReturnValue().Set(0);
+  char* to = static_cast<char*>(target->Buffer()->GetBackingStore()->Data()) + target->ByteOffset();
+  const char* from =
+      static_cast<const char*>(source->Buffer()->GetBackingStore()->Data()) + source->ByteOffset();
+  memmove(to + target_offset, from + source_offset, static_cast<size_t>(length));
+  info.GetReturnValue().Set(static_cast<double>(length));
+}
+
 }  // namespace
 
 void InitShm(v8::Local<v8::Object> exports, AddonState* state) {
@@ -202,6 +230,7 @@ void InitShm(v8::Local<v8::Object> exports, AddonState* state) {
   SetMethod(exports, state, "shmUnlink", Unlink);
   SetMethod(exports, state, "memfdCreate", MemfdCreate);
   SetMethod(exports, state, "mapFd", MapFd);
+  SetMethod(exports, state, "copyBytes", CopyBytes);
 }
 
 }  // namespace multiproc

@@ -65,6 +65,11 @@ inline void ThrowTypeError(v8::Isolate* isolate, const char* message) {
       v8::Exception::TypeError(v8::String::NewFromUtf8(isolate, message).ToLocalChecked()));
 }
 
+inline void ThrowRangeError(v8::Isolate* isolate, const char* message) {
+  isolate->ThrowException(
+      v8::Exception::RangeError(v8::String::NewFromUtf8(isolate, message).ToLocalChecked()));
+}
+
 // Throws an Error carrying `code` (`ENOENT`…), `errno`, `syscall` and `path`, like Node's own.
 inline void ThrowErrno(v8::Isolate* isolate, int err, const char* syscall,
                        const char* path = nullptr) {

@@ -60,6 +60,11 @@ async function main() {
   const conn = native.unixConnect(path.join(dir, 's'));
   native.closeFd(conn);
   native.closeFd(listen);
+  const copySource = Buffer.from('0123456789');
+  const copyTarget = new Uint8Array(new SharedArrayBuffer(16));
+  assert.equal(native.copyBytes(copyTarget, 3, copySource, 2, 5), 5);
+  assert.equal(Buffer.from(copyTarget.buffer).toString('latin1', 3, 8), '23456');
+  assert.throws(() => native.copyBytes(copyTarget, 12, copySource, 0, 5), RangeError);
   const [left, right] = native.socketpair();
   fs.writeSync(left, 'ping');
   const got = Buffer.alloc(4);

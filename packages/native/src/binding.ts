@@ -23,6 +23,13 @@ export interface Binding {
   shmUnlink(name: string): void;
   memfdCreate(name: string, size: number): number;
   mapFd(fd: number, size: number | undefined): SharedArrayBuffer;
+  copyBytes(
+    target: ArrayBufferView,
+    targetOffset: number,
+    source: ArrayBufferView,
+    sourceOffset: number,
+    length: number,
+  ): number;
   closeFd(fd: number): void;
   dupFd(fd: number): number;
   flock(fd: number, mode: 'shared' | 'exclusive' | 'unlock', wait: boolean): boolean;

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeFd,
+  copyBytes,
   flock,
   mapFd,
   memfdCreate,
@@ -61,6 +62,16 @@ let nameCounter = 0;
  */
 export function freshSegmentName(prefix = 'mp_'): string {
   return prefix + namePrefix + (nameCounter++).toString(36);
+}
+
+/** Checks an offset: an integer from 0 to `max`, or a RangeError naming what was expected. */
+function checkRange(path: string, value: unknown, max: number, expectation: string): void {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw invalidArgument(path, 'an integer', value);
+  }
+  if (value < 0 || value > max) {
+    throw new RangeError(`${path} must be from 0 for ${expectation}, got ${value}`);
+  }
 }
 
 function systemError(error: unknown, name: string, action: string): Error {
@@ -222,6 +233,47 @@ export class SharedMemory {
   get buf(): SharedArrayBuffer {
     this.#assertOpen();
     return this.#buf!;
+  }
+
+  /**
+   * Copies `source` into the segment at byte `offset`, at `memcpy` speed (V8's own copies into a
+   * `SharedArrayBuffer` go word by word, ~20% slower on large data). Returns the bytes copied.
+   *
+   * @example
+   * ```ts
+   * shm.write(Buffer.from('hello'), 16);
+   * ```
+   */
+  write(source: ArrayBufferView, offset = 0): number {
+    this.#assertOpen();
+    if (!ArrayBuffer.isView(source))
+      throw invalidArgument('source', 'a Buffer, typed array or DataView', source);
+    checkRange(
+      'offset',
+      offset,
+      this.#size - source.byteLength,
+      `the ${source.byteLength} bytes to fit in ${this.#size}`,
+    );
+    return copyBytes(new Uint8Array(this.#buf!), offset, source, 0, source.byteLength);
+  }
+
+  /**
+   * Copies bytes of the segment, from byte `offset`, into `target` (as many as fit, up to the
+   * segment's end), at `memcpy` speed. Returns the bytes copied.
+   *
+   * @example
+   * ```ts
+   * const head = Buffer.alloc(16);
+   * shm.read(head); // the first 16 bytes
+   * ```
+   */
+  read(target: ArrayBufferView, offset = 0): number {
+    this.#assertOpen();
+    if (!ArrayBuffer.isView(target))
+      throw invalidArgument('target', 'a Buffer, typed array or DataView', target);
+    checkRange('offset', offset, this.#size, `at most the size, ${this.#size}`);
+    const length = Math.min(target.byteLength, this.#size - offset);
+    return copyBytes(target, 0, new Uint8Array(this.#buf!), offset, length);
   }
 
   /** The segment's name (without a leading `/`); `memfd:<label>` for an anonymous segment. */

@@ -141,4 +141,29 @@ describe('SharedMemory', () => {
     shm.close();
     shm.unlink();
   });
+
+  test('write() and read() copy bulk data in and out, and refuse ranges that do not fit', () => {
+    const shm = new SharedMemory({ create: true, size: 64 });
+    try {
+      expect(shm.write(Buffer.from('hello world'), 10)).toBe(11);
+      expect(Buffer.from(shm.buf).toString('latin1', 10, 21)).toBe('hello world');
+      const head = Buffer.alloc(5);
+      expect(shm.read(head, 16)).toBe(5);
+      expect(head.toString()).toBe('world');
+      const tail = Buffer.alloc(100);
+      expect(shm.read(tail, 60)).toBe(4);
+      expect(() => shm.write(Buffer.alloc(10), 60)).toThrow(
+        new RangeError('offset must be from 0 for the 10 bytes to fit in 64, got 60'),
+      );
+      expect(() => shm.read(head, 65)).toThrow(
+        'offset must be from 0 for at most the size, 64, got 65',
+      );
+      expect(() => shm.write('text' as never)).toThrow(
+        'source must be a Buffer, typed array or DataView, got "text" (string)',
+      );
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
 });
