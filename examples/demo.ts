@@ -1,6 +1,17 @@
 // The multiproc demo: real processes, each doing real work, and what each of them did.
 //   run: pnpm demo
-import { Process, currentProcess, getContext, isMainProcess, cpuCount } from 'multiproc';
+import {
+  Lock,
+  Pipe,
+  Pool,
+  Process,
+  RawValue,
+  cpuCount,
+  currentProcess,
+  getContext,
+  isMainProcess,
+  type Connection,
+} from 'multiproc';
 
 /** Counts the primes below `limit` the slow way: real CPU work for a child. */
 export function countPrimes(label: string, from: number, to: number): void {
@@ -40,6 +51,35 @@ export function sumOfSquares(n: number): void {
   );
 }
 
+/** A pool task: squares its input after ~30 ms of work, and says which worker process did it. */
+export function squareWhere(x: number): [number, number] {
+  const until = performance.now() + 30;
+  while (performance.now() < until); // stands for real work
+  return [x * x, process.pid];
+}
+
+/** Adds 1 to a shared counter `times` times, each under the shared lock. */
+export function count(counter: RawValue<'i'>, lock: Lock, times: number): void {
+  for (let i = 0; i < times; i++) {
+    lock.acquireSync();
+    counter.value += 1;
+    lock.release();
+  }
+}
+
+/** Answers every message on a pipe with its upper-cased text and this process's pid, until EOF. */
+export async function echo(conn: Connection): Promise<void> {
+  for (;;) {
+    let text: string;
+    try {
+      text = await conn.recv<string>();
+    } catch {
+      return; // the other end closed the pipe
+    }
+    conn.send(`${text.toUpperCase()} (from pid ${process.pid})`);
+  }
+}
+
 export function crash(): void {
   throw new RangeError('this child fails on purpose');
 }
@@ -66,6 +106,41 @@ if (isMainProcess()) {
   threaded.start();
   await threaded.join();
   console.log(`  exit code ${threaded.exitcode}\n`);
+
+  console.log('A pool of 2 worker processes maps a function over 8 items:');
+  {
+    await using pool = new Pool(2);
+    const results = await pool.map(squareWhere, [1, 2, 3, 4, 5, 6, 7, 8], { chunksize: 1 });
+    console.log(`  squares: [${results.map(([sq]) => sq).join(', ')}]`);
+    const byPid = new Map<number, number>();
+    for (const [, pid] of results) byPid.set(pid, (byPid.get(pid) ?? 0) + 1);
+    console.log(
+      `  items per worker pid: ${[...byPid].map(([pid, n]) => `${pid}: ${n}`).join(', ')}\n`,
+    );
+  }
+
+  console.log('4 processes add 10,000 each to one shared counter, under one Lock:');
+  const counter = new RawValue('i', 0);
+  const lock = new Lock();
+  const adders = [0, 1, 2, 3].map(
+    () => new Process({ target: count, args: [counter, lock, 10_000] }),
+  );
+  for (const p of adders) p.start();
+  await Promise.all(adders.map((p) => p.join()));
+  console.log(`  pids ${adders.map((p) => p.pid).join(', ')} → counter = ${counter.value}\n`);
+
+  console.log('A Pipe to a child that answers each message:');
+  const [here, there] = Pipe();
+  const echoer = new Process({ target: echo, args: [there] });
+  echoer.start();
+  there.close();
+  for (const word of ['hello', 'world']) {
+    here.send(word);
+    console.log(`  sent ${JSON.stringify(word)}, got ${JSON.stringify(await here.recv())}`);
+  }
+  here.close();
+  await echoer.join();
+  console.log(`  the child saw the pipe close and exited with ${echoer.exitcode}\n`);
 
   console.log('A child that throws: its stack goes to stderr, its exit code is 1:');
   const failing = new Process({ target: crash, name: 'Crasher' });

@@ -277,6 +277,17 @@ describe('the demo', () => {
     expect(out.stdout).toMatch(
       /thread \d+ of pid \d+: the sum of the first 1000 squares is 333833500/,
     );
+    expect(out.stdout).toContain('squares: [1, 4, 9, 16, 25, 36, 49, 64]');
+    const perWorker = /items per worker pid: (.*)\n/.exec(out.stdout)?.[1] ?? '';
+    const counts = [...perWorker.matchAll(/\d+: (\d+)/g)].map((m) => Number(m[1]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(8);
+    // Two workers (how they share the 8 tasks depends on how fast each started).
+    expect(counts.length).toBeGreaterThanOrEqual(1);
+    expect(counts.length).toBeLessThanOrEqual(2);
+    expect(out.stdout).toMatch(/pids \d+, \d+, \d+, \d+ → counter = 40000\n/);
+    expect(out.stdout).toMatch(/sent "hello", got "HELLO \(from pid \d+\)"/);
+    expect(out.stdout).toMatch(/sent "world", got "WORLD \(from pid \d+\)"/);
+    expect(out.stdout).toContain('the child saw the pipe close and exited with 0');
     expect(out.stdout).toMatch(/Crasher \(pid \d+\) exit code 1/);
     expect(out.stdout).toContain('after terminate(): alive=false, exitcode=-15');
     expect(out.stderr).toMatch(/^Process Crasher:\nRangeError: this child fails on purpose\n/);
