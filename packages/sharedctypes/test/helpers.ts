@@ -1,72 +1,12 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// See tooling/test-helpers.ts; this package's segments are multiproc's own, not `mp_test_…`.
+import { fixturesIn, shmNamesWhere } from '../../../tooling/test-helpers.js';
 
-export const fixture = (name: string): string => join(__dirname, 'fixtures', name);
-
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs `node <file> ...args`, collecting output; kills it (and fails) after `timeoutMs`. */
-export function runNode(
-  file: string,
-  args: string[] = [],
-  options: SpawnOptions & { timeoutMs?: number } = {},
-): Promise<RunResult> {
-  const { timeoutMs = 20_000, ...spawnOptions } = options;
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [file, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...spawnOptions,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${file} did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
-
-/** Resolves with the child's first IPC message. */
-export function nextMessage<T = unknown>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m as T));
-    child.once('exit', (code) =>
-      reject(new Error(`child exited (${code}) before sending a message`)),
-    );
-  });
-}
-
-/** Resolves when the child has exited. */
-export function exited(
-  child: ChildProcess,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  }
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-/**
- * Names in /dev/shm (Linux) that this package's tests may create. Other packages' tests may run
- * at the same time (turbo runs packages in parallel); the native tests name theirs `mp_test_…`.
- */
-export function shmNames(): Set<string> {
-  return new Set(readdirSync('/dev/shm').filter((n) => !n.startsWith('mp_test_')));
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export {
+  exited,
+  nextMessage,
+  runNode,
+  sleep,
+  type RunResult,
+} from '../../../tooling/test-helpers.js';
+export const fixture = fixturesIn(__dirname);
+export const shmNames = (): Set<string> => shmNamesWhere((n) => !n.startsWith('mp_test_'));

@@ -1,0 +1,78 @@
+// Helpers shared by the packages' tests of real processes and shared memory.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** `fixture(name)` for the `fixtures/` folder beside a package's tests. */
+export const fixturesIn =
+  (testDir: string) =>
+  (name: string): string =>
+    join(testDir, 'fixtures', name);
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `node <file> ...args`, collecting output; kills it (and fails) after `timeoutMs`. */
+export function runNode(
+  file: string,
+  args: string[] = [],
+  options: SpawnOptions & { timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const { timeoutMs = 20_000, ...spawnOptions } = options;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [file, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...spawnOptions,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
+/** Resolves with the child's first IPC message. */
+export function nextMessage<T = unknown>(child: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve(m as T));
+    child.once('exit', (code) =>
+      reject(new Error(`child exited (${code}) before sending a message`)),
+    );
+  });
+}
+
+/** Resolves when the child has exited. */
+export function exited(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/**
+ * Names in /dev/shm (Linux) that a package's tests may create, chosen by `keep`. Other packages'
+ * tests may run at the same time (turbo runs packages in parallel): the native tests name their
+ * segments `mp_test_…`, every other package's come from multiproc (`mp_…`).
+ */
+export function shmNamesWhere(keep: (name: string) => boolean): Set<string> {
+  return new Set(readdirSync('/dev/shm').filter(keep));
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
