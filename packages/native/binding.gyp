@@ -12,7 +12,8 @@
         "csrc/process.cc",
         "csrc/shm.cc",
         "csrc/socket.cc",
-        "csrc/waiter.cc"
+        "csrc/waiter.cc",
+        "csrc/warm.cc"
       ],
       "cflags_cc": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-cast-function-type", "-pthread"],
       "ldflags": ["-pthread"],

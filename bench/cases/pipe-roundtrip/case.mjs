@@ -5,10 +5,11 @@ export default {
 One round trip: the parent sends \`[1, 'hello', null]\` over a duplex \`Pipe()\` and receives it
 back from a running child that echoes every message. multiproc runs it twice: with both ends
 awaiting \`recv()\` (event loops on both sides), and with both ends blocking in \`recvSync()\`, as
-CPython's \`recv()\` does. Each runner times every round trip after the warm-up. Both runtimes pay
-two cross-process wake-ups per round trip (a \`write\` that wakes a sleeping reader); on a 2-vCPU
-VM those dominate, so the goal (the issue's: twice CPython's rate) measures how little each
-side adds to them.
+CPython's \`recv()\` does. Each runner times every round trip after the warm-up. A process
+that sleeps and is woken by the other pays for the wake-up (25-40 µs on a 2-vCPU VM, most of the
+round trip): CPython sleeps in \`read\`; multiproc's \`recvSync()\` spins for up to 50 µs first,
+and an awaiting \`recv()\` keeps the CPUs awake meanwhile (\`keepWarm\`), so neither pays it
+when the peer answers quickly.
 `,
   baseline: 'CPython Pipe',
   metrics: [{ id: 'roundTrip', label: 'send + recv round trip', unit: 'µs', better: 'lower' }],

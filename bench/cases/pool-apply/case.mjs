@@ -9,10 +9,13 @@ timing. The first samples are warm-ups: they let each runtime's JIT compile its 
 paths (multiproc's round trip shortens by half over its first few thousand calls). multiproc sends
 \`square\` by reference and its argument as msgpack over a socket pair; CPython runs
 \`multiprocessing.Pool.apply\` (fork). The floor is a raw ping-pong of 24 bytes between two Node
-processes over a Unix socket: what any process pool pays at least.
+processes over a Unix socket: what a pool pays at least when it lets its CPUs idle while the
+worker runs. multiproc does not: when it dispatches, it keeps the CPUs awake for the next 50 µs
+(\`keepWarm\`, a nice-19 spinning thread), so the result wakes its event loop without an idle
+vCPU's wake-up cost.
 
-This VM wakes an idle vCPU slowly, and by phases: the same round trip measures ~20 µs in one
-process and ~100 µs in the next (NATIVE-NOTES.md). \`--param spinners=2\` runs two busy loops at
+This VM wakes an idle vCPU slowly, and by phases: the same raw round trip measures ~20 µs in
+one process and ~100 µs in the next (NATIVE-NOTES.md). \`--param spinners=2\` runs two busy loops at
 the lowest priority during the measurement, which keeps the CPUs from idling deeply: the figures
 closest to bare metal.
 `,

@@ -10,20 +10,22 @@
  *
  * - async: libuv reads on the event loop, into memory `FrameReader.target()` chooses (Node's
  *   `onread`), and `#service()` hands whole frames to waiting receivers in order;
- * - sync: `recvSync()` (and `poll()`'s first look) read with `fs.readSync` on the descriptor,
- *   into the same reader.
+ * - sync: `recvSync()` waits in `readWait` (`@multiproc/native`: a bounded spin of non-blocking
+ *   reads, then `poll(2)`) and `poll()`'s first look reads with `fs.readSync`, both on the
+ *   descriptor and into the same reader.
  *
  * They cannot race: libuv reads only while the event loop polls, which cannot happen while
  * JavaScript runs, and a sync read runs to completion inside one JavaScript call. What they
  * share is kept consistent at the boundary: bytes land in one reader, in order; libuv's next
- * target is re-pointed after a sync read (`retarget`); the descriptor's blocking flag, set for
- * `recvSync`, is restored before it returns; and `recvSync` refuses to run while an async
- * receive is queued, whose turn it would otherwise take.
+ * target is re-pointed after a sync read (`retarget`); the descriptor stays non-blocking, as
+ * libuv needs it; and `recvSync` refuses to run while an async receive is queued, whose turn it
+ * would otherwise take.
  *
  * Writing: see `writer.ts`.
  */
 import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { keepWarm, readWait, spinMicros } from '@multiproc/native';
 import {
   BufferTooShort,
   EOFError,
@@ -35,7 +37,7 @@ import {
   frameHeader,
 } from '@multiproc/serialize';
 import { FrameReader } from './reader.js';
-import { fdOf, retarget, whileBlocking, wrapHandle } from './uv.js';
+import { fdOf, retarget, wrapHandle } from './uv.js';
 import { FrameWriter } from './writer.js';
 
 type Receiver =
@@ -341,23 +343,16 @@ export class ConnectionEngine {
       }
       if (this.#eof || this.#closedUnderUs()) throw this.#eofError();
       try {
-        whileBlocking(this.socket, (fd) => {
-          while (!this.#reader.hasFrame()) {
-            const target = this.#reader.target();
-            let n: number;
-            try {
-              n = readSync(fd, target, 0, target.length, null);
-            } catch (error) {
-              if ((error as NodeJS.ErrnoException).code === 'EINTR') continue;
-              throw error;
-            }
-            if (n === 0) {
-              this.#eof = true;
-              return;
-            }
-            this.#reader.commit(n);
+        const fd = this.fd;
+        while (!this.#reader.hasFrame()) {
+          const target = this.#reader.target();
+          const n = readWait(fd, target, 0, target.length, spinMicros);
+          if (n === 0) {
+            this.#eof = true;
+            break;
           }
-        });
+          this.#reader.commit(n);
+        }
       } catch (error) {
         this.#failRead(error);
       }
@@ -479,6 +474,9 @@ export class ConnectionEngine {
       if (waiting) this.socket.ref();
       else this.socket.unref();
     }
+    // Someone awaits data that is not here yet: keep the CPUs awake for the reply (see
+    // `keepWarm`), which then wakes this event loop without an idle CPU's wake-up cost.
+    if (waiting && want) keepWarm();
     if (inCallback) this.#reading = want;
     else this.#setReading(want);
   }

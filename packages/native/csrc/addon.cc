@@ -46,4 +46,5 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   InitFutex(exports, state);
   InitProcess(exports, state);
   InitSocket(exports, state);
+  InitWarm(exports, state);
 }

@@ -39,6 +39,7 @@ void InitFd(v8::Local<v8::Object> exports, AddonState* state);
 void InitFutex(v8::Local<v8::Object> exports, AddonState* state);
 void InitProcess(v8::Local<v8::Object> exports, AddonState* state);
 void InitSocket(v8::Local<v8::Object> exports, AddonState* state);
+void InitWarm(v8::Local<v8::Object> exports, AddonState* state);
 
 // Waiter pool lifecycle (waiter.cc): created at init, shut down by the cleanup hook.
 void StartWaiters(AddonState* state);

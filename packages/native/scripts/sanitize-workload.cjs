@@ -75,8 +75,17 @@ async function main() {
   fs.writeSync(copy, 'pong');
   assert.equal(fs.readSync(right, got), 4);
   assert.equal(got.toString(), 'pong');
+  fs.writeSync(copy, 'spun');
+  assert.equal(native.readWait(right, got, 0, 4, 100), 4);
+  assert.equal(got.toString(), 'spun');
+  assert.throws(() => native.readWait(right, got, 2, 3, 0), RangeError);
   native.closeFd(copy);
+  assert.equal(native.readWait(right, got, 0, 4, 100), 0);
   native.closeFd(right);
+  // The spinner thread starts, spins 20 ms, sleeps, and stays asleep through exit.
+  native.keepWarm(20_000);
+  native.keepWarm(1);
+  await new Promise((r) => setTimeout(r, 40));
   fs.rmSync(dir, { recursive: true });
   assert.equal(native.isProcessAlive(process.pid), true);
   const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });

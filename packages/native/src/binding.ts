@@ -54,4 +54,12 @@ export interface Binding {
   unixListen(path: string): number;
   unixConnect(path: string): number;
   socketpair(): [number, number];
+  keepWarm(micros: number): void;
+  readWait(
+    fd: number,
+    target: ArrayBufferView,
+    offset: number,
+    length: number,
+    spinMicros: number,
+  ): number;
 }

@@ -19,7 +19,7 @@
  * first and its worker killed. `terminate()` settles everything that is left.
  */
 import type { ChildProcess } from 'node:child_process';
-import { closeFd, dupFd, socketpair } from '@multiproc/native';
+import { closeFd, dupFd, keepWarm, socketpair } from '@multiproc/native';
 import { controlChannelOf, type Process, type StartMethod } from '@multiproc/process';
 import {
   ProcessError,
@@ -307,6 +307,9 @@ export class Engine {
       this.#send(w, this.#queue.shift() as Task);
     }
     for (const w of touched) w.flush();
+    // Results are on their way: keep this process's CPUs awake for them (`keepWarm`), so that
+    // the first one wakes the event loop without an idle CPU's wake-up cost.
+    if (touched.length > 0) keepWarm();
     if (this.#queue.length > 0) {
       let wanted = Math.min(this.#queue.length, this.processes - this.#active);
       while (wanted-- > 0 && this.#startWorker());

@@ -217,7 +217,7 @@ export class Barrier implements Disposable {
     this.#mutex.release();
     try {
       while (Atomics.load(w, kSeq) === seq && !expired(deadline)) {
-        yield { view: w, index: kSeq, expected: seq, timeout: remaining(deadline) };
+        yield { view: w, index: kSeq, expected: seq, timeout: remaining(deadline), spin: true };
       }
     } finally {
       Atomics.sub(w, kSleepers, 1);

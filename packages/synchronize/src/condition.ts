@@ -284,6 +284,7 @@ export class Condition implements Disposable, Acquirable {
           index: slot + kSlotState,
           expected: kWaiting,
           timeout: remaining(deadline),
+          spin: true,
         };
       }
     } finally {

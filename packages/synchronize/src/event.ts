@@ -47,7 +47,7 @@ function* waitSlow(w: Int32Array, deadline: number | undefined, owner: object): 
     for (;;) {
       if (Atomics.load(w, kFlag) !== seen) return true;
       if (expired(deadline)) return false;
-      yield { view: w, index: kFlag, expected: seen, timeout: remaining(deadline) };
+      yield { view: w, index: kFlag, expected: seen, timeout: remaining(deadline), spin: true };
     }
   } finally {
     Atomics.sub(w, kWaiters, 1);
