@@ -7,6 +7,7 @@
       "target_name": "multiproc_native",
       "sources": [
         "csrc/addon.cc",
+        "csrc/body.cc",
         "csrc/fd.cc",
         "csrc/futex.cc",
         "csrc/process.cc",

@@ -20,6 +20,7 @@
  *  0        start          end    length     0                filled    length
  * ```
  */
+import { allocBody } from '@multiproc/native';
 import { FrameError, MAX_FRAME_LENGTH } from '@multiproc/serialize';
 
 const kShortHeader = 4;
@@ -210,8 +211,9 @@ export class FrameReader {
       this.#frontHeader = header;
       return;
     }
-    // Larger than the stage: read the rest of it in place, into a buffer of its exact size.
-    const body = this.#bodyFor?.(length) ?? Buffer.allocUnsafe(length);
+    // Larger than the stage: read the rest of it in place, into a buffer of its exact size
+    // (recycled memory when large: see `allocBody`).
+    const body = this.#bodyFor?.(length) ?? allocBody(length) ?? Buffer.allocUnsafe(length);
     const inHand = have - header;
     this.#stage.copy(body, 0, this.#start + header, this.#end);
     this.#start = this.#end = 0;

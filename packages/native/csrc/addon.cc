@@ -47,4 +47,5 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   InitProcess(exports, state);
   InitSocket(exports, state);
   InitWarm(exports, state);
+  InitBody(exports, state);
 }

@@ -40,6 +40,7 @@ void InitFutex(v8::Local<v8::Object> exports, AddonState* state);
 void InitProcess(v8::Local<v8::Object> exports, AddonState* state);
 void InitSocket(v8::Local<v8::Object> exports, AddonState* state);
 void InitWarm(v8::Local<v8::Object> exports, AddonState* state);
+void InitBody(v8::Local<v8::Object> exports, AddonState* state);
 
 // Waiter pool lifecycle (waiter.cc): created at init, shut down by the cleanup hook.
 void StartWaiters(AddonState* state);

@@ -82,6 +82,14 @@ async function main() {
   native.closeFd(copy);
   assert.equal(native.readWait(right, got, 0, 4, 100), 0);
   native.closeFd(right);
+  // Recycled bodies: dropped ones go to the cache when collected, and come back out of it.
+  for (let i = 0; i < 8; i++) new Uint8Array(native.allocBody(1 << 20)).fill(i);
+  globalThis.gc();
+  await new Promise((r) => setTimeout(r, 20));
+  globalThis.gc();
+  const reused = new Uint8Array(native.allocBody((1 << 20) - 5));
+  reused.fill(9);
+  assert.equal(native.allocBody(1000), undefined);
   // The spinner thread starts, spins 20 ms, sleeps, and stays asleep through exit.
   native.keepWarm(20_000);
   native.keepWarm(1);

@@ -55,6 +55,8 @@ export interface Binding {
   unixConnect(path: string): number;
   socketpair(): [number, number];
   keepWarm(micros: number): void;
+  allocBody(size: number): ArrayBuffer | undefined;
+  bodyCacheBytes(): number;
   readWait(
     fd: number,
     target: ArrayBufferView,

@@ -98,3 +98,25 @@ describe('keepWarm and the spin setting', () => {
     );
   });
 });
+
+describe('allocBody: recycled memory for large received messages', () => {
+  test('gives exact-size buffers from 256 KiB up, undefined below, and keeps collected ones for reuse (at most 64 MiB)', async () => {
+    const run = await runNode(fixture('alloc-body.cjs'), [], { cwd: root, timeoutMs: 20_000 });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(out).toMatchObject({
+      small: 'undefined',
+      lengths: [262144, 1048576, 1048577],
+      writable: true,
+      badSize: 'size must be an integer, got 1.5 (number)',
+    });
+    // 83 MiB were dropped; which blocks the cache keeps depends on the order V8 frees them, but
+    // never more than 64 MiB, and a full cache is within one block (1 MiB + a page) of that.
+    const mib = 1024 * 1024;
+    expect(out['cachedAfterGc']).toBeLessThanOrEqual(64 * mib);
+    expect(out['cachedAfterGc']).toBeGreaterThan(62 * mib);
+    // What stays cached after 64 takes of 1 MiB: blocks too small for 1 MiB (the 256 KiB one).
+    expect(out['leftAfterReuse']).toBeLessThan(2 * mib);
+  });
+});
