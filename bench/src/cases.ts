@@ -59,6 +59,9 @@ export function validateCase(name: string, dir: string, raw: unknown): LoadedCas
   const baseline = requireString(`${where} baseline`, d.baseline);
   optionalRecord(`${where} params`, d.params);
   optionalRecord(`${where} quickParams`, d.quickParams);
+  if (d.rounds !== undefined && !(Number.isInteger(d.rounds) && d.rounds > 0)) {
+    fail(`${where} rounds`, `must be a positive integer, got ${describe(d.rounds)}`);
+  }
   if (d.timeoutMs !== undefined && !(Number.isFinite(d.timeoutMs) && d.timeoutMs > 0)) {
     fail(`${where} timeoutMs`, `must be a positive number, got ${describe(d.timeoutMs)}`);
   }

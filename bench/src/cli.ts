@@ -24,7 +24,8 @@ const kUsage = `Usage: pnpm bench [-- options]
                        comma-separated, case-insensitive); the baseline always runs
   --param <key=value>  override a case parameter for every runner (repeatable; the value is
                        parsed as JSON when it can be: --param samples=10)
-  --runs <n>           rounds per case (default ${kDefaultRuns}; ${kQuickRuns} with --quick)
+  --runs <n>           rounds per case (default ${kDefaultRuns}, or the case's own \`rounds\`;
+                       ${kQuickRuns} with --quick)
   --quick              smoke pass: few samples, results go to bench/out/ unless --results-dir
   --results-dir <dir>  where RESULTS.md and results.svg go (default: bench/)
   --out-dir <dir>      where the raw JSON goes (default: bench/out/)
@@ -126,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
     implementations: splitList(values.impl),
     params: parseParams(values.param),
     runs: parsePositiveInt('runs', values.runs, quick ? kQuickRuns : kDefaultRuns),
+    runsGiven: values.runs !== undefined,
     quick,
     python: values.python,
     verbose: values.verbose,

@@ -40,6 +40,8 @@ export interface BenchOptions {
   params?: Record<string, unknown>;
   /** Rounds per case. @default 5 */
   runs: number;
+  /** `runs` came from the command line: it overrides a case's own `rounds`. */
+  runsGiven?: boolean;
   /** Use each case's `quickParams`. */
   quick: boolean;
   /** Interpreter for `.py` runners. @default 'python3' */
@@ -177,13 +179,15 @@ async function runCase(
   const params = { ...kase.params, ...(options.quick ? kase.quickParams : {}), ...options.params };
   const impls = selectImplementations(kase, options.implementations);
   const timeoutMs = kase.timeoutMs ?? kDefaultTimeoutMs;
+  const rounds =
+    options.runsGiven === true || options.quick ? options.runs : (kase.rounds ?? options.runs);
   const runs: RunRecord[] = [];
   const unavailable = new Set<string>();
   progress.note(
-    `\n${kase.name}: ${kase.title} — ${impls.length} implementations × ${options.runs} rounds`,
+    `\n${kase.name}: ${kase.title} — ${impls.length} implementations × ${rounds} rounds`,
   );
 
-  for (let round = 1; round <= options.runs; round++) {
+  for (let round = 1; round <= rounds; round++) {
     for (const impl of rotate(impls, round - 1)) {
       // Unavailable is a property of the machine (a module missing, a start method the OS lacks),
       // not of the round: ask once.
@@ -192,7 +196,7 @@ async function runCase(
         caseName: kase.name,
         implementation: impl.name,
         round,
-        rounds: options.runs,
+        rounds,
       });
       const result = await runRunner({
         script: path.join(kase.dir, impl.runner),
@@ -243,6 +247,7 @@ async function runCase(
     params,
     implementations,
     goals,
+    rounds,
     runs,
     elapsedMs: Date.now() - started,
   };

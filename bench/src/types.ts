@@ -97,6 +97,13 @@ export interface CaseDescriptor {
    * @default 120000
    */
   timeoutMs?: number;
+  /**
+   * Rounds of this case when the command line does not say (`--runs`) and it is not `--quick`.
+   * A case whose figures drift with the machine's slow phases (seconds to minutes on a VM) takes
+   * more, shorter rounds, so that every implementation is sampled across as many of them.
+   * @default 5
+   */
+  rounds?: number;
   goals?: Goal[];
 }
 
@@ -173,6 +180,8 @@ export interface CaseResult {
   params: Record<string, unknown>;
   implementations: ImplementationSummary[];
   goals: GoalResult[];
+  /** How many rounds ran (the command line's `--runs`, or the case's own `rounds`). */
+  rounds: number;
   runs: RunRecord[];
   elapsedMs: number;
 }

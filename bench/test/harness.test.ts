@@ -165,6 +165,36 @@ describe('pnpm bench options', () => {
     }
   });
 
+  it("runs a case's own number of rounds unless --runs or --quick says otherwise", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-selftest-'));
+    const roundsOf = async (extra: string[]) => {
+      const args = [
+        cli,
+        '--quiet',
+        ...extra,
+        '--cases-dir',
+        path.join('test', 'fixtures', 'rounds-cases'),
+      ];
+      await run(process.execPath, [...args, '--results-dir', dir, '--out-dir', dir], {
+        cwd: benchDir,
+      });
+      const report = JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8')) as BenchReport;
+      const markdown = readFileSync(path.join(dir, 'RESULTS.md'), 'utf8');
+      return [
+        report.cases[0]!.rounds,
+        report.cases[0]!.runs.length,
+        /· (\d+) rounds ·/.exec(markdown)?.[1],
+      ];
+    };
+    try {
+      expect(await roundsOf([])).toEqual([4, 4, '4']);
+      expect(await roundsOf(['--runs', '2'])).toEqual([2, 2, '2']);
+      expect(await roundsOf(['--quick'])).toEqual([2, 2, '2']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an unknown case, naming the ones there are', async () => {
     const args = [cli, '--case', 'nope', '--cases-dir', path.join('test', 'fixtures', 'cases')];
     await expect(run(process.execPath, args, { cwd: benchDir })).rejects.toMatchObject({

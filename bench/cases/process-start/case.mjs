@@ -13,7 +13,11 @@ imported from the facade \`multiproc\`, an ES module like most users' code). The
 \`child_process.fork\`s a CommonJS script doing the same two things — the cheapest raw fork there
 is — and awaits \`'exit'\`; the \`.mjs child\` variant forks an ES module that imports and calls
 the very function multiproc's child runs. CPython runs \`multiprocessing.get_context(method).Process\`.
-Each runner does the warm-ups, then the samples, in one fresh process per round.
+Each runner does the warm-ups, then the samples, in one fresh process per round. Fifteen short
+rounds rather than five long ones: on the project's VM a process takes 70-80 ms to start in one
+phase and 100-130 ms in the next, phases last seconds, and a runner that fell into a slow one
+moved its whole median (the same multiproc build measured 0.87× and 1.20× of the raw fork in
+two five-round runs the same hour); more rounds sample every implementation across more phases.
 `,
   baseline: 'raw child_process.fork',
   metrics: [
@@ -28,7 +32,8 @@ Each runner does the warm-ups, then the samples, in one fresh process per round.
     { name: 'CPython forkserver', runner: 'python.py', args: ['forkserver'] },
     { name: 'CPython fork', runner: 'python.py', args: ['fork'] },
   ],
-  params: { warmup: 3, samples: 30 },
+  params: { warmup: 2, samples: 10 },
   quickParams: { warmup: 1, samples: 5 },
+  rounds: 15,
   goals: [{ implementation: 'multiproc', metric: 'startToJoin', maxRatio: 1.15 }],
 };

@@ -159,7 +159,7 @@ export function renderMarkdown(report: BenchReport, chartFile = 'results.svg'): 
     report.command,
     '```',
     '',
-    `in ${formatDuration(report.elapsedMs)}, ${report.runs} round(s) per case.`,
+    `in ${formatDuration(report.elapsedMs)}, ${report.runs} round(s) per case unless a case says otherwise.`,
     '',
     '## Machine',
     '',
@@ -168,7 +168,7 @@ export function renderMarkdown(report: BenchReport, chartFile = 'results.svg'): 
     `![Each case's figures divided by its baseline's](${chartFile})`,
     '',
   );
-  for (const c of report.cases) out.push(caseSection(c, report.runs));
+  for (const c of report.cases) out.push(caseSection(c, c.rounds));
   return `${out.join('\n').trimEnd()}\n`;
 }
 

@@ -184,7 +184,7 @@ export function renderSvg(report: BenchReport): string {
     text(
       kPad,
       y + 12,
-      `${m.logicalCpus} × ${m.cpuModel} · Node ${m.node} · Python ${m.python.split(' ')[0] ?? ''} · ${m.date.slice(0, 10)} · medians of ${report.runs} rounds`,
+      `${m.logicalCpus} × ${m.cpuModel} · Node ${m.node} · Python ${m.python.split(' ')[0] ?? ''} · ${m.date.slice(0, 10)} · medians of the rounds`,
       'font-size="10" fill="#6b7280"',
     ),
   );

@@ -99,14 +99,6 @@ void Pair(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(out);
 }
 
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
 // readWait(fd, target, offset, length, spinMicros) → bytes read, 0 at end of file.
 //
 // A blocking read that first spins: it retries a non-blocking read for up to `spinMicros`

@@ -78,6 +78,15 @@ inline void ThrowErrno(v8::Isolate* isolate, int err, const char* syscall,
   isolate->ThrowException(node::ErrnoException(isolate, err, syscall, nullptr, path));
 }
 
+// A hint to the CPU, inside a busy-wait loop, that this thread is spinning.
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // Reads an integer argument the JavaScript layer has already validated.
 inline bool IntArg(const v8::FunctionCallbackInfo<v8::Value>& info, int index, int64_t* out) {
   if (!info[index]->IsNumber()) {

@@ -55,14 +55,6 @@ int64_t NowNs() {
       .count();
 }
 
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
 void Spin(Warmth* w) {
 #if defined(__linux__)
   // Linux applies a nice value to the one thread whose id it is given.
