@@ -1,6 +1,9 @@
 /**
  * Context objects of the facade: every constructor of multiproc bound to one start method, like
- * Python's `multiprocessing.get_context(method)`.
+ * Python's `multiprocessing.get_context(method)`. What depends on the start method (`Process`,
+ * `Pool`, the start-method functions) comes from the process package's context; everything else
+ * (locks, values, connections, shared memory, errors) is the facade's own, which works the same
+ * under either method.
  */
 import { ThreadPool, poolForContext, type Pool } from '@multiproc/pool';
 import {
@@ -9,9 +12,19 @@ import {
   type StartMethod,
 } from '@multiproc/process';
 
+/** The facade's default export, registered by `index.ts` (which imports this module). */
+type FacadeApi = typeof import('./index.js').default;
+let facade: FacadeApi | undefined;
+
+/** Called once by `index.ts` with the default export object. @internal */
+export function registerFacade(api: FacadeApi): void {
+  facade = api;
+}
+
 /**
  * The API bound to one start method. `ctx.Process` starts children with that method and
- * `ctx.Pool` runs its workers with it; the other members behave as the facade's.
+ * `ctx.Pool` runs its workers with it; every other member (`ctx.Lock`, `ctx.Value`, `ctx.Pipe`,
+ * `ctx.Array`…) is the facade's own, which works the same under either method.
  *
  * @example
  * ```ts
@@ -20,7 +33,8 @@ import {
  * await using pool = new ctx.Pool(4); // workers are threads
  * ```
  */
-export type Context = ProcessContext & {
+export type Context = ProcessContext &
+  Omit<FacadeApi, keyof ProcessContext | 'Pool' | 'ThreadPool'> & {
   /** `Pool` whose workers use this context's start method. */
   readonly Pool: typeof Pool;
   /** `ThreadPool` (always threads, whatever the context). */
@@ -42,10 +56,13 @@ export function getContext(method?: StartMethod | null): Context {
   let context = contexts.get(base.startMethod);
   if (!context) {
     // The process package's context, extended: `ctx.Process` stays the very same class.
-    context = Object.create(base, {
-      Pool: { value: poolForContext(base), enumerable: true },
-      ThreadPool: { value: ThreadPool, enumerable: true },
-    }) as Context;
+    const members: PropertyDescriptorMap = {};
+    for (const [name, value] of Object.entries(facade ?? {})) {
+      if (!(name in base)) members[name] = { value, enumerable: true };
+    }
+    members['Pool'] = { value: poolForContext(base), enumerable: true };
+    members['ThreadPool'] = { value: ThreadPool, enumerable: true };
+    context = Object.create(base, members) as Context;
     contexts.set(base.startMethod, context);
   }
   return context;

@@ -62,7 +62,7 @@ import {
   wait,
 } from '@multiproc/connection';
 import { SharedMemory, ShareableList } from '@multiproc/shared-memory';
-import { getContext, type Context } from './context.js';
+import { getContext, registerFacade, type Context } from './context.js';
 
 export {
   AbortError,
@@ -219,6 +219,8 @@ const multiproc = {
   SharedMemory,
   ShareableList,
 } as const;
+
+registerFacade(multiproc);
 
 export default multiproc;
 export type Multiproc = typeof multiproc & { getContext(method?: string | null): Context };

@@ -107,6 +107,32 @@ describe('the multiproc facade', () => {
     expect(mp.getAllStartMethods()).toEqual(['spawn', 'thread']);
   });
 
+  it('gives context objects with every member of the facade', async () => {
+    const thread = mp.getContext('thread');
+    const own = new Set(['Process', 'Pool', 'getContext', 'getStartMethod', 'setStartMethod']);
+    for (const [name, value] of Object.entries(mp)) {
+      if (own.has(name)) continue;
+      expect([name, (thread as unknown as Record<string, unknown>)[name]]).toEqual([name, value]);
+    }
+    expect(thread.Array).toBe(mp.SharedArray);
+    // A lock and a value made through a context work with that context's processes.
+    const lock = new thread.Lock();
+    const counter = new thread.Value('i', 0, { lock: false });
+    const workers = [1, 2].map(
+      () =>
+        new thread.Process({
+          target: (l: typeof lock, c: typeof counter) => {
+            for (let i = 0; i < 500; i++) l.withLockSync(() => (c.value += 1));
+          },
+          args: [lock, counter],
+        }),
+    );
+    for (const w of workers) w.start();
+    for (const w of workers) await w.join(5000);
+    expect(workers.map((w) => w.exitcode)).toEqual([0, 0]);
+    expect(counter.value).toBe(1000);
+  });
+
   it('gives context objects whose Pool uses their start method', async () => {
     const thread = mp.getContext('thread');
     expect(thread.Process).toBe(processPackage.getContext('thread').Process);
