@@ -35,11 +35,11 @@ export function registerFacade(api: FacadeApi): void {
  */
 export type Context = ProcessContext &
   Omit<FacadeApi, keyof ProcessContext | 'Pool' | 'ThreadPool'> & {
-  /** `Pool` whose workers use this context's start method. */
-  readonly Pool: typeof Pool;
-  /** `ThreadPool` (always threads, whatever the context). */
-  readonly ThreadPool: typeof ThreadPool;
-};
+    /** `Pool` whose workers use this context's start method. */
+    readonly Pool: typeof Pool;
+    /** `ThreadPool` (always threads, whatever the context). */
+    readonly ThreadPool: typeof ThreadPool;
+  };
 
 const contexts = new Map<StartMethod, Context>();
 
