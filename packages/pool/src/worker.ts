@@ -51,6 +51,23 @@ type Fn = (...args: unknown[]) => unknown;
 
 const lazyRequire = createRequire(import.meta.url);
 
+/**
+ * `keepWarm` of `@multiproc/native`, loaded at the first result (a spawn worker has the addon
+ * loaded already, for its parent-death signal); a no-op if the addon cannot load here.
+ */
+let warm: (() => void) | undefined;
+function keepWarm(): void {
+  if (!warm) {
+    try {
+      const native = lazyRequire('@multiproc/native') as typeof import('@multiproc/native');
+      warm = () => native.keepWarm();
+    } catch {
+      warm = () => undefined;
+    }
+  }
+  warm();
+}
+
 /** How often, at most, memory use is measured after short tasks. */
 const kMemoryCheckIntervalMs = 20;
 
@@ -244,6 +261,9 @@ class WorkerLoop {
     const out = this.#out;
     if (out.length === 0) return;
     this.#out = [];
+    // The pool usually answers a result with the next task: keep this process's CPUs awake
+    // for it, so that it wakes the event loop without an idle CPU's wake-up cost.
+    keepWarm();
     if (out.length === 1) {
       this.socket.write(out[0] as Buffer);
       return;
