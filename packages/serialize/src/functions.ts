@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeFunctionSource, type SourceForm } from './free-variables.js';
-import { locateFunction } from './locate.js';
+import { locateFunction, staticExportNamesOf } from './locate.js';
 import { sharedState } from './shared-state.js';
 
 /** How a function travels. One member per way, discriminated on `kind`. */
@@ -169,9 +169,13 @@ export function describeFunction(fn: unknown, path = 'target'): FunctionSpec {
     return { kind: 'source', source, form: analysis.form, name: fn.name };
   }
   if (location && location.exportName === undefined && fn.name) {
-    // Its module's exports could not be read here (an ES module with top-level await, say):
+    // Its module's exports could not be read here (an ES module still in its top-level await,
+    // say). The module's export statements tell whether the name is exported at all; if so,
     // send it by name and let the receiver confirm the export.
-    return { kind: 'ref', module: location.url, name: fn.name, guessed: true };
+    const exported = staticExportNamesOf(fn);
+    if (exported === null || exported.has(fn.name)) {
+      return { kind: 'ref', module: location.url, name: fn.name, guessed: true };
+    }
   }
   const used = [...free.map((n) => `the variable ${n}`), ...analysis.lexical.map((n) => n)];
   const first = free[0] ?? analysis.lexical[0] ?? '';

@@ -115,8 +115,16 @@ function callSync<T>(s: InspectorSession, method: string, params: object): T | u
 /** The URL of the module that defines `fn`, or `null` if it has none (built-in, eval, bound). */
 function scriptUrlOf(fn: object): string | null {
   const state = locatorState();
+  if (!state.session) return cjsScriptUrlOf(fn);
+  const scriptId = scriptIdOf(state, fn);
+  const url = scriptId === null ? undefined : state.scripts.get(scriptId);
+  return url && url.startsWith('file:') ? url : null;
+}
+
+/** The inspector's id of the script that defines `fn`, or `null`. */
+function scriptIdOf(state: LocatorState, fn: object): string | null {
   const s = state.session;
-  if (!s) return cjsScriptUrlOf(fn);
+  if (!s) return null;
   state.realmGlobal[kSlot] = fn;
   try {
     const evaluated = callSync<{ result: { objectId?: string } }>(s, 'Runtime.evaluate', {
@@ -131,15 +139,68 @@ function scriptUrlOf(fn: object): string | null {
       }>(s, 'Runtime.getProperties', { objectId, ownProperties: true });
       const location = props?.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')
         ?.value?.value;
-      if (!location) return null;
-      const url = state.scripts.get(location.scriptId);
-      return url && url.startsWith('file:') ? url : null;
+      return location?.scriptId ?? null;
     } finally {
       s.post('Runtime.releaseObject', { objectId });
     }
   } finally {
     delete state.realmGlobal[kSlot];
   }
+}
+
+type ParseModule = (source: string, options: object) => { body: unknown[] };
+let parseModule: ParseModule | undefined;
+
+/**
+ * The names an ES module exports, read from the source V8 runs for the module that defines `fn`
+ * (after any loader's transform, so TypeScript under tsx too): for a module whose exports cannot
+ * be read yet (it is still in its top-level await). `null` when that cannot be known: no
+ * inspector, a source that is not an ES module, or an `export *`.
+ */
+export function staticExportNamesOf(fn: object): Set<string> | null {
+  const state = locatorState();
+  const s = state.session;
+  const scriptId = scriptIdOf(state, fn);
+  if (!s || scriptId === null) return null;
+  const source = callSync<{ scriptSource: string }>(s, 'Debugger.getScriptSource', {
+    scriptId,
+  })?.scriptSource;
+  if (source === undefined) return null;
+  let body: unknown[];
+  try {
+    parseModule ??= (nodeRequire('acorn') as { parse: ParseModule }).parse;
+    body = parseModule(source, { ecmaVersion: 'latest', sourceType: 'module' }).body;
+  } catch {
+    return null;
+  }
+  type Node = { type: string; [key: string]: unknown };
+  const names = new Set<string>();
+  let sawModuleSyntax = false;
+  for (const node of body as Node[]) {
+    if (node.type === 'ImportDeclaration') sawModuleSyntax = true;
+    if (node.type === 'ExportAllDeclaration') return null;
+    if (node.type === 'ExportDefaultDeclaration') {
+      sawModuleSyntax = true;
+      names.add('default');
+    }
+    if (node.type !== 'ExportNamedDeclaration') continue;
+    sawModuleSyntax = true;
+    const declaration = node['declaration'] as Node | null;
+    if (declaration?.type === 'VariableDeclaration') {
+      for (const d of declaration['declarations'] as Node[]) {
+        const id = d['id'] as Node;
+        if (id.type !== 'Identifier') return null; // a destructuring export: not worth guessing
+        names.add(id['name'] as string);
+      }
+    } else if (declaration) {
+      names.add((declaration['id'] as Node)['name'] as string);
+    }
+    for (const spec of (node['specifiers'] as Node[] | undefined) ?? []) {
+      const exported = spec['exported'] as Node;
+      names.add((exported['name'] ?? exported['value']) as string);
+    }
+  }
+  return sawModuleSyntax ? names : null;
 }
 
 /** Without the inspector: search the CommonJS module cache by identity. */

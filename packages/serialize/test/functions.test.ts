@@ -15,6 +15,28 @@ const fixture = require('./fixtures/exports.cjs') as { double: (x: number) => nu
 const esmFixture = pathToFileURL(join(__dirname, 'fixtures', 'exports.mjs')).href;
 
 describe('describeFunction', () => {
+  it('in a module still in its top-level await, checks the export statements before sending by name', () => {
+    const result = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'tla-main.mjs')], {
+      cwd: join(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      scale: { kind: 'ref', name: 'scale', guessed: true },
+      hidden: {
+        error:
+          'TypeError: target (function hidden) is not exported from its module and uses the variable factor from its enclosing scope, so it cannot be sent by source. Export it from its module (it is then sent by reference), or pass factor as an argument.',
+      },
+      // Exported under another name: the receiver could not find it by its own name, so it is
+      // refused here as well.
+      renamed: {
+        error:
+          'TypeError: target (function renamed) is not exported from its module and uses the variable factor from its enclosing scope, so it cannot be sent by source. Export it from its module (it is then sent by reference), or pass factor as an argument.',
+      },
+    });
+  });
+
   it('sends an exported CommonJS function by reference', () => {
     const spec = describeFunction(fixture.double);
     expect(spec).toEqual({
