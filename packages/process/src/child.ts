@@ -23,6 +23,7 @@ import {
   decodeStartJson,
   isParentMessage,
   isThreadStart,
+  kImportingTarget,
   reviveOptions,
   type StartPayload,
 } from './protocol.js';
@@ -129,20 +130,32 @@ async function start(
 }
 
 async function run(start: StartPayload): Promise<void> {
-  const target = start.target ? await resolveTarget(start.target) : undefined;
+  const flags = globalThis as Record<symbol, unknown>;
+  flags[kImportingTarget] = true;
+  let target: ((...args: unknown[]) => unknown) | undefined;
+  let Class: Awaited<ReturnType<typeof resolveFunction>> | undefined;
+  try {
+    target = start.target ? await resolveTarget(start.target) : undefined;
+    if (start.subclass) {
+      const { module, name } = start.subclass;
+      Class = await resolveFunction({ kind: 'ref', module, name });
+    }
+  } finally {
+    delete flags[kImportingTarget];
+  }
   if (!start.subclass) {
     await target?.(...start.args);
     return;
   }
-  const { module, name, fields } = start.subclass;
-  const Class = await resolveFunction({ kind: 'ref', module, name });
+  const { fields } = start.subclass;
+  const SubClass = Class as NonNullable<typeof Class>;
   // Like unpickling: the subclass constructor does not run again; its fields arrive as sent.
   // Construct through the subclass's own base class: a mixed ESM/CommonJS program may have
   // loaded another copy of Process than this one.
   const instance = Reflect.construct(
-    baseClassOf(Class),
+    baseClassOf(SubClass),
     [reviveOptions(target, start.args)],
-    Class,
+    SubClass,
   ) as Process;
   Object.assign(instance, fields);
   await instance.run();

@@ -28,7 +28,13 @@ import {
 import { installExitHandler } from './exit.js';
 import { SpawnPopen, ThreadPopen, type Popen } from './popen.js';
 import type { ControlChannel } from './channel.js';
-import { StartFormat, encodeStartJson, isReviveOptions, type StartPayload } from './protocol.js';
+import {
+  StartFormat,
+  encodeStartJson,
+  isReviveOptions,
+  kImportingTarget,
+  type StartPayload,
+} from './protocol.js';
 import { getStartMethod, type StartMethod } from './start-method.js';
 
 /** A function a child can call: exported, self-contained, or a `taskRef()`. */
@@ -84,6 +90,7 @@ const popens = new WeakMap<Process, Popen>();
  * }
  * ```
  */
+
 export class Process<A extends unknown[] = unknown[]> {
   #target: Target<A> | ((...args: unknown[]) => unknown) | undefined;
   #args: A;
@@ -158,6 +165,13 @@ export class Process<A extends unknown[] = unknown[]> {
     this.#assertOpen();
     if (this.#isSelf) throw new ProcessError('a process cannot start itself');
     if (this.#state !== 'initial') throw new ProcessError('cannot start a process twice');
+    if ((globalThis as Record<symbol, unknown>)[kImportingTarget] === true) {
+      throw new ProcessError(
+        'a process was started while this child was still importing the module of its target: ' +
+          'a module imported by children must not start processes when it loads. Guard that code ' +
+          'with `if (isMainProcess()) { … }`',
+      );
+    }
     const method = this.startMethod;
     if (currentProcess().daemon && method === 'spawn') {
       throw new ProcessError('daemonic processes are not allowed to have children');

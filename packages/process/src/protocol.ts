@@ -118,3 +118,11 @@ export function decodeStartJson(payload: Uint8Array): StartPayload | undefined {
     identity: { ...start.identity, authkey: Buffer.from(start.identity.authkey, 'base64') },
   };
 }
+
+/**
+ * Set on `globalThis` by the child bootstrap while it imports the module of its target (shared
+ * by every copy of this package in the process). A module that starts processes as it loads,
+ * without an `isMainProcess()` guard, would otherwise start them again in every child, and those
+ * children again: each level refuses instead.
+ */
+export const kImportingTarget = Symbol.for('multiproc.importingTarget');

@@ -10,6 +10,15 @@ describe('targets exported from the main script', () => {
     expect(run.status).toBe(0);
   });
 
+  it('refuse to start processes from a child importing an unguarded main script, so children do not multiply', () => {
+    const run = runDriver('unguarded.mjs');
+    expect(run.stdout).toBe('top level, main=true\ntop level, main=false\nexitcode=1\n');
+    expect(run.stderr).toContain(
+      'ProcessError: a process was started while this child was still importing the module of its target: a module imported by children must not start processes when it loads. Guard that code with `if (isMainProcess()) { … }`',
+    );
+    expect(run.status).toBe(0);
+  });
+
   it('work from a CommonJS main script guarded by require.main', () => {
     const run = runDriver('main-export.cjs');
     expect(run.stdout).toBe('hi alice from Process-1\nexitcode=0\n');
