@@ -75,4 +75,7 @@ export function shmNamesWhere(keep: (name: string) => boolean): Set<string> {
   return new Set(readdirSync('/dev/shm').filter(keep));
 }
 
+/** Segments of multiproc's own packages (`mp_…`, not the native tests' `mp_test_…`). */
+export const multiprocShmNames = (): Set<string> => shmNamesWhere((n) => !n.startsWith('mp_test_'));
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

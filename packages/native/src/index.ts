@@ -613,7 +613,8 @@ export const spinMicros: number = readSpinSetting();
  */
 export function keepWarm(micros: number = spinMicros): void {
   if (micros === 0) return;
-  checkInteger(micros, 'micros', 0, 1_000_000);
+  // The default (every receive and dispatch passes it) was checked when the module loaded.
+  if (micros !== spinMicros) checkInteger(micros, 'micros', 0, 1_000_000);
   addon().keepWarm(micros);
 }
 
