@@ -4,6 +4,8 @@ export default {
   description: `
 A running child sends \`count1\` messages of 1 MiB, then \`count64\` of 64 MiB, over a \`Pipe()\`;
 each figure is the bytes the parent received divided by the time from its go to the last byte.
+The child says it is ready (started, message built) before each go, so no figure includes the
+time a child takes to start.
 CPython's \`send_bytes\` blocks until the OS has taken the message; multiproc's \`sendBytes\` never
 blocks, so its child awaits \`drain()\` after each message to send the same way. The parent
 receives each message as a new buffer (\`recvBytes\` / \`recv_bytes\`: the like-for-like

@@ -19,6 +19,7 @@ childConn.close();
 const figures = [];
 for (const [size, count] of rounds) {
   const into = receive === 'recvBytesInto' ? Buffer.allocUnsafe(size) : undefined;
+  await conn.recv(); // the child is running and its message is ready: the clock starts now
   conn.send('go');
   const t0 = nowMs();
   let bytes = 0;

@@ -12,6 +12,7 @@ from bench_runner import emit, now_ms, params
 def send(conn, rounds):
     for size, count in rounds:
         buf = bytes([7]) * size
+        conn.send("ready")
         conn.recv()
         for _ in range(count):
             conn.send_bytes(buf)
@@ -29,6 +30,7 @@ if __name__ == "__main__":
     figures = []
     for size, count in rounds:
         into = bytearray(size) if receive == "recv_bytes_into" else None
+        conn.recv()  # the child is running and its message is ready: the clock starts now
         conn.send("go")
         t0 = now_ms()
         received = 0

@@ -21,12 +21,13 @@ export function echoSync(conn) {
 }
 
 /**
- * For each size, on the parent's go: sends `count` messages of `size` bytes with sendBytes,
- * waiting for each to reach the OS (what CPython's blocking send_bytes does).
+ * For each size: says it is ready, then on the parent's go sends `count` messages of `size` bytes
+ * with sendBytes, waiting for each to reach the OS (what CPython's blocking send_bytes does).
  */
 export async function sendBytes(conn, rounds) {
   for (const [size, count] of rounds) {
     const buf = Buffer.alloc(size, 7);
+    conn.send('ready');
     await conn.recv();
     for (let i = 0; i < count; i++) {
       conn.sendBytes(buf);

@@ -89,6 +89,12 @@ async function main() {
   globalThis.gc();
   const reused = new Uint8Array(native.allocBody((1 << 20) - 5));
   reused.fill(9);
+  // Left unused past the trim delay, the other blocks are marked MADV_FREE by the trimming
+  // thread (concurrently with this thread taking blocks), then taken back and written.
+  const taken = [native.allocBody(1 << 20)];
+  await new Promise((r) => setTimeout(r, 1200));
+  for (let i = 0; i < 4; i++) taken.push(native.allocBody(1 << 20));
+  for (const body of taken) new Uint8Array(body).fill(3);
   assert.equal(native.allocBody(1000), undefined);
   // The spinner thread starts, spins 20 ms, sleeps, and stays asleep through exit.
   native.keepWarm(20_000);

@@ -622,9 +622,10 @@ export function keepWarm(micros: number = spinMicros): void {
  * Memory for one large received message: a `Buffer` of exactly `size` bytes (contents
  * unspecified, like `Buffer.allocUnsafe`), or `undefined` below 256 KiB, where `allocUnsafe`
  * does as well. When the buffer is garbage-collected its pages are kept, up to 64 MiB per
- * process (marked `MADV_FREE`, so the kernel may reclaim them under pressure), for the next
- * large message: a fresh mapping costs one page fault per 4 KiB as the kernel copies into it,
- * about half of the time of receiving 1 MiB messages on a VM.
+ * process, for the next large message (the most recently dropped first): a fresh mapping costs
+ * one page fault per 4 KiB as the kernel copies into it, about half of the time of receiving
+ * 1 MiB messages on a VM. Pages left unused for a second are marked `MADV_FREE`, so the kernel
+ * may reclaim them under memory pressure; a new mapping of up to 64 MiB is populated at once.
  *
  * @example
  * ```ts

@@ -100,7 +100,7 @@ describe('keepWarm and the spin setting', () => {
 });
 
 describe('allocBody: recycled memory for large received messages', () => {
-  test('gives exact-size buffers from 256 KiB up, undefined below, and keeps collected ones for reuse (at most 64 MiB)', async () => {
+  test('gives exact-size buffers from 256 KiB up, undefined below, and keeps collected ones for reuse (at most 64 MiB, marked MADV_FREE after a second unused)', async () => {
     const run = await runNode(fixture('alloc-body.cjs'), [], { cwd: root, timeoutMs: 20_000 });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -116,7 +116,11 @@ describe('allocBody: recycled memory for large received messages', () => {
     const mib = 1024 * 1024;
     expect(out['cachedAfterGc']).toBeLessThanOrEqual(64 * mib);
     expect(out['cachedAfterGc']).toBeGreaterThan(62 * mib);
+    // Nothing of it is marked MADV_FREE at once; after a second unused, all of it is.
+    expect(out['lazyFreeAtOnce']).toBeLessThan(2 * mib);
+    expect(out['lazyFreeLater']).toBeGreaterThan(62 * mib);
     // What stays cached after 64 takes of 1 MiB: blocks too small for 1 MiB (the 256 KiB one).
     expect(out['leftAfterReuse']).toBeLessThan(2 * mib);
+    expect(out['reusedWritable']).toBe(true);
   });
 });
