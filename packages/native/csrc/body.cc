@@ -23,6 +23,7 @@
 // The cache is process-wide (every environment shares it) and never destroyed: deleters may run
 // on any thread, at any time up to process exit, and the trimming thread lives as long as the
 // process.
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -30,7 +31,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "state.h"
@@ -55,6 +55,7 @@ struct BodyCache {
   std::mutex mutex;
   std::condition_variable dropped;
   std::once_flag trimmer;
+  bool trimming = false;      // the trimming thread started
   bool trimmer_idle = false;  // waiting with nothing to trim: a drop must wake it
   std::vector<Block> free;
   size_t cached = 0;
@@ -117,20 +118,47 @@ void Trim(BodyCache* cache) {
   }
 }
 
+void* TrimThread(void* cache) {
+  Trim(static_cast<BodyCache*>(cache));
+  return nullptr;
+}
+
+// Whether the trimming thread runs (started on the first drop). Called with the lock held.
+// pthread_create rather than std::thread: it reports a failure (a limit on threads) instead of
+// throwing into a deleter; blocks are then marked as they are dropped.
+bool Trimming(BodyCache& cache) {
+  std::call_once(cache.trimmer, [&cache] {
+    pthread_t thread;
+    if (pthread_create(&thread, nullptr, TrimThread, &cache) == 0) {
+      pthread_detach(thread);
+      cache.trimming = true;
+    }
+  });
+  return cache.trimming;
+}
+
 void Release(void* data, size_t length, void* capacity_cookie) {
   const size_t capacity = reinterpret_cast<uintptr_t>(capacity_cookie);
   BodyCache& cache = Cache();
-  {
-    std::lock_guard<std::mutex> lock(cache.mutex);
-    if (cache.cached + capacity <= kCacheMax) {
-      cache.free.push_back({data, capacity, NowMs(), false});
-      cache.cached += capacity;
-      std::call_once(cache.trimmer, [&cache] { std::thread(Trim, &cache).detach(); });
-      if (cache.trimmer_idle) cache.dropped.notify_one();
-      return;
-    }
+  std::unique_lock<std::mutex> lock(cache.mutex);
+  if (cache.cached + capacity > kCacheMax) {
+    lock.unlock();
+    munmap(data, capacity);
+    return;
   }
-  munmap(data, capacity);
+  cache.cached += capacity;
+  if (Trimming(cache)) {
+    cache.free.push_back({data, capacity, NowMs(), false});
+    if (cache.trimmer_idle) cache.dropped.notify_one();
+    return;
+  }
+  // Marked before it is in the list: advising a block someone took back could drop their data.
+  lock.unlock();
+#ifdef MADV_FREE
+  madvise(data, capacity, MADV_FREE);
+#endif
+  lock.lock();
+  cache.free.insert(cache.free.begin(), {data, capacity, NowMs(), true});
 }
 
 // The smallest cached block of at least `size` bytes and at most twice that (the most recently

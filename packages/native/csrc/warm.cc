@@ -18,6 +18,7 @@
 // lives as long as the process: the library is pinned (addon.cc) and the thread touches no
 // per-environment state. Its synchronisation objects are never destroyed, so exit() cannot
 // destroy a condition variable the thread still waits on.
+#include <pthread.h>
 #if defined(__linux__)
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -29,7 +30,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <thread>
 
 #include "state.h"
 
@@ -40,6 +40,7 @@ struct Warmth {
   std::atomic<int64_t> deadline{0};  // steady_clock nanoseconds
   std::atomic<bool> sleeping{false};
   std::once_flag started;
+  bool running = false;  // the spinner thread could be started
   std::mutex mutex;
   std::condition_variable wake;
 };
@@ -72,13 +73,27 @@ void Spin(Warmth* w) {
   }
 }
 
-// keepWarm(micros)
+void* SpinThread(void* warmth) {
+  Spin(static_cast<Warmth*>(warmth));
+  return nullptr;
+}
+
+// keepWarm(micros). With no thread to be had (a limit on threads), a no-op: pthread_create
+// reports that, where std::thread would abort the process (the addon is built without
+// exceptions).
 void KeepWarm(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int64_t micros;
   if (!IntArg(info, 0, &micros)) return;
   if (micros <= 0) return;
   Warmth& w = Shared();
-  std::call_once(w.started, [&w] { std::thread(Spin, &w).detach(); });
+  std::call_once(w.started, [&w] {
+    pthread_t thread;
+    if (pthread_create(&thread, nullptr, SpinThread, &w) == 0) {
+      pthread_detach(thread);
+      w.running = true;
+    }
+  });
+  if (!w.running) return;
   const int64_t until = NowNs() + micros * 1000;
   int64_t current = w.deadline.load();
   while (current < until && !w.deadline.compare_exchange_weak(current, until)) {
