@@ -2,7 +2,7 @@
 import { emit, importOrUnavailable, nowMs, params } from '../../lib/runner.mjs';
 
 const { SharedMemory } = await importOrUnavailable('multiproc');
-const { warmup, ops } = params({ warmup: 500, ops: 5000 });
+const { warmupMs, ops } = params({ warmupMs: 1000, ops: 20000 });
 
 function once() {
   const shm = new SharedMemory({ create: true, size: 4096 });
@@ -12,7 +12,7 @@ function once() {
   shm.unlink();
 }
 
-for (let i = 0; i < warmup; i++) once();
+for (const until = nowMs() + warmupMs; nowMs() < until;) once();
 const t0 = nowMs();
 for (let i = 0; i < ops; i++) once();
 emit({ opsPerSec: ops / ((nowMs() - t0) / 1000) });

@@ -14,8 +14,9 @@ def once():
 
 
 def main():
-    p = params(warmup=500, ops=5000)
-    for _ in range(p["warmup"]):
+    p = params(warmupMs=1000, ops=20000)
+    until = now_ms() + p["warmupMs"]
+    while now_ms() < until:
         once()
     t0 = now_ms()
     for _ in range(p["ops"]):

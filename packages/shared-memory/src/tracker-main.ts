@@ -16,18 +16,36 @@
  * - held segments (attached by name from another program): the tracker keeps a descriptor with
  *   `LOCK_SH` on each for the program's lifetime, so the creator's tracker does not unlink it
  *   under this program; at the end it just closes them.
+ *
+ * Which segments are owned comes from the journals the program's threads append to in this
+ * directory (`own` before a create, `forget` after an unlink; see `tracker/client.ts`), and from
+ * the same lines on a socket when a journal could not be written. A name's latest event by `t`
+ * decides. The journals are read every `JOURNAL_PASS_MS` and once more at the end; a journal
+ * that was read to its end and has a successor is deleted, so they take little disk. A `forget`
+ * is kept as a tombstone until two passes have followed it: the matching `own`, written before
+ * the `forget` was, may sit in a journal the same pass had already read, but not in the next.
  */
-import { rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { closeFd, flock, shmOpen, shmUnlink } from '@multiproc/native';
-import type { TrackerMessage } from './tracker/protocol.js';
+import { JOURNAL_PREFIX, type TrackerMessage } from './tracker/protocol.js';
 
 const kRetryMs = 250;
 const kFirstConnectionTimeoutMs = 10_000;
+/** How often the journals are read while the program runs. */
+const kJournalPassMs = 2_000;
 
 const dir = process.argv[2];
+/** Each name's latest event: `owned` after an `own`, a tombstone after a `forget`. */
+const names = new Map<string, { t: number; owned: boolean; warn: boolean; pass: number }>();
+/** Segments owned when the program ended, filled by `end()`. */
 const owned = new Map<string, { warn: boolean }>();
-const held = new Map<string, number>();
+/** Held segments: the descriptor keeping `LOCK_SH`, and when the hold was sent. */
+const held = new Map<string, { fd: number; t: number }>();
+/** Journals by file name: bytes read so far, and an incomplete last line. */
+const journals = new Map<string, { offset: number; partial: Buffer }>();
+let passes = 0;
 let open = 0;
 let seen = false;
 let ending = false;
@@ -69,29 +87,112 @@ function handle(message: TrackerMessage): void {
   switch (message.type) {
     case 'hello':
       return;
-    case 'own':
-      owned.set(message.name, { warn: message.warn });
+    case 'own': {
+      const latest = names.get(message.name);
+      if (latest && latest.t >= message.t) return;
+      names.set(message.name, { t: message.t, owned: true, warn: message.warn, pass: passes });
       return;
+    }
     case 'hold': {
-      if (owned.has(message.name) || held.has(message.name)) return;
+      if (names.get(message.name)?.owned) return;
+      const previous = held.get(message.name);
+      if (previous && previous.t >= message.t) return;
       try {
         const fd = shmOpen(message.name);
         flock(fd, 'shared', { wait: true });
-        held.set(message.name, fd);
+        if (previous) closeFd(previous.fd); // the name now stands for this segment
+        held.set(message.name, { fd, t: message.t });
       } catch {
         // gone already: nothing to hold
       }
       return;
     }
     case 'forget': {
-      owned.delete(message.name);
-      const fd = held.get(message.name);
-      if (fd !== undefined) closeFd(fd);
-      held.delete(message.name);
+      const latest = names.get(message.name);
+      if (!latest || latest.t < message.t) {
+        names.set(message.name, { t: message.t, owned: false, warn: false, pass: passes });
+      }
+      const hold = held.get(message.name);
+      if (hold && hold.t < message.t) {
+        closeFd(hold.fd);
+        held.delete(message.name);
+      }
       return;
     }
   }
 }
+
+/** Applies each complete line of `bytes`; returns the incomplete rest. */
+function handleLines(bytes: Buffer): Buffer {
+  let start = 0;
+  let newline: number;
+  while ((newline = bytes.indexOf(0x0a, start)) >= 0) {
+    try {
+      handle(JSON.parse(bytes.toString('utf8', start, newline)) as TrackerMessage);
+    } catch {
+      // a malformed line changes nothing
+    }
+    start = newline + 1;
+  }
+  return Buffer.from(bytes.subarray(start));
+}
+
+const chunk = Buffer.allocUnsafe(64 * 1024);
+
+/** Reads what the journals gained since the last pass, deletes finished ones, drops old tombstones. */
+function readJournals(): void {
+  passes++;
+  let files: string[];
+  try {
+    files = readdirSync(dir!).filter((f) => f.startsWith(JOURNAL_PREFIX) && f.endsWith('.log'));
+  } catch {
+    files = [];
+  }
+  /** Each writer's latest journal: `stem` → seq. */
+  const latest = new Map<string, number>();
+  for (const file of files) {
+    const { stem, seq } = journalName(file);
+    if ((latest.get(stem) ?? -1) < seq) latest.set(stem, seq);
+    const journal = journals.get(file) ?? { offset: 0, partial: Buffer.alloc(0) };
+    journals.set(file, journal);
+    let fd: number;
+    try {
+      fd = openSync(join(dir!, file), 'r');
+    } catch {
+      continue;
+    }
+    try {
+      let n: number;
+      while ((n = readSync(fd, chunk, 0, chunk.length, journal.offset)) > 0) {
+        journal.offset += n;
+        journal.partial = handleLines(Buffer.concat([journal.partial, chunk.subarray(0, n)]));
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  for (const file of files) {
+    const { stem, seq } = journalName(file);
+    if (seq < latest.get(stem)! && journals.get(file)?.partial.length === 0) {
+      try {
+        unlinkSync(join(dir!, file));
+      } catch {
+        // gone already
+      }
+      journals.delete(file);
+    }
+  }
+  for (const [name, latestEvent] of names) {
+    if (!latestEvent.owned && passes - latestEvent.pass >= 2) names.delete(name);
+  }
+}
+
+function journalName(file: string): { stem: string; seq: number } {
+  const dash = file.lastIndexOf('-');
+  return { stem: file.slice(0, dash + 1), seq: Number(file.slice(dash + 1, -'.log'.length)) };
+}
+
+const journalPass = setInterval(readJournals, kJournalPassMs);
 
 /** Unlinks `name` unless another program uses it; true when it is gone. */
 function tryUnlink(name: string): boolean {
@@ -116,8 +217,12 @@ function end(): void {
   if (ending) return;
   ending = true;
   clearTimeout(firstConnection);
+  clearInterval(journalPass);
   server.close();
-  for (const fd of held.values()) closeFd(fd);
+  // Every process of the program has exited: the journals are complete.
+  readJournals();
+  for (const [name, latest] of names) if (latest.owned) owned.set(name, { warn: latest.warn });
+  for (const { fd } of held.values()) closeFd(fd);
   held.clear();
   const leaked = [...owned].filter(([, info]) => info.warn).map(([name]) => name);
   if (leaked.length > 0) {

@@ -1,26 +1,53 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fixture, runNode, shmNames, sleep } from './helpers.js';
 
 const root = join(__dirname, '..');
 
-/** Starts a program in its own process group, as a shell would, and reads its first stdout line. */
+/**
+ * Starts a program in its own process group, as a shell would, and reads its first stdout line;
+ * `nextLine` reads the following ones.
+ */
 async function startProgram(
   file: string,
   args: string[],
-): Promise<{ child: ChildProcess; line: string }> {
+): Promise<{ child: ChildProcess; line: string; nextLine: () => Promise<string> }> {
   const child = spawn(process.execPath, [file, ...args], {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout });
-  const line = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before printing`)));
-  });
-  return { child, line };
+  started.push(child);
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string> => {
+    const next = await lines.next();
+    if (next.done === true) throw new Error(`${file} exited before printing`);
+    return next.value;
+  };
+  return { child, line: await nextLine(), nextLine };
+}
+
+/** The pid of the tracker whose directory is `dir`. */
+function trackerPid(dir: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.endsWith('tracker-main.cjs')) && argv.includes(dir))
+        return Number(entry);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  throw new Error(`no tracker process for ${dir}`);
+}
+
+/** How many times a process's main thread went to sleep (each wake-up follows one). */
+function sleeps(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)![1]);
 }
 
 // Every program a test starts is killed afterwards, whatever the test's outcome: detached
@@ -78,4 +105,33 @@ describe('the resource tracker', () => {
     killGroup(holder.child);
     expect(await waitUntil(() => !shmNames().has(name), 5_000)).toBe(true);
   });
+
+  test('ownership follows the journals across processes: a segment a child unlinked is forgotten, a name created again is owned again', async () => {
+    const run = await runNode(fixture('journal-cross.mjs'), [], { cwd: root });
+    expect(run.code).toBe(0);
+    const { handed, name } = JSON.parse(run.stdout) as { handed: string; name: string };
+    // runNode waits for the tracker too: it inherited stderr, and ends with the program.
+    expect(run.stderr).toBe(
+      `multiproc resource tracker: unlinking 1 shared memory segment(s) the program left behind: ${name}\n`,
+    );
+    expect(shmNames().has(handed)).toBe(false);
+    expect(shmNames().has(name)).toBe(false);
+  });
+
+  test('creating and unlinking segments does not wake the tracker, and its journals stay small', async () => {
+    const program = await startProgram(fixture('journal-churn.mjs'), ['20000']);
+    const { dir } = JSON.parse(program.line) as { dir: string };
+    const tracker = trackerPid(dir);
+    const before = sleeps(tracker);
+    expect(await program.nextLine()).toBe('done');
+    // 40,002 own and forget lines, about 3 MB: one wake-up per line would be tens of thousands.
+    // The journal passes (every 2 s) and timers account for a handful.
+    expect(sleeps(tracker) - before).toBeLessThan(50);
+    await sleep(4_500); // two journal passes: every finished journal is read and deleted
+    const journals = readdirSync(dir).filter((f) => f.startsWith('j-'));
+    expect(journals).toHaveLength(1);
+    expect(statSync(join(dir, journals[0]!)).size).toBeLessThanOrEqual(1024 * 1024 + 200);
+    killGroup(program.child);
+    expect(await waitUntil(() => !existsSync(dir), 5_000)).toBe(true);
+  }, 30_000);
 });

@@ -17,19 +17,38 @@
  * socket as its fd 3, and connects at once, so registrations sit in the kernel's buffer even
  * before the tracker has started and a SIGKILL right after `new SharedMemory()` loses nothing.
  * Its path goes into `process.env.MULTIPROC_TRACKER`, which children inherit; a child connects
- * on its first segment. Each process (all its threads share one connection) sends one line per
- * event with a synchronous write. When every connection has closed — every process of the
- * program has exited, however it died — the tracker unlinks every segment still owned and exits.
- * See `tracker-main.ts` for the cross-program rules.
+ * on its first segment. When every connection has closed — every process of the program has
+ * exited, however it died — the tracker unlinks every segment still owned and exits. See
+ * `tracker-main.ts` for the cross-program rules.
+ *
+ * What travels how. A `hold` (attached by name) goes over the socket, one synchronous write per
+ * line, because the tracker acts on it at once. `own` (before creating) and `forget` (after
+ * unlinking) matter only when the program ends, so each thread appends them with a synchronous
+ * write to a journal file of its own in the tracker's directory (`j-<pid>-<thread>-<random>-<seq>.log`),
+ * starting a new one after `JOURNAL_MAX_BYTES`. A write to a file wakes no one, where each line
+ * on the socket woke the sleeping tracker: on a 2-vCPU VM that wake-up was half the time of a
+ * create + attach + close + unlink (18-22 k/s with it, 35-40 k/s without). The journal is in
+ * the kernel once `write` returns, so a SIGKILL right after loses nothing. The tracker reads
+ * the journals every `JOURNAL_PASS_MS` (deleting finished ones) and at the end. If a journal
+ * cannot be written, the line goes over the socket instead.
  */
-import { fstatSync, mkdtempSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { closeFd, processSlot, setCloexec, unixConnect, unixListen } from '@multiproc/native';
 import { onSpawn } from '@multiproc/process';
-import { encodeMessage, TRACKER_ENV, TRACKER_FD_ENV, type TrackerMessage } from './protocol.js';
+import {
+  encodeMessage,
+  JOURNAL_MAX_BYTES,
+  JOURNAL_PREFIX,
+  TRACKER_ENV,
+  TRACKER_FD_ENV,
+  type TrackerMessage,
+} from './protocol.js';
 
 const kSlot = 'multiproc.tracker';
 const kTrackerScript = new URL('./tracker-main.cjs', import.meta.url);
@@ -147,16 +166,81 @@ function writeLine(conn: Connection, message: TrackerMessage): void {
   while (written < line.length) written += writeSync(conn.fd, line, written);
 }
 
+/** This thread's journal: the file it appends to now. */
+interface Journal {
+  fd: number;
+  /** `j-<pid>-<thread>-<random>-`: the seq and `.log` follow. */
+  stem: string;
+  seq: number;
+  bytes: number;
+}
+
+/** `undefined` until the first own/forget; `null` once a journal could not be written. */
+let journal: Journal | null | undefined;
+
+function openJournal(conn: Connection, previous: Journal | undefined): Journal {
+  const stem =
+    previous?.stem ??
+    `${JOURNAL_PREFIX}${process.pid}-${threadId}-${randomBytes(4).toString('hex')}-`;
+  const seq = previous ? previous.seq + 1 : 0;
+  // The next file exists before the previous one is closed: the tracker deletes a journal once
+  // it has read it and a later one of the same writer exists, so the previous one is complete.
+  const fd = openSync(join(dirname(conn.path), `${stem}${seq}.log`), 'wx', 0o600);
+  if (previous) closeSync(previous.fd);
+  else if (!isMainThread) {
+    // A worker thread's descriptors outlive it: close its journal when it ends.
+    process.once('exit', () => {
+      if (journal) closeSync(journal.fd);
+    });
+  }
+  return { fd, stem, seq, bytes: 0 };
+}
+
+/** Appends a line to this thread's journal; false when it could not (the caller uses the socket). */
+function journalLine(conn: Connection, message: TrackerMessage): boolean {
+  if (journal === null) return false;
+  const line = Buffer.from(encodeMessage(message));
+  try {
+    if (journal === undefined || journal.bytes >= JOURNAL_MAX_BYTES) {
+      journal = openJournal(conn, journal);
+    }
+    // One write: a partial one (a full disk) leaves a line without its newline, which the
+    // tracker ignores; the socket then carries this line and every later one.
+    if (writeSync(journal.fd, line) !== line.length) throw new Error('short write');
+    journal.bytes += line.length;
+    return true;
+  } catch {
+    journal = null;
+    return false;
+  }
+}
+
+let lastStamp = 0;
+
+/** Microseconds on the monotonic clock every process shares; strictly increasing per thread. */
+function stamp(): number {
+  const ns = process.hrtime.bigint();
+  const us = Number(ns / 1000n) + Number(ns % 1000n) / 1000;
+  lastStamp = us > lastStamp ? us : lastStamp + 0.001;
+  return lastStamp;
+}
+
 /**
- * Tells this program's tracker about a segment: `own` (created here: unlink at the end),
- * `hold` (attached by name: protect from other programs' trackers), `forget` (unlinked here).
+ * Tells this program's tracker about a segment: `own` (about to be created here: unlink at the
+ * end), `hold` (attached by name: protect from other programs' trackers), `forget` (unlinked
+ * here).
  */
 export function track(type: 'own' | 'hold' | 'forget', name: string, warn = false): void {
   // The tracker already knows a name this thread registered: skip the system call.
   if (type === 'hold' && registered.has(name)) return;
   const conn = connect();
   if (!conn) return;
-  writeLine(conn, type === 'own' ? { type, name, warn } : { type, name });
+  const t = stamp();
+  if (type === 'hold') writeLine(conn, { type, name, t });
+  else {
+    const message: TrackerMessage = type === 'own' ? { type, name, warn, t } : { type, name, t };
+    if (!journalLine(conn, message)) writeLine(conn, message);
+  }
   if (type === 'forget') registered.delete(name);
   else registered.add(name);
 }

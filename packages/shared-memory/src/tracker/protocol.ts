@@ -1,17 +1,32 @@
 /**
- * Messages from a program's processes to its resource tracker: one JSON object per line on a Unix
- * stream socket, each written with a single `write(2)` so lines from threads sharing the
- * connection never interleave.
+ * Messages from a program's processes to its resource tracker, one JSON object per line.
+ *
+ * `hello` and `hold` go over the tracker's Unix stream socket, each line with a single `write(2)`
+ * (so lines from threads sharing the connection never interleave): the tracker acts on a hold at
+ * once. `own` and `forget` are only needed when the program ends, so each thread appends them to
+ * a journal file of its own in the tracker's directory instead (see `tracker/client.ts`), which
+ * wakes no one; they go over the socket only when a journal cannot be written.
+ *
+ * `t` orders a name's events across processes: microseconds on the system-wide monotonic clock,
+ * taken when the line is written. A segment's `own` is written before it is created and its
+ * `forget` after it is unlinked, so for one segment `own.t < forget.t` whichever processes wrote
+ * them.
  */
 export type TrackerMessage =
   /** First line of every connection. */
   | { type: 'hello'; pid: number }
-  /** The program created this segment: unlink it when the program has ended. */
-  | { type: 'own'; name: string; warn: boolean }
+  /** The program will create this segment: unlink it when the program has ended. */
+  | { type: 'own'; name: string; warn: boolean; t: number }
   /** The program attached this segment by name: keep it from other programs' trackers until the end. */
-  | { type: 'hold'; name: string }
+  | { type: 'hold'; name: string; t: number }
   /** The program unlinked this segment itself (or failed to create it): forget it, no warning. */
-  | { type: 'forget'; name: string };
+  | { type: 'forget'; name: string; t: number };
+
+/** Prefix of journal file names in the tracker's directory: `j-<writer>-<seq>.log`. */
+export const JOURNAL_PREFIX = 'j-';
+
+/** A journal holds at most about this many bytes; its writer then starts the next one. */
+export const JOURNAL_MAX_BYTES = 1 << 20;
 
 /**
  * Environment variable naming the tracker's socket; children inherit it.
