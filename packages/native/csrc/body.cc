@@ -23,7 +23,6 @@
 // The cache is process-wide (every environment shares it) and never destroyed: deleters may run
 // on any thread, at any time up to process exit, and the trimming thread lives as long as the
 // process.
-#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -66,11 +65,7 @@ BodyCache& Cache() {
   return *cache;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+int64_t NowMs() { return SteadyNowNs() / 1000000; }
 
 size_t PageRound(size_t size) {
   static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
@@ -118,22 +113,11 @@ void Trim(BodyCache* cache) {
   }
 }
 
-void* TrimThread(void* cache) {
-  Trim(static_cast<BodyCache*>(cache));
-  return nullptr;
-}
-
 // Whether the trimming thread runs (started on the first drop). Called with the lock held.
-// pthread_create rather than std::thread: it reports a failure (a limit on threads) instead of
-// throwing into a deleter; blocks are then marked as they are dropped.
+// Without one (no thread to be had), blocks are marked as they are dropped.
 bool Trimming(BodyCache& cache) {
-  std::call_once(cache.trimmer, [&cache] {
-    pthread_t thread;
-    if (pthread_create(&thread, nullptr, TrimThread, &cache) == 0) {
-      pthread_detach(thread);
-      cache.trimming = true;
-    }
-  });
+  std::call_once(cache.trimmer,
+                 [&cache] { cache.trimming = StartDetached<BodyCache, Trim>(&cache); });
   return cache.trimming;
 }
 

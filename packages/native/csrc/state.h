@@ -10,6 +10,9 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <pthread.h>
+
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -85,6 +88,30 @@ inline void CpuRelax() {
 #elif defined(__aarch64__)
   asm volatile("yield");
 #endif
+}
+
+// Nanoseconds on the steady clock (CLOCK_MONOTONIC).
+inline int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+template <typename T, void (*Run)(T*)>
+void* RunThread(void* arg) {
+  Run(static_cast<T*>(arg));
+  return nullptr;
+}
+
+// Runs Run(arg) on a detached helper thread. False when no thread could be had (a limit on
+// threads): pthread_create reports that, where std::thread would abort the process (the addon is
+// built without exceptions).
+template <typename T, void (*Run)(T*)>
+bool StartDetached(T* arg) {
+  pthread_t thread;
+  if (pthread_create(&thread, nullptr, RunThread<T, Run>, arg) != 0) return false;
+  pthread_detach(thread);
+  return true;
 }
 
 // Reads an integer argument the JavaScript layer has already validated.

@@ -18,7 +18,6 @@
 // lives as long as the process: the library is pinned (addon.cc) and the thread touches no
 // per-environment state. Its synchronisation objects are never destroyed, so exit() cannot
 // destroy a condition variable the thread still waits on.
-#include <pthread.h>
 #if defined(__linux__)
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -26,7 +25,6 @@
 #endif
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -50,51 +48,32 @@ Warmth& Shared() {
   return *warmth;
 }
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 void Spin(Warmth* w) {
 #if defined(__linux__)
   // Linux applies a nice value to the one thread whose id it is given.
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
 #endif
   for (;;) {
-    if (NowNs() < w->deadline.load(std::memory_order_relaxed)) {
+    if (SteadyNowNs() < w->deadline.load(std::memory_order_relaxed)) {
       for (int i = 0; i < 64; i++) CpuRelax();
       continue;
     }
     std::unique_lock<std::mutex> lock(w->mutex);
     w->sleeping.store(true);
-    while (NowNs() >= w->deadline.load()) w->wake.wait(lock);
+    while (SteadyNowNs() >= w->deadline.load()) w->wake.wait(lock);
     w->sleeping.store(false);
   }
 }
 
-void* SpinThread(void* warmth) {
-  Spin(static_cast<Warmth*>(warmth));
-  return nullptr;
-}
-
-// keepWarm(micros). With no thread to be had (a limit on threads), a no-op: pthread_create
-// reports that, where std::thread would abort the process (the addon is built without
-// exceptions).
+// keepWarm(micros). With no thread to be had (a limit on threads), a no-op.
 void KeepWarm(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int64_t micros;
   if (!IntArg(info, 0, &micros)) return;
   if (micros <= 0) return;
   Warmth& w = Shared();
-  std::call_once(w.started, [&w] {
-    pthread_t thread;
-    if (pthread_create(&thread, nullptr, SpinThread, &w) == 0) {
-      pthread_detach(thread);
-      w.running = true;
-    }
-  });
+  std::call_once(w.started, [&w] { w.running = StartDetached<Warmth, Spin>(&w); });
   if (!w.running) return;
-  const int64_t until = NowNs() + micros * 1000;
+  const int64_t until = SteadyNowNs() + micros * 1000;
   int64_t current = w.deadline.load();
   while (current < until && !w.deadline.compare_exchange_weak(current, until)) {
   }
