@@ -432,7 +432,7 @@ export class BaseManager {
         const builtin = builtinNameOf(entry.callable);
         callable = builtin
           ? { kind: 'builtin', name: builtin }
-          : (describeFunction(entry.callable, `register('${typeid}').callable`));
+          : describeFunction(entry.callable, `register('${typeid}').callable`);
       }
       specs.push({
         typeid,

@@ -53,13 +53,7 @@ export class DictProxy<K = DictKey, V = unknown> extends BaseProxy {
   ): Promise<void> {
     return this.callMethod(
       'update',
-      [
-        other instanceof Map
-          ? other
-          : Symbol.iterator in other
-            ? [...(other)]
-            : other,
-      ],
+      [other instanceof Map ? other : Symbol.iterator in other ? [...other] : other],
       options,
     ) as Promise<void>;
   }

@@ -4,7 +4,7 @@
  * that dies holding a lock releases it (CPython's manager keeps it locked forever).
  */
 import { BrokenBarrierError, ProcessError, invalidArgument } from '@multiproc/serialize';
-import { callContext } from './call-context.js';
+import { callContext, withCallContext } from './call-context.js';
 import { WaitQueue, checkTimeout } from './waiters.js';
 
 /** Called by the server when a client connection ends, for referents that track owners. */
@@ -160,8 +160,8 @@ export class ConditionReferent {
   }
   async wait(timeout?: number | null): Promise<boolean> {
     const ms = checkTimeout(timeout, 'wait timeout');
-    const { owner } = callContext();
-    if (!this.#lock.locked() || this.#lockOwner() !== owner) {
+    const context = callContext();
+    if (!this.#lock.locked() || this.#lockOwner() !== context.owner) {
       throw new ProcessError('cannot wait on an un-acquired Condition', 'ERR_MP_VALUE');
     }
     const depth = this.#lock.depth();
@@ -170,8 +170,9 @@ export class ConditionReferent {
     try {
       notified = await waitTurn(this.#waiters, ms);
     } finally {
-      // Re-take the lock as the same owner, however the wait ended.
-      for (let i = 0; i < depth; i++) await this.#lock.acquire();
+      // Re-take the lock as the same owner, however the wait ended (after an await, the current
+      // call context is no longer this caller's).
+      for (let i = 0; i < depth; i++) await withCallContext(context, () => this.#lock.acquire());
     }
     return notified;
   }

@@ -13,7 +13,8 @@ export interface RegisterOptions {
    * Builds the referent in the server: a class (called with `new`) or a function. Omitted on a
    * client that only connects to a server which has it.
    */
-  callable?: ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown) | undefined;
+  callable?:
+    ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown) | undefined;
   /**
    * The proxy class clients get (a subclass of `BaseProxy`).
    * @default an automatic proxy with one async method per exposed method

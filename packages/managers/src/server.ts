@@ -286,9 +286,13 @@ export class Server {
           );
         }
         const aborted = new Promise<never>((_, reject) => {
-          controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
-            once: true,
-          });
+          controller.signal.addEventListener(
+            'abort',
+            () => reject(controller.signal.reason as Error),
+            {
+              once: true,
+            },
+          );
         });
         value = await Promise.race([result, aborted]);
       }

@@ -65,11 +65,7 @@ export class SyncManager extends BaseManager {
     init?: Map<K, V> | Iterable<[K, V]> | Record<string, V>,
   ): Promise<DictProxy<K, V>> {
     const arg =
-      init instanceof Map || init === undefined
-        ? init
-        : Symbol.iterator in init
-          ? [...(init)]
-          : init;
+      init instanceof Map || init === undefined ? init : Symbol.iterator in init ? [...init] : init;
     return this.create('dict', ...(arg === undefined ? [] : [arg]));
   }
   /** A shared list. */
