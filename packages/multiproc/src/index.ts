@@ -62,6 +62,14 @@ import {
   wait,
 } from '@multiproc/connection';
 import { SharedMemory, ShareableList } from '@multiproc/shared-memory';
+import {
+  AsyncQueue,
+  BaseManager,
+  BaseProxy,
+  Manager,
+  SharedMemoryManager,
+  SyncManager,
+} from '@multiproc/managers';
 import { getContext, registerFacade, type Context } from './context.js';
 
 export {
@@ -114,6 +122,12 @@ export {
   wait,
   SharedMemory,
   ShareableList,
+  AsyncQueue,
+  BaseManager,
+  BaseProxy,
+  Manager,
+  SharedMemoryManager,
+  SyncManager,
 };
 export type { TaskRef } from '@multiproc/serialize';
 export type {
@@ -155,6 +169,16 @@ export type {
   ListenerOptions,
   Waitable,
 } from '@multiproc/connection';
+export type {
+  AutoProxy,
+  CallOptions,
+  DictProxy,
+  ListProxy,
+  ManagerOptions,
+  NamespaceProxy,
+  QueueProxy,
+  RegisterOptions,
+} from '@multiproc/managers';
 export type { Context } from './context.js';
 
 /**
@@ -218,6 +242,12 @@ const multiproc = {
   wait,
   SharedMemory,
   ShareableList,
+  AsyncQueue,
+  BaseManager,
+  BaseProxy,
+  Manager,
+  SharedMemoryManager,
+  SyncManager,
 } as const;
 
 registerFacade(multiproc);

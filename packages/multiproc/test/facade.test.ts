@@ -88,6 +88,10 @@ describe('the multiproc facade', () => {
       'answerChallenge',
       'SharedMemory',
       'ShareableList',
+      'Manager',
+      'SyncManager',
+      'BaseManager',
+      'SharedMemoryManager',
     ]) {
       expect(typeof (mp as Record<string, unknown>)[name]).toBe('function');
     }
