@@ -11,7 +11,9 @@ import {
   assertSendable,
   describeFunction,
   invalidArgument,
+  locateFunction,
   taskRef,
+  type FunctionSpec,
 } from '@multiproc/serialize';
 import { builtinNameOf } from './builtins.js';
 import {
@@ -108,6 +110,24 @@ function checkAuthkey(options: ManagerOptions, tcp: boolean): Buffer | null | un
   if (typeof authkey === 'string') return Buffer.from(authkey, 'utf8');
   if (authkey instanceof Uint8Array) return Buffer.from(authkey);
   throw invalidArgument('options.authkey', 'a Buffer, Uint8Array or string', authkey);
+}
+
+/**
+ * How a registered callable travels to the server process. A class exported by a module still
+ * in its top-level await (the main script, while it awaits `start()`) cannot be confirmed as
+ * exported yet: it goes by its name, and the server checks the export when it imports it.
+ */
+function describeCallable(callable: unknown, path: string): FunctionSpec {
+  try {
+    return describeFunction(callable, path);
+  } catch (error) {
+    const Class = callable as { name?: string };
+    const location = typeof callable === 'function' ? locateFunction(callable) : undefined;
+    if (location && location.exportName === undefined && Class.name) {
+      return { kind: 'ref', module: location.url, name: Class.name, guessed: true };
+    }
+    throw error;
+  }
 }
 
 /**
@@ -432,7 +452,7 @@ export class BaseManager {
         const builtin = builtinNameOf(entry.callable);
         callable = builtin
           ? { kind: 'builtin', name: builtin }
-          : describeFunction(entry.callable, `register('${typeid}').callable`);
+          : describeCallable(entry.callable, `register('${typeid}').callable`);
       }
       specs.push({
         typeid,

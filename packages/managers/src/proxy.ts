@@ -148,6 +148,11 @@ export class BaseProxy {
     return this.#token.address;
   }
 
+  /** The referent's methods this proxy may call (the server enforces the same list). */
+  get exposed(): readonly string[] {
+    return this.#token.exposed;
+  }
+
   /**
    * Calls a method of the referent in the server and resolves with its result (a proxy when the
    * method is in the typeid's `methodToTypeid`).
@@ -239,7 +244,15 @@ export function tokenOf(proxy: BaseProxy): ProxyToken {
 }
 
 /** Methods of `BaseProxy` that an automatic proxy never shadows. */
-const reserved = new Set(['callMethod', 'copy', 'dispose', 'toString', 'typeid', 'address']);
+const reserved = new Set([
+  'callMethod',
+  'copy',
+  'dispose',
+  'toString',
+  'typeid',
+  'address',
+  'exposed',
+]);
 
 /** @internal Builds the proxy object for a referent this process now holds. */
 export function makeProxy(info: ReferentInfo, address: Address, channel: Channel): BaseProxy {

@@ -106,7 +106,9 @@ describe('a manager whose server dies', () => {
     expect(error.code).toBe('ERR_MP_MANAGER_SHUTDOWN');
     expect(error.message).toBe(`the manager at ${String(manager.address)} was shut down`);
     const create = await rejection(manager.dict());
-    expect(create.message).toBe(`cannot create('dict'): the manager at ${String(manager.address)} was shut down`);
+    expect(create.message).toBe(
+      `cannot create('dict'): the manager at ${String(manager.address)} was shut down`,
+    );
   });
 });
 
