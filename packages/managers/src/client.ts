@@ -58,6 +58,11 @@ export class SocketChannel implements Channel {
     this.#authkey = authkey;
   }
 
+  /** Whether this channel authenticates with `authkey`. */
+  hasKey(authkey: Buffer): boolean {
+    return this.#authkey !== null && this.#authkey.equals(authkey);
+  }
+
   /** Why this channel is unusable, or null. */
   get dead(): Error | null {
     return this.#dead;
@@ -209,7 +214,9 @@ export function knownKey(address: Address): Buffer | null | undefined {
 export function channelTo(address: Address, authkey: Buffer | null, fresh = false): SocketChannel {
   const key = formatAddress(address);
   let channel = channels.byAddress.get(key);
-  if (!channel || (fresh && channel.dead)) {
+  // A manager object connecting with its own key never rides on a channel opened with another.
+  const otherKey = authkey !== null && channel !== undefined && !channel.hasKey(authkey);
+  if (!channel || (fresh && (channel.dead || otherKey))) {
     channel = new SocketChannel(address, authkey);
     channels.byAddress.set(key, channel);
   }
