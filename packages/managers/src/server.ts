@@ -12,7 +12,7 @@
  */
 import { Listener, type Address, type Connection, type Family } from '@multiproc/connection';
 import { ProcessError, TimeoutError, decode, encode, sharedState } from '@multiproc/serialize';
-import { withCallContext } from './call-context.js';
+import { withCallContext, type CallContext } from './call-context.js';
 import { formatAddress, type Channel, type RequestBody } from './client.js';
 import {
   parseRequest,
@@ -168,15 +168,20 @@ export class Server {
   async #serve(conn: Connection): Promise<void> {
     this.#connections.add(conn);
     const client = this.#newClient((reply) => {
+      if (conn.closed) return; // the client is gone; its calls' replies have nowhere to go
       try {
         conn.send(reply);
       } catch (error) {
         // A result that cannot be sent becomes an error reply naming why.
-        conn.send({
-          type: 'error',
-          id: reply.id,
-          error: new TypeError(`the result cannot be sent: ${(error as Error).message}`),
-        } satisfies Reply);
+        try {
+          conn.send({
+            type: 'error',
+            id: reply.id,
+            error: new TypeError(`the result cannot be sent: ${(error as Error).message}`),
+          } satisfies Reply);
+        } catch {
+          conn.close();
+        }
       }
     });
     try {
@@ -213,12 +218,10 @@ export class Server {
   #handle(client: Client, request: Request): void {
     switch (request.type) {
       case 'create':
-        void this.#respond(client, request.id, () =>
-          this.#create(client, request.typeid, request.args),
-        );
+        this.#respond(client, request.id, () => this.#create(client, request.typeid, request.args));
         return;
       case 'call':
-        void this.#respond(
+        this.#respond(
           client,
           request.id,
           () => this.#call(client, request),
@@ -265,47 +268,59 @@ export class Server {
     }
   }
 
-  async #respond(
+  #respond(
     client: Client,
     id: number,
     work: () => unknown,
     timeout: number | null = null,
     what = 'call',
-  ): Promise<void> {
-    const controller = new AbortController();
-    client.calls.add(controller);
-    let timer: NodeJS.Timeout | undefined;
+  ): void {
+    const context = new CallerContext(client);
+    let result: unknown;
     try {
-      const result = withCallContext({ owner: client.id, signal: controller.signal }, work);
-      let value: unknown = result;
-      if (result instanceof Promise) {
-        if (timeout !== null) {
-          timer = setTimeout(
-            () => controller.abort(new TimeoutError(`${what} did not finish within ${timeout} ms`)),
-            timeout,
-          );
-        }
-        const aborted = new Promise<never>((_, reject) => {
-          controller.signal.addEventListener(
-            'abort',
-            () => reject(controller.signal.reason as Error),
-            {
-              once: true,
-            },
-          );
-        });
-        value = await Promise.race([result, aborted]);
-      }
-      client.send(
-        value instanceof ReferentReply
-          ? { type: 'referent', id, info: value.info }
-          : { type: 'ok', id, value },
-      );
+      result = withCallContext(context, work);
     } catch (error) {
-      if (this.#clients.has(client)) client.send({ type: 'error', id, error });
-    } finally {
-      if (timer) clearTimeout(timer);
-      client.calls.delete(controller);
+      context.done();
+      this.#reply(client, id, error, true);
+      return;
+    }
+    // Most calls (a dict's get and set) finish at once: no timer, no controller, no await.
+    if (!(result instanceof Promise)) {
+      context.done();
+      this.#reply(client, id, result, false);
+      return;
+    }
+    const controller = context.controller();
+    let timer: NodeJS.Timeout | undefined;
+    if (timeout !== null) {
+      timer = setTimeout(
+        () => controller.abort(new TimeoutError(`${what} did not finish within ${timeout} ms`)),
+        timeout,
+      );
+    }
+    const aborted = new Promise<never>((_, reject) => {
+      const onAbort = () => reject(controller.signal.reason as Error);
+      if (controller.signal.aborted) onAbort();
+      else controller.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    Promise.race([result, aborted])
+      .then(
+        (value) => this.#reply(client, id, value, false),
+        (error: unknown) => this.#reply(client, id, error, true),
+      )
+      .finally(() => {
+        if (timer) clearTimeout(timer);
+        client.calls.delete(controller);
+      });
+  }
+
+  #reply(client: Client, id: number, value: unknown, failed: boolean): void {
+    if (failed) {
+      if (this.#clients.has(client)) client.send({ type: 'error', id, error: value });
+    } else if (value instanceof ReferentReply) {
+      client.send({ type: 'referent', id, info: value.info });
+    } else {
+      client.send({ type: 'ok', id, value });
     }
   }
 
@@ -452,6 +467,28 @@ export class Server {
         if (this.#state !== 'closed') this.#handle(client, message);
       },
     };
+  }
+}
+
+/** The caller of one call; its abort signal is made only for calls that ask for it. */
+class CallerContext implements CallContext {
+  #controller: AbortController | undefined;
+  constructor(readonly client: Client) {}
+  get owner(): number {
+    return this.client.id;
+  }
+  get signal(): AbortSignal {
+    return this.controller().signal;
+  }
+  done(): void {
+    if (this.#controller) this.client.calls.delete(this.#controller);
+  }
+  controller(): AbortController {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      this.client.calls.add(this.#controller);
+    }
+    return this.#controller;
   }
 }
 
