@@ -1,6 +1,7 @@
 // Python: "Using a remote manager", another client: it takes what the first one put.
 //   run: pnpm --filter @multiproc/examples exec tsx managers/queue-get.ts [port]
-import { AsyncQueue, BaseManager, type AutoProxy } from 'multiproc';
+import type { AsyncQueue} from 'multiproc';
+import { BaseManager, type AutoProxy } from 'multiproc';
 
 class QueueManager extends BaseManager {
   declare getQueue: () => Promise<AutoProxy<AsyncQueue<string>>>;

@@ -1,4 +1,4 @@
-import { BaseManager, Manager, type AutoProxy, type BaseProxy } from '@multiproc/managers';
+import { BaseManager, Manager, type AutoProxy } from '@multiproc/managers';
 import { expectNoChildren, rejection } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -70,7 +70,7 @@ describe('BaseManager.register', () => {
         `method '${name}' of typeid 'Store' is not exposed (exposed: describe, inherited, open, slow)`,
       );
     }
-    const narrow = (await manager.create('Narrow', 'n')) as BaseProxy;
+    const narrow = await manager.create('Narrow', 'n');
     expect(narrow.exposed).toEqual(['describe']);
     const refused = await rejection(narrow.callMethod('open', ['x']));
     expect(refused.message).toBe(

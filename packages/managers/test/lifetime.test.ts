@@ -88,7 +88,8 @@ describe('a manager whose server dies', () => {
     const manager = await Manager();
     const q = await manager.Queue();
     const pending = q.get();
-    const pid = (await q.callMethod('qsize').then(() => serverPid(manager))) as number;
+    await q.qsize();
+    const pid = await serverPid(manager);
     process.kill(pid, 'SIGKILL');
     const error = await rejection(pending);
     expect(error.code).toBe('ERR_MP_MANAGER_GONE');
