@@ -1,7 +1,6 @@
 // Python: "Using a remote manager", another client: it takes what the first one put.
 //   run: pnpm --filter @multiproc/examples exec tsx managers/queue-get.ts [port]
-import type { AsyncQueue} from 'multiproc';
-import { BaseManager, type AutoProxy } from 'multiproc';
+import { BaseManager, type AsyncQueue, type AutoProxy } from 'multiproc';
 
 class QueueManager extends BaseManager {
   declare getQueue: () => Promise<AutoProxy<AsyncQueue<string>>>;

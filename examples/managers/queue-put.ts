@@ -1,7 +1,6 @@
 // Python: "Using a remote manager", one client: it puts 'hello' into the server's queue.
 //   run: pnpm --filter @multiproc/examples exec tsx managers/queue-put.ts [port]
-import type { AsyncQueue} from 'multiproc';
-import { BaseManager, type AutoProxy } from 'multiproc';
+import { BaseManager, type AsyncQueue, type AutoProxy } from 'multiproc';
 
 class QueueManager extends BaseManager {
   declare getQueue: () => Promise<AutoProxy<AsyncQueue<string>>>;
