@@ -29,7 +29,14 @@ import { checkRegistration, type RegisterOptions, type TypeEntry } from './regis
 import { Server, type ServerType } from './server.js';
 import type { ServerStartSpec, TypeSpec } from './server-main.js';
 
-/** Options of `new BaseManager(…)`. */
+/**
+ * Options of `new BaseManager(…)`.
+ *
+ * @example
+ * ```ts
+ * const options: ManagerOptions = { address: ['0.0.0.0', 50000], authkey: 'abracadabra' };
+ * ```
+ */
 export interface ManagerOptions {
   /**
    * Where the server listens (or where `connect()` finds it): a Unix socket path, or
@@ -49,14 +56,30 @@ export interface ManagerOptions {
   allowUnauthenticated?: boolean | undefined;
 }
 
-/** Options of `start()`. */
+/**
+ * Options of `start()`.
+ *
+ * @example
+ * ```ts
+ * await manager.start({ initializer: setUpLogging, initargs: ['manager'] });
+ * ```
+ */
 export interface StartOptions {
   /** Runs in the server process before it serves (an exported function, or self-contained). */
   initializer?: ((...args: never[]) => unknown) | undefined;
   initargs?: readonly unknown[] | undefined;
 }
 
-/** A server running in this process: what `getServer()` returns. */
+/**
+ * A server running in this process: what `getServer()` returns.
+ *
+ * @example
+ * ```ts
+ * const server = manager.getServer();
+ * console.log('serving on', await server.listen());
+ * await server.serveForever();
+ * ```
+ */
 export interface ManagerServer {
   /** Listens (if not yet) and serves until `shutdown()` or a client's `shutdown()`. */
   serveForever(): Promise<void>;
@@ -476,7 +499,16 @@ export class BaseManager {
   }
 }
 
-/** A proxy with one async method per method of `T` (what a typeid without proxytype gives). */
+/**
+ * A proxy with one async method per method of `T` (what a typeid without proxytype gives).
+ *
+ * @example
+ * ```ts
+ * class MyManager extends BaseManager {
+ *   declare Maths: () => Promise<AutoProxy<MathsClass>>;
+ * }
+ * ```
+ */
 export type AutoProxy<T> = BaseProxy & {
   [K in keyof T as T[K] extends (...args: never[]) => unknown ? K : never]: T[K] extends (
     ...args: infer A

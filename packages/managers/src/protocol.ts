@@ -51,7 +51,14 @@ export type Reply =
   | { type: 'referent'; id: number; info: ReferentInfo }
   | { type: 'error'; id: number; error: unknown };
 
-/** Server statistics returned by `stats`. */
+/**
+ * Server statistics returned by `manager.stats()`.
+ *
+ * @example
+ * ```ts
+ * const { referents } = await manager.stats();
+ * ```
+ */
 export interface ServerStats {
   /** Referents alive. */
   referents: number;

@@ -4,7 +4,14 @@
  */
 import { BaseProxy, registerProxyClass, type CallOptions } from './proxy.js';
 
-/** Keys a dict proxy accepts: any sendable primitive (`1`, `'1'` and `0.5` are three keys). */
+/**
+ * Keys a dict proxy accepts: any sendable primitive (`1`, `'1'` and `0.5` are three keys).
+ *
+ * @example
+ * ```ts
+ * const keys: DictKey[] = [1, '1', 0.5, 10n, true, null];
+ * ```
+ */
 export type DictKey = string | number | bigint | boolean | null | undefined;
 
 /**
@@ -195,7 +202,14 @@ export class NamespaceProxy extends BaseProxy {
   }
 }
 
-/** Options of a queue proxy's `get`/`put` (the queue's own wait, not the call's). */
+/**
+ * Options of a queue proxy's `get`/`put` (the queue's own wait, not the call's).
+ *
+ * @example
+ * ```ts
+ * await q.get({ timeout: 100 }); // Empty after 100 ms
+ * ```
+ */
 export interface QueueProxyOptions extends CallOptions {
   block?: boolean | undefined;
 }
@@ -257,7 +271,14 @@ export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
   }
 }
 
-/** Options of `acquire` on a lock proxy. */
+/**
+ * Options of `acquire` on a lock proxy.
+ *
+ * @example
+ * ```ts
+ * await lock.acquire({ timeout: 50 }); // false after 50 ms
+ * ```
+ */
 export interface AcquireProxyOptions extends CallOptions {
   /** @default true */
   block?: boolean | undefined;

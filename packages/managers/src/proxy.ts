@@ -23,7 +23,14 @@ import {
 import { channelTo, formatAddress, knownKey, type Channel } from './client.js';
 import type { ObjectId, ReferentInfo, Reply, Request } from './protocol.js';
 
-/** Options every proxy call takes as its last argument. */
+/**
+ * Options every proxy call takes as its last argument.
+ *
+ * @example
+ * ```ts
+ * await d.get('key', { timeout: 1000 });
+ * ```
+ */
 export interface CallOptions {
   /**
    * Milliseconds the server may take; past it the call rejects with `TimeoutError` and a waiting
@@ -32,7 +39,14 @@ export interface CallOptions {
   timeout?: number | null | undefined;
 }
 
-/** Where a proxy's referent lives and what it offers. */
+/**
+ * Where a proxy's referent lives and what it offers.
+ *
+ * @example
+ * ```ts
+ * const token: ProxyToken = { address: '/tmp/m.sock', oid: 1, typeid: 'dict', exposed: ['get'], proxy: 'DictProxy' };
+ * ```
+ */
 export interface ProxyToken extends ReferentInfo {
   readonly address: Address;
 }

@@ -6,7 +6,14 @@
 import { Empty, Full, ProcessError, invalidArgument } from '@multiproc/serialize';
 import { WaitQueue, checkTimeout } from './waiters.js';
 
-/** Options of `get`/`put`. */
+/**
+ * Options of `get`/`put`.
+ *
+ * @example
+ * ```ts
+ * await queue.get({ block: false }); // Empty at once when empty
+ * ```
+ */
 export interface QueueWaitOptions {
   /** @default true */
   block?: boolean | undefined;

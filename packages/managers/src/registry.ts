@@ -4,10 +4,24 @@
  */
 import type { BaseProxy } from './proxy.js';
 
-/** A proxy class: what `register(…, { proxytype })` takes. */
+/**
+ * A proxy class: what `register(…, { proxytype })` takes.
+ *
+ * @example
+ * ```ts
+ * const proxytype: ProxyClass = GeneratorProxy;
+ * ```
+ */
 export type ProxyClass = typeof BaseProxy;
 
-/** Options of `BaseManager.register()`. */
+/**
+ * Options of `BaseManager.register()`.
+ *
+ * @example
+ * ```ts
+ * MyManager.register('Store', { callable: Store, exposed: ['open'], methodToTypeid: { open: 'Box' } });
+ * ```
+ */
 export interface RegisterOptions {
   /**
    * Builds the referent in the server: a class (called with `new`) or a function. Omitted on a
