@@ -100,6 +100,13 @@ export function registerProxyClass(Class: typeof BaseProxy): void {
   if (!proxyClasses.byName.has(Class.name)) proxyClasses.byName.set(Class.name, Class);
 }
 
+function isPrimitive(value: unknown): boolean {
+  return (
+    value === null ||
+    (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')
+  );
+}
+
 function checkCallOptions(options: unknown): number | null {
   if (options === undefined || options === null) return null;
   if (typeof options !== 'object')
@@ -177,21 +184,26 @@ export class BaseProxy {
    * await proxy.callMethod('slowThing', [], { timeout: 100 }); // TimeoutError after 100 ms
    * ```
    */
-  async callMethod(
-    name: string,
-    args: readonly unknown[] = [],
-    options?: CallOptions,
-  ): Promise<unknown> {
-    if (typeof name !== 'string') throw invalidArgument('method name', 'a string', name);
-    if (!Array.isArray(args)) throw invalidArgument('args', 'an array', args);
-    const timeout = checkCallOptions(options);
-    this.#assertUsable(name);
-    assertSendable(args, 'args');
-    const reply = await this.#channel.request(
-      { type: 'call', oid: this.#token.oid, method: name, args: args as unknown[], timeout },
-      timeout,
-    );
-    return settleReply(reply, this.#channel, this.#token.address);
+  callMethod(name: string, args: readonly unknown[] = [], options?: CallOptions): Promise<unknown> {
+    try {
+      if (typeof name !== 'string') throw invalidArgument('method name', 'a string', name);
+      if (!Array.isArray(args)) throw invalidArgument('args', 'an array', args);
+      const timeout = checkCallOptions(options);
+      this.#assertUsable(name);
+      // Primitives need no walk here (the codec checks the frame anyway); anything else is
+      // checked now, so an unsendable value is named by its path in args.
+      if (!args.every(isPrimitive)) assertSendable(args, 'args');
+      const channel = this.#channel;
+      const address = this.#token.address;
+      return channel
+        .request(
+          { type: 'call', oid: this.#token.oid, method: name, args: args as unknown[], timeout },
+          timeout,
+        )
+        .then((reply) => settleReply(reply, channel, address));
+    } catch (error: unknown) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /**

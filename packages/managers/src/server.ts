@@ -226,7 +226,7 @@ export class Server {
           request.id,
           () => this.#call(client, request),
           request.timeout,
-          `${this.#objects.get(request.oid)?.info.typeid ?? 'referent'}.${request.method}()`,
+          () => `${this.#objects.get(request.oid)?.info.typeid ?? 'referent'}.${request.method}()`,
         );
         return;
       case 'transit':
@@ -273,7 +273,7 @@ export class Server {
     id: number,
     work: () => unknown,
     timeout: number | null = null,
-    what = 'call',
+    what: () => string = () => 'call',
   ): void {
     const context = new CallerContext(client);
     let result: unknown;
@@ -294,7 +294,7 @@ export class Server {
     let timer: NodeJS.Timeout | undefined;
     if (timeout !== null) {
       timer = setTimeout(
-        () => controller.abort(new TimeoutError(`${what} did not finish within ${timeout} ms`)),
+        () => controller.abort(new TimeoutError(`${what()} did not finish within ${timeout} ms`)),
         timeout,
       );
     }
