@@ -1,3 +1,4 @@
+import { Pool, ThreadPool } from '@multiproc/pool';
 import { Process } from '@multiproc/process';
 import { Empty, TimeoutError } from '@multiproc/serialize';
 import { Manager, type SyncManager } from '@multiproc/managers';
@@ -194,6 +195,27 @@ describe('SyncManager types', () => {
     expect(await pool.map(targets.square, [1, 2, 3, 4])).toEqual([1, 4, 9, 16]);
     expect(await pool.apply(targets.square, [7])).toBe(49);
     pool.dispose();
+  });
+
+  it('proxies travel as Pool task arguments, to processes and to threads', async () => {
+    const d = await manager.dict<number, number>();
+    for (const pool of [new Pool(2), new ThreadPool(2)]) {
+      try {
+        const ks = [1, 2, 3, 4, 5, 6];
+        expect(
+          await pool.starmap(
+            targets.setSquare,
+            ks.map((k) => [d, k] as const),
+          ),
+        ).toEqual(ks);
+      } finally {
+        pool.terminate();
+        await pool.join();
+      }
+    }
+    expect([...(await d.copy())].sort((a, b) => a[0] - b[0])).toEqual(
+      [1, 2, 3, 4, 5, 6].map((k) => [k, k * k]),
+    );
   });
 
   it('a proxy stored in a dict comes back as a working proxy', async () => {
