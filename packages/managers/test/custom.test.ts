@@ -106,6 +106,26 @@ describe('BaseManager.register', () => {
   });
 });
 
+describe('a manager whose callable the server cannot load', () => {
+  afterAll(expectNoChildren);
+
+  it('start() rejects naming the callable, before any process starts', async () => {
+    class Hidden {
+      ping(): string {
+        return 'pong';
+      }
+    }
+    class M extends BaseManager {}
+    M.register('Hidden', { callable: Hidden });
+    const manager = new M();
+    const error = await rejection(manager.start());
+    expect(error.message).toBe(
+      "register('Hidden').callable (function Hidden) is a class that its module does not export; export it so it can be sent by reference",
+    );
+    expect(manager.state).toBe('initial');
+  });
+});
+
 describe('register() input', () => {
   class M extends BaseManager {}
   it('refuses names that can never be exposed, and malformed options', () => {
