@@ -8,21 +8,22 @@ import { dictPairs } from './targets.mjs';
 export async function main() {
   const { Manager, Process } = await importOrUnavailable('multiproc');
   const { children, warmup, pairs } = params({ children: 1, warmup: 500, pairs: 5000 });
+  const mode = process.argv[2] ?? 'awaited';
   const manager = await Manager();
   try {
-    await run(manager, Process, children, warmup, pairs);
+    await run(manager, Process, children, warmup, pairs, mode);
   } finally {
     await manager.shutdown();
   }
 }
 
-async function run(manager, Process, children, warmup, pairs) {
+async function run(manager, Process, children, warmup, pairs, mode) {
   const d = await manager.dict();
   const times = await manager.dict();
   const barrier = await manager.Barrier(children);
   const ps = Array.from(
     { length: children },
-    (_, i) => new Process({ target: dictPairs, args: [d, times, barrier, i, warmup, pairs] }),
+    (_, i) => new Process({ target: dictPairs, args: [d, times, barrier, i, warmup, pairs, mode] }),
   );
   ps.forEach((p) => p.start());
   await Promise.all(ps.map((p) => p.join()));
