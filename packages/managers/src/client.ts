@@ -7,7 +7,7 @@
  * at once with an error naming the address; the client never reconnects on its own.
  */
 import { Client, type Address, type Connection } from '@multiproc/connection';
-import { ProcessError, TimeoutError } from '@multiproc/serialize';
+import { ProcessError, TimeoutError, encode } from '@multiproc/serialize';
 import { sharedState } from '@multiproc/serialize';
 import type { Reply, Request } from './protocol.js';
 
@@ -47,7 +47,8 @@ export class SocketChannel implements Channel {
   readonly #authkey: Buffer | null;
   #conn: Connection | null = null;
   #connecting: Promise<void> | null = null;
-  #outbox: Request[] = [];
+  /** Encoded messages waiting for the connection. */
+  #outbox: Buffer[] = [];
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #dead: Error | null = null;
@@ -90,15 +91,24 @@ export class SocketChannel implements Channel {
                 ),
               );
             }, timeout + kClientGraceMs);
+      let bytes: Buffer;
+      try {
+        // Encoded here, so a value that cannot be sent fails this call alone, not the channel.
+        bytes = encode({ ...body, id });
+      } catch (error) {
+        if (timer) clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       this.#pending.set(id, { resolve, reject, timer });
-      this.#send({ ...body, id });
+      this.#send(bytes);
       this.#pump();
     });
   }
 
   post(message: Request): void {
     if (this.#dead) return;
-    this.#send(message);
+    this.#send(encode(message));
   }
 
   /** Marks the channel dead and rejects everything waiting. Idempotent. */
@@ -118,10 +128,10 @@ export class SocketChannel implements Channel {
     this.fail(reason);
   }
 
-  #send(message: Request): void {
+  #send(message: Buffer): void {
     if (this.#conn) {
       try {
-        this.#conn.send(message);
+        this.#conn.sendBytes(message);
       } catch (error) {
         this.fail(this.#gone(error));
       }
