@@ -1,44 +1,53 @@
-// The documentation pages (docs/*.md) are checked like code: every example a page embeds must be
-// a verbatim copy of an example that examples.test.ts runs, every relative link must lead to a
-// file (and heading) that exists, and the index must link every page.
+// The documentation pages (docs/*.md) are checked like code: every code sample a page includes
+// (`<<< @/../examples/…`) is an example file that a test in examples/test runs, every region it
+// names exists, the sidebar reaches every page and leads only to pages that exist, and every
+// relative link leads to a file (and heading) that exists. VitePress renders a missing include
+// as a line of text and a missing region as the whole file, so neither would fail its build.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { api, guide } from '../.vitepress/sidebar';
 
-const repoRoot = join(__dirname, '..', '..');
-const docsDir = join(repoRoot, 'docs');
+const docsDir = join(__dirname, '..');
+const repoRoot = join(docsDir, '..');
+const examplesDir = join(repoRoot, 'examples');
 
-/** The pages the documentation must have besides its index, docs/README.md. */
-const requiredPages = [
+/** The pages whose "Quick example" must consist of included examples. */
+const featurePages = [
+  'introduction.md',
   'getting-started.md',
   'processes.md',
-  'shared-memory.md',
-  'synchronization.md',
-  'shared-values.md',
   'connections.md',
+  'listeners-clients.md',
+  'synchronization.md',
+  'shared-memory.md',
+  'shared-values.md',
   'pool.md',
-  'performance.md',
 ];
 
-const pageNames = existsSync(docsDir)
-  ? readdirSync(docsDir)
-      .filter((name) => name.endsWith('.md'))
-      .sort()
-  : [];
+/** Places kept for packages that are being written elsewhere: a heading and one line each. */
+const placeholderPages = [
+  'queues.md',
+  'managers.md',
+  'remote-managers.md',
+  'beyond-one-machine.md',
+];
 
-/**
- * The examples examples.test.ts runs, as repository paths (`examples/process/hello.ts`): the
- * files it passes to `run()`/`runTimed()` and the ones it spawns with `join(__dirname, '..', …)`.
- */
-function examplesRunByTheExamplesTest(): Set<string> {
-  const source = readFileSync(join(__dirname, 'examples.test.ts'), 'utf8');
-  const files = [
-    ...source.matchAll(/\brun(?:Timed)?\(\s*'([^']+\.ts)'/g),
-    ...source.matchAll(/\bjoin\(__dirname, '\.\.', '([^']+\.ts)'\)/g),
-  ].map((match) => `examples/${match[1] ?? ''}`);
-  return new Set(files);
+const pageNames = readdirSync(docsDir)
+  .filter((name) => name.endsWith('.md'))
+  .sort();
+
+/** Every example file a test in examples/test names as a string literal ('pool/map.ts'). */
+function examplesNamedByTests(): Set<string> {
+  const testDir = join(examplesDir, 'test');
+  const named = new Set<string>();
+  for (const file of readdirSync(testDir).filter((name) => name.endsWith('.ts'))) {
+    const source = readFileSync(join(testDir, file), 'utf8');
+    for (const match of source.matchAll(/'([\w./-]+\.ts)'/g)) named.add(match[1] ?? '');
+  }
+  return named;
 }
 
-const ranExamples = examplesRunByTheExamplesTest();
+const testedExamples = examplesNamedByTests();
 
 // ---------------------------------------------------------------------------------------------
 // A small Markdown reader: fenced code blocks, headings, example markers and links.
@@ -89,7 +98,6 @@ function readMarkdown(path: string, name: string): Page {
   return { name, path, lines, fences, inCode };
 }
 
-const pages = pageNames.map((name) => readMarkdown(join(docsDir, name), name));
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, `-1` … for repeats. */
 function anchorsOf(page: Page): Set<string> {
@@ -110,116 +118,6 @@ function anchorsOf(page: Page): Set<string> {
     anchors.add(count === 0 ? base : `${base}-${count}`);
   });
   return anchors;
-}
-
-interface Embed {
-  page: Page;
-  /** 0-based line of the marker. */
-  line: number;
-  /** The marker's path, relative to the repository root. */
-  target: string;
-}
-
-const kMarker = /^<!-- example: (\S+) -->$/;
-
-function embedsOf(page: Page): Embed[] {
-  const embeds: Embed[] = [];
-  page.lines.forEach((line, i) => {
-    const marker = kMarker.exec(line);
-    if (marker && !page.inCode[i]) embeds.push({ page, line: i, target: marker[1] ?? '' });
-  });
-  return embeds;
-}
-
-/** The fenced code block right after a marker (blank lines between them allowed). */
-function fenceAfter(page: Page, line: number): Fence | undefined {
-  let next = line + 1;
-  while (next < page.lines.length && (page.lines[next] ?? '').trim() === '') next++;
-  return page.fences.find((fence) => fence.start === next);
-}
-
-/** Where `code` sits in `file`: the whole file, a run of whole consecutive lines, or nowhere. */
-function placeOf(code: string, file: string): 'the whole file' | 'a contiguous part' | undefined {
-  if (code === file || `${code}\n` === file) return 'the whole file';
-  const codeLines = code.split('\n');
-  const fileLines = file.split('\n');
-  for (let k = 0; k + codeLines.length <= fileLines.length; k++) {
-    if (codeLines.every((line, j) => fileLines[k + j] === line)) return 'a contiguous part';
-  }
-  return undefined;
-}
-
-/** For a failure message: how far the block matches the file, and the first line that differs. */
-function firstDifference(code: string, file: string): string {
-  const codeLines = code.split('\n');
-  const fileLines = file.split('\n');
-  let best = { at: -1, length: 0 };
-  fileLines.forEach((_, k) => {
-    let length = 0;
-    while (length < codeLines.length && fileLines[k + length] === codeLines[length]) length++;
-    if (length > best.length) best = { at: k, length };
-  });
-  if (best.length === 0) {
-    return `its first line ${JSON.stringify(codeLines[0])} is not a line of the file`;
-  }
-  return (
-    `its lines 1-${best.length} match the file's lines ${best.at + 1}-${best.at + best.length}, ` +
-    `then block line ${best.length + 1} is ${JSON.stringify(codeLines[best.length])} where the ` +
-    `file has ${JSON.stringify(fileLines[best.at + best.length])}`
-  );
-}
-
-/** Everything wrong with one embedded example; empty when it is a faithful copy. */
-function embedProblems(embed: Embed): string[] {
-  const where = `docs/${embed.page.name}:${embed.line + 1} <!-- example: ${embed.target} -->`;
-  const problems: string[] = [];
-  if (!ranExamples.has(embed.target)) {
-    problems.push(
-      `${where}: ${embed.target} is not one of the examples examples.test.ts runs ` +
-        `(${[...ranExamples].sort().join(', ')})`,
-    );
-  }
-  const file = join(repoRoot, embed.target);
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    problems.push(`${where}: ${embed.target} does not exist`);
-    return problems;
-  }
-  const fence = fenceAfter(embed.page, embed.line);
-  if (!fence) {
-    problems.push(`${where}: the marker is not followed by a fenced code block`);
-    return problems;
-  }
-  if (fence.lang !== 'ts') {
-    problems.push(`${where}: the code block is marked \`${fence.lang}\`, not \`ts\``);
-  }
-  if (fence.end >= embed.page.lines.length) {
-    problems.push(`${where}: the code block is never closed`);
-  }
-  const code = fence.body.join('\n');
-  const source = readFileSync(file, 'utf8');
-  if (code.trim() === '') {
-    problems.push(`${where}: the code block is empty`);
-  } else if (placeOf(code, source) === undefined) {
-    problems.push(
-      `${where}: the code block is neither the whole of ${embed.target} nor a contiguous part ` +
-        `of it (whole lines, in order); ${firstDifference(code, source)}`,
-    );
-  }
-  return problems;
-}
-
-/** Lines that look like an example marker but are not one, so that no typo goes unchecked. */
-function malformedMarkers(page: Page): string[] {
-  const problems: string[] = [];
-  page.lines.forEach((line, i) => {
-    if (page.inCode[i] || !line.includes('<!-- example')) return;
-    if (!kMarker.test(line)) {
-      problems.push(
-        `docs/${page.name}:${i + 1}: ${JSON.stringify(line)} is not of the form <!-- example: PATH -->`,
-      );
-    }
-  });
-  return problems;
 }
 
 /** The section under the level-2 heading `title`: its line range, or undefined. */
@@ -272,7 +170,8 @@ function resolveLink(page: Page, target: string): { file: string; anchor: string
 function linkProblems(page: Page): string[] {
   const problems: string[] = [];
   for (const { line, target } of linksOf(page)) {
-    if (isExternal(target)) continue;
+    // api/ is written by TypeDoc at build time; the VitePress build fails on a dead link into it.
+    if (isExternal(target) || target.startsWith('api/')) continue;
     const where = `docs/${page.name}:${line} (${target})`;
     const { file, anchor } = resolveLink(page, target);
     const inRepo = relative(repoRoot, file);
@@ -294,63 +193,160 @@ function linkProblems(page: Page): string[] {
   return problems;
 }
 
-// ---------------------------------------------------------------------------------------------
 
-describe('the documentation (docs/)', () => {
-  it('has its index and every page of the table of contents', () => {
-    expect(pageNames).toEqual(expect.arrayContaining(['README.md', ...requiredPages]));
+/** The example programs in examples/ (not the tests, helpers or the queues/managers folders). */
+function examplePrograms(dir = examplesDir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      return ['node_modules', 'test'].includes(entry.name) ? [] : examplePrograms(path);
+    }
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.config.ts')
+      ? [relative(examplesDir, path)]
+      : [];
+  });
+}
+
+interface Include {
+  line: number;
+  /** The file, relative to examples/ (`pool/map.ts`). */
+  file: string;
+  region: string | undefined;
+}
+
+/** The `<<< @/../examples/FILE[#region]` lines of a page. */
+function includesOf(page: Page): Include[] {
+  const includes: Include[] = [];
+  page.lines.forEach((line, i) => {
+    if (page.inCode[i] || !line.startsWith('<<<')) return;
+    const match = /^<<< @\/\.\.\/examples\/([\w./-]+?)(?:#([\w-]+))?$/.exec(line.trim());
+    includes.push({
+      line: i + 1,
+      file: match?.[1] ?? `(not of the form <<< @/../examples/FILE[#region]: ${line})`,
+      region: match?.[2],
+    });
+  });
+  return includes;
+}
+
+/** Everything wrong with one include; empty when it shows a tested example as intended. */
+function includeProblems(page: Page, include: Include): string[] {
+  const where = `docs/${page.name}:${include.line}`;
+  const path = join(examplesDir, include.file);
+  if (!existsSync(path) || !statSync(path).isFile()) return [`${where}: examples/${include.file} is not a file`];
+  const problems: string[] = [];
+  if (!testedExamples.has(include.file)) {
+    problems.push(`${where}: examples/${include.file} is not run by any test in examples/test`);
+  }
+  if (include.region !== undefined) {
+    const lines = readFileSync(path, 'utf8').split('\n').map((line) => line.trim());
+    const start = lines.indexOf(`// #region ${include.region}`);
+    const end = lines.indexOf(`// #endregion ${include.region}`);
+    if (start < 0 || end < start + 2) {
+      problems.push(
+        `${where}: examples/${include.file} has no non-empty region "${include.region}" ` +
+          `(// #region ${include.region} … // #endregion ${include.region})`,
+      );
+    }
+  }
+  return problems;
+}
+
+const sidebarLinks = [...guide, ...api].flatMap((group) => group.items.map((item) => item.link));
+
+/** The page file a sidebar link names (`/pool` → pool.md, `/api/` → api/index.md). */
+const pageOfLink = (link: string): string =>
+  link.endsWith('/') ? `${link.slice(1)}index.md` : `${link.slice(1)}.md`;
+
+describe('the documentation site (docs/)', () => {
+  it('has a home page and every page the sidebar names', () => {
+    expect(pageNames).toContain('index.md');
+    const missing = sidebarLinks
+      .filter((link) => !link.startsWith('/api/'))
+      .map(pageOfLink)
+      .filter((name) => !pageNames.includes(name));
+    expect(missing).toEqual([]);
   });
 
-  it('links every page from the index, docs/README.md', () => {
-    const index = pages.find((page) => page.name === 'README.md');
-    expect(index).toBeDefined();
-    const linked = new Set(
-      linksOf(index as Page)
-        .filter(({ target }) => !isExternal(target))
-        .map(({ target }) => relative(docsDir, resolveLink(index as Page, target).file)),
-    );
-    const otherPages = [...new Set([...requiredPages, ...pageNames])].filter(
-      (name) => name !== 'README.md',
-    );
-    expect(otherPages.filter((name) => !linked.has(name))).toEqual([]);
+  it('reaches every page from the sidebar', () => {
+    const reached = new Set(sidebarLinks.map(pageOfLink));
+    expect(pageNames.filter((name) => name !== 'index.md' && !reached.has(name))).toEqual([]);
   });
 
-  it('knows which examples examples.test.ts runs', () => {
-    expect(ranExamples.size).toBeGreaterThan(0);
-    expect([...ranExamples].filter((file) => !existsSync(join(repoRoot, file)))).toEqual([]);
+  it('names the API reference page of every package TypeDoc documents', () => {
+    const config = JSON.parse(readFileSync(join(docsDir, 'typedoc.json'), 'utf8')) as {
+      entryPoints: string[];
+    };
+    const packages = config.entryPoints.map((entry) => {
+      const manifest = join(docsDir, entry, '..', '..', 'package.json');
+      return (JSON.parse(readFileSync(manifest, 'utf8')) as { name: string }).name;
+    });
+    const apiPages = api.flatMap((group) => group.items.map((item) => item.link));
+    expect(packages.map((name) => `/api/${name}`).filter((link) => !apiPages.includes(link))).toEqual([]);
+  });
+
+  it('knows which examples the tests run', () => {
+    expect(testedExamples.size).toBeGreaterThan(0);
+  });
+
+  it('includes the last benchmark run around its chart line', () => {
+    // performance.md includes lines 13-26 and 28- of bench/RESULTS.md and shows line 27, the
+    // chart, itself (VitePress would resolve the chart's relative path against the page).
+    const results = readFileSync(join(repoRoot, 'bench', 'RESULTS.md'), 'utf8').split('\n');
+    expect(results[12]).toBe('## Machine');
+    expect(results[26]).toMatch(/^!\[.*\]\(results\.svg\)$/);
+    const page = readFileSync(join(docsDir, 'performance.md'), 'utf8');
+    expect(page).toContain('<!--@include: ../bench/RESULTS.md{13,26}-->');
+    expect(page).toContain('](../bench/results.svg)');
+    expect(page).toContain('<!--@include: ../bench/RESULTS.md{28,}-->');
+  });
+
+  it('lists every example program in examples/README.md', () => {
+    const readme = readFileSync(join(examplesDir, 'README.md'), 'utf8');
+    expect(examplePrograms().filter((file) => !readme.includes(`\`${file}\``))).toEqual([]);
   });
 });
 
 describe.each(pageNames)('docs/%s', (name) => {
-  const page = pages.find((p) => p.name === name) as Page;
-  const embeds = embedsOf(page);
+  const page = readMarkdown(join(docsDir, name), name);
+  const includes = includesOf(page);
 
-  it('has a "Quick example" section whose TypeScript code blocks are all embedded examples', () => {
-    const quick = section(page, 'Quick example');
-    expect(quick).toBeDefined();
-    const { from, to } = quick as { from: number; to: number };
-    const blocks = page.fences.filter((fence) => fence.start > from && fence.start < to);
-    expect(blocks.length).toBeGreaterThan(0);
-    const unembedded = blocks
-      .filter((fence) => /^(ts|typescript|tsx|js|javascript)$/.test(fence.lang))
-      .filter((fence) => !embeds.some((embed) => fenceAfter(page, embed.line) === fence))
-      .map((fence) => `docs/${name}:${fence.start + 1}: a \`${fence.lang}\` block with no marker`);
-    expect(unembedded).toEqual([]);
-  });
+  if (featurePages.includes(name)) {
+    it('has a "Quick example" section made of included examples only', () => {
+      const quick = section(page, 'Quick example');
+      expect(quick).toBeDefined();
+      const { from, to } = quick as { from: number; to: number };
+      expect(includes.filter((inc) => inc.line > from && inc.line <= to).length).toBeGreaterThan(0);
+      const inline = page.fences
+        .filter((fence) => fence.start > from && fence.start < to)
+        .filter((fence) => /^(ts|typescript|tsx|js|javascript)$/.test(fence.lang))
+        .map((fence) => `docs/${name}:${fence.start + 1}: an inline \`${fence.lang}\` block`);
+      expect(inline).toEqual([]);
+    });
+  }
 
-  it('writes every example marker as <!-- example: PATH -->', () => {
-    expect(malformedMarkers(page)).toEqual([]);
+  if (placeholderPages.includes(name)) {
+    it('is a place kept for a package being written elsewhere: a title, a heading and one line', () => {
+      const text = page.lines.filter((line) => line.trim() !== '');
+      expect(text).toHaveLength(3);
+      expect(text[0]).toMatch(/^# /);
+      expect(text[1]).toMatch(/^## /);
+    });
+  }
+
+  it('uses no old-style example markers', () => {
+    expect(page.lines.filter((line) => line.includes('<!-- example'))).toEqual([]);
   });
 
   it('has relative links that all lead to existing files (and headings)', () => {
     expect(linkProblems(page)).toEqual([]);
   });
 
-  if (embeds.length > 0) {
-    it.each(embeds.map((embed) => [embed.line + 1, embed.target, embed] as const))(
-      'line %i embeds %s verbatim: the whole file or a contiguous part of it',
-      (_line, _target, embed) => {
-        expect(embedProblems(embed)).toEqual([]);
+  if (includes.length > 0) {
+    it.each(includes.map((inc) => [inc.line, inc.file, inc] as const))(
+      'line %i includes examples/%s, a tested example',
+      (_line, _file, inc) => {
+        expect(includeProblems(page, inc)).toEqual([]);
       },
     );
   }
