@@ -6,6 +6,7 @@ export default defineConfig({
   description:
     "Python's multiprocessing for Node.js and TypeScript: real processes, real shared memory.",
   cleanUrls: true,
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   lastUpdated: false,
   // test/ holds the page and browser tests, not pages.
   srcExclude: ['test/**', 'node_modules/**'],

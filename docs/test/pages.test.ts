@@ -5,7 +5,7 @@
 // as a line of text and a missing region as the whole file, so neither would fail its build.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { api, guide } from '../.vitepress/sidebar';
+import { api, guide } from '../.vitepress/sidebar.js';
 
 const docsDir = join(__dirname, '..');
 const repoRoot = join(docsDir, '..');
@@ -97,7 +97,6 @@ function readMarkdown(path: string, name: string): Page {
   }
   return { name, path, lines, fences, inCode };
 }
-
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, `-1` … for repeats. */
 function anchorsOf(page: Page): Set<string> {
@@ -193,7 +192,6 @@ function linkProblems(page: Page): string[] {
   return problems;
 }
 
-
 /** The example programs in examples/ (not the tests, helpers or the queues/managers folders). */
 function examplePrograms(dir = examplesDir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -233,13 +231,16 @@ function includesOf(page: Page): Include[] {
 function includeProblems(page: Page, include: Include): string[] {
   const where = `docs/${page.name}:${include.line}`;
   const path = join(examplesDir, include.file);
-  if (!existsSync(path) || !statSync(path).isFile()) return [`${where}: examples/${include.file} is not a file`];
+  if (!existsSync(path) || !statSync(path).isFile())
+    return [`${where}: examples/${include.file} is not a file`];
   const problems: string[] = [];
   if (!testedExamples.has(include.file)) {
     problems.push(`${where}: examples/${include.file} is not run by any test in examples/test`);
   }
   if (include.region !== undefined) {
-    const lines = readFileSync(path, 'utf8').split('\n').map((line) => line.trim());
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
     const start = lines.indexOf(`// #region ${include.region}`);
     const end = lines.indexOf(`// #endregion ${include.region}`);
     if (start < 0 || end < start + 2) {
@@ -282,7 +283,9 @@ describe('the documentation site (docs/)', () => {
       return (JSON.parse(readFileSync(manifest, 'utf8')) as { name: string }).name;
     });
     const apiPages = api.flatMap((group) => group.items.map((item) => item.link));
-    expect(packages.map((name) => `/api/${name}`).filter((link) => !apiPages.includes(link))).toEqual([]);
+    expect(
+      packages.map((name) => `/api/${name}`).filter((link) => !apiPages.includes(link)),
+    ).toEqual([]);
   });
 
   it('knows which examples the tests run', () => {

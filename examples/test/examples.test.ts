@@ -1,7 +1,7 @@
 // Every example runs as a user would run it (`tsx <file>`), and its output is checked.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { run, runTimed } from './run-example';
+import { run, runTimed } from './run-example.js';
 
 describe('Process examples from the Python documentation', () => {
   it('process/hello.ts prints "hello bob" from a child', () => {

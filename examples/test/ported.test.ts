@@ -1,6 +1,6 @@
 // The examples ported for the documentation site: each runs as a user would run it, and its
 // whole output is checked.
-import { run } from './run-example';
+import { run } from './run-example.js';
 
 describe('Introduction and Process examples from the Python documentation', () => {
   it('pool/pool-intro.ts prints the squares of 1, 2 and 3 from a pool of five', () => {
