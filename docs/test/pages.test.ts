@@ -1,5 +1,6 @@
-// The documentation pages (docs/*.md) are checked like code: every code sample a page includes
-// (`<<< @/../examples/…`) is an example file that a test in examples/test runs, every region it
+// The documentation pages (docs/*.md) are checked like code: every code sample a page shows is
+// an included example file (`<<< @/../examples/…`) that a test in examples/test runs (the only
+// other code blocks allowed are API signatures, marked `<!-- signature -->`), every region it
 // names exists, the sidebar reaches every page and leads only to pages that exist, and every
 // relative link leads to a file (and heading) that exists. VitePress renders a missing include
 // as a line of text and a missing region as the whole file, so neither would fail its build.
@@ -336,6 +337,20 @@ describe.each(pageNames)('docs/%s', (name) => {
       expect(text[1]).toMatch(/^## /);
     });
   }
+
+  it('shows code only by including examples, apart from blocks marked <!-- signature -->', () => {
+    const unmarked = page.fences
+      .filter((fence) => /^(ts|typescript|tsx|js|javascript)$/.test(fence.lang))
+      .filter((fence) => {
+        let before = fence.start - 1;
+        while (before >= 0 && (page.lines[before] ?? '').trim() === '') before--;
+        return (page.lines[before] ?? '').trim() !== '<!-- signature -->';
+      })
+      .map(
+        (fence) => `docs/${name}:${fence.start + 1}: a \`${fence.lang}\` block that is no example`,
+      );
+    expect(unmarked).toEqual([]);
+  });
 
   it('uses no old-style example markers', () => {
     expect(page.lines.filter((line) => line.includes('<!-- example'))).toEqual([]);

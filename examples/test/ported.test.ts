@@ -87,3 +87,98 @@ describe('shared_memory examples from the Python documentation', () => {
     expect(out.status).toBe(0);
   });
 });
+
+describe('examples of the guide pages', () => {
+  it('pool/imap-endless.ts stops an endless imap with break', () => {
+    const out = run('pool/imap-endless.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('took 102 squares; the first over 10000 is 10201\n');
+    expect(out.status).toBe(0);
+  });
+
+  it('pool/task-timeout.ts kills a task past its timeout, cancels a call by signal, and goes on', () => {
+    const out = run('pool/task-timeout.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe(
+      [
+        'worked 10 ms',
+        'TimeoutError - a task of pool.apply() ran past its timeout of 200 ms',
+        'AbortError',
+        'worked 20 ms',
+        '',
+      ].join('\n'),
+    );
+    expect(out.status).toBe(0);
+  });
+
+  it('process/subclass.ts runs the overridden run() with the fields set before start()', () => {
+    const out = run('process/subclass.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('hello from greeter\nexit code 0\n');
+    expect(out.status).toBe(0);
+  });
+
+  it('process/thread-context.ts runs a Process and a Pool on worker threads', () => {
+    const out = run('process/thread-context.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe(
+      ["[ 'spawn', 'thread' ]", 'spawn', 'thread child got 7', '[ 10, 20, 30 ]', ''].join('\n'),
+    );
+    expect(out.status).toBe(0);
+  });
+
+  it('process/unsendable.ts is refused at start() with a message that names the variable', () => {
+    const out = run('process/unsendable.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe(
+      'TypeError: target (function scale) is not exported from its module and uses the variable ' +
+        'factor from its enclosing scope, so it cannot be sent by source. Export it from its ' +
+        'module (it is then sent by reference), or pass factor as an argument.\n',
+    );
+    expect(out.status).toBe(0);
+  });
+
+  it("sharedctypes/increment.ts loses no increment of two processes under the value's lock", () => {
+    const out = run('sharedctypes/increment.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('20000\n');
+    expect(out.status).toBe(0);
+  });
+
+  it('synchronize/hold.ts loses no increment of three processes under lock guards', () => {
+    const out = run('synchronize/hold.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('15000\n');
+    expect(out.status).toBe(0);
+  });
+
+  it('synchronize/semaphore.ts lets at most two of five processes in at a time', () => {
+    const out = run('synchronize/semaphore.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('5 downloads, at most 2 at a time\n');
+    expect(out.status).toBe(0);
+  });
+
+  it('synchronize/condition.ts hands three items from producer to consumer', () => {
+    const out = run('synchronize/condition.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe(
+      ['consumed item 1', 'consumed item 2', 'consumed item 3', 'left over: 0', ''].join('\n'),
+    );
+    expect(out.status).toBe(0);
+  });
+
+  it('connection/server-loop.ts refuses the wrong key and serves the right one', () => {
+    const out = run('connection/server-loop.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe(
+      [
+        'client with key "wrong password": AuthenticationError',
+        'server: a client failed to prove the key',
+        'server: hello from the client with key "secret password"',
+        '',
+      ].join('\n'),
+    );
+    expect(out.status).toBe(0);
+  });
+});
