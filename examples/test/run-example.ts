@@ -48,3 +48,13 @@ export function runTimed(file: string): Promise<{
     });
   });
 }
+
+/** Runs `file` and checks that it exits with 0, writes nothing to stderr, and prints `stdout`. */
+export function expectOutput(file: string, stdout: string): void {
+  const out = run(file);
+  expect({ status: out.status, stderr: out.stderr, stdout: out.stdout }).toEqual({
+    status: 0,
+    stderr: '',
+    stdout,
+  });
+}
