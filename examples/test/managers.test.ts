@@ -1,28 +1,12 @@
 // The managers examples run as a user would run them (`tsx <file>`), and their output is checked.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-
-function run(
-  file: string,
-  args: string[] = [],
-): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, '..', file), ...args],
-    {
-      encoding: 'utf8',
-      timeout: 60_000,
-      cwd: join(__dirname, '..'),
-    },
-  );
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { expectOutput, run } from './run-example.js';
 
 describe('Manager examples from the Python documentation', () => {
   it('managers/manager.ts: a dict and a list changed in a child', () => {
-    const out = run('managers/manager.ts');
-    expect(out.stderr).toBe('');
-    expect(out.stdout).toBe(
+    expectOutput(
+      'managers/manager.ts',
       [
         "Map(3) { 1 => '1', '2' => 2, 0.25 => null }",
         '[',
@@ -32,20 +16,15 @@ describe('Manager examples from the Python documentation', () => {
         '',
       ].join('\n'),
     );
-    expect(out.status).toBe(0);
   });
 
   it('managers/maths.ts: a custom manager serving MathsClass', () => {
-    const out = run('managers/maths.ts');
-    expect(out.stderr).toBe('');
-    expect(out.stdout).toBe('7\n56\n');
-    expect(out.status).toBe(0);
+    expectOutput('managers/maths.ts', '7\n56\n');
   });
 
   it('managers/customize.ts: exposed methods, a generator proxy and an operator object', () => {
-    const out = run('managers/customize.ts');
-    expect(out.stderr).toBe('');
-    expect(out.stdout).toBe(
+    expectOutput(
+      'managers/customize.ts',
       [
         '--------------------',
         'you called Foo.f()',
@@ -65,7 +44,6 @@ describe('Manager examples from the Python documentation', () => {
         '',
       ].join('\n'),
     );
-    expect(out.status).toBe(0);
   });
 
   it('managers/queue-server.ts serves a queue that queue-put.ts and queue-get.ts share over TCP', async () => {
