@@ -1,0 +1,196 @@
+// Real Redis servers and real `multiproc-worker` processes for the tests.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const cli = join(__dirname, '..', 'dist', 'cli.cjs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const tasks = require('./fixtures/tasks.cjs') as typeof import('./fixtures/tasks.cjs');
+
+/** Everything a test started, stopped in `afterAll` whatever happened (and on exit, as a backstop). */
+const started = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Sends SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+export async function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
+  const done = exited(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await done;
+  clearTimeout(timer);
+  started.delete(child);
+}
+
+/** A redis-server of the test's own on 127.0.0.1 and a free port. */
+export interface TestRedis {
+  url: string;
+  port: number;
+  /** stops it (SIGTERM: it writes its append-only file first) */
+  stop(): Promise<void>;
+  /** starts it again on the same port and data folder */
+  start(): Promise<void>;
+}
+
+/**
+ * Starts redis-server (`--save '' --appendonly no`, or `--appendonly yes` in a temp folder).
+ * Fails with a clear message when redis-server is not installed: these tests never skip.
+ */
+export async function startRedis(options: { appendonly?: boolean } = {}): Promise<TestRedis> {
+  if (spawnSync('redis-server', ['--version']).error) {
+    throw new Error(
+      'redis-server is not on PATH: the @multiproc/bullmq tests need a real Redis ' +
+        '(Debian/Ubuntu: apt-get install -y redis-server; .ci/run installs it)',
+    );
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'multiproc-bullmq-redis-'));
+  let child: ChildProcess | null = null;
+  const start = async (): Promise<void> => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+    args.push('--appendonly', options.appendonly ? 'yes' : 'no');
+    const c = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    started.add(c);
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+      c.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/Ready to accept connections/.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      c.once('exit', () => reject(new Error(`redis-server exited: ${out}`)));
+    });
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    stop: async () => {
+      if (child) await stop(child);
+      child = null;
+    },
+  };
+}
+
+/** Removes a Redis test's data folder (after `stop`). */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A running `multiproc-worker`; `stderr` keeps what it printed. */
+export interface TestWorker {
+  child: ChildProcess;
+  pid: number;
+  stderr(): string;
+}
+
+/** Starts `multiproc-worker` and waits for its ready line. Short locks, so kill tests are quick. */
+export async function startWorker(redis: TestRedis, queue: string, extra: string[] = []): Promise<TestWorker> {
+  const child = spawn(
+    process.execPath,
+    [cli, '--redis', redis.url, '--queue', queue, '--processes', '1', '--lock-duration', '1500', '--stalled-interval', '1000', ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  started.add(child);
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`multiproc-worker did not start: ${err}`)), 15_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`multiproc-worker exited with ${code}: ${err}`)));
+  });
+  return { child, pid: child.pid as number, stderr: () => err };
+}
+
+/** Every descendant of `pid` (from /proc), so tests can check none outlives its worker. */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const visit = (p: number): void => {
+    let children: number[] = [];
+    try {
+      children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    } catch {
+      return;
+    }
+    for (const c of children) {
+      out.push(c);
+      visit(c);
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+/** Whether `pid` is alive (and not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until `predicate` holds or `ms` pass. */
+export async function waitUntil(predicate: () => boolean, ms: number): Promise<boolean> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (predicate()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return predicate();
+}
+
+/** A temp folder of the test's own. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'multiproc-bullmq-test-'));
+}
+
+/** Lines of a file, or [] when it does not exist. */
+export function lines(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Settles a promise into `{ ok, value | error }`. */
+export async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: Error & { code?: string } }> {
+  try {
+    return { ok: true, value: await p };
+  } catch (error) {
+    return { ok: false, error: error as Error & { code?: string } };
+  }
+}
