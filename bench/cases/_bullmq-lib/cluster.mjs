@@ -47,7 +47,11 @@ export async function startCluster() {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   const children = [];
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   children.push(redis);
   process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
   await waitFor(redis, 'stdout', /Ready to accept connections/, 'redis-server');
@@ -56,17 +60,26 @@ export async function startCluster() {
     /** Starts `count` worker commands of `processes` local processes each, and waits until all are ready. */
     async workers(count, queue, processes = 1) {
       const started = Array.from({ length: count }, () => {
-        const child = spawn(process.execPath, [cli, '--redis', url, '--queue', queue, '--processes', String(processes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(
+          process.execPath,
+          [cli, '--redis', url, '--queue', queue, '--processes', String(processes)],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
         children.push(child);
         return child;
       });
       await Promise.all(started.map((c) => waitFor(c, 'stdout', /ready/, 'multiproc-worker')));
       return {
         async stop() {
-          await Promise.all(started.map((c) => new Promise((resolve) => {
-            c.once('exit', resolve);
-            c.kill('SIGTERM');
-          })));
+          await Promise.all(
+            started.map(
+              (c) =>
+                new Promise((resolve) => {
+                  c.once('exit', resolve);
+                  c.kill('SIGTERM');
+                }),
+            ),
+          );
         },
       };
     },

@@ -10,7 +10,15 @@ import { startCluster } from './cluster.mjs';
 import { median, secondsSince } from '../_pool-lib/stats.mjs';
 
 const { square, burn } = createRequire(import.meta.url)('../_pool-lib/tasks.cjs');
-const p = params({ work: 'cpu', workers: 2, items: 100_000, chunksize: 1000, tasks: 40, taskMs: 20, repeats: 5 });
+const p = params({
+  work: 'cpu',
+  workers: 2,
+  items: 100_000,
+  chunksize: 1000,
+  tasks: 40,
+  taskMs: 20,
+  repeats: 5,
+});
 const mode = process.argv[2];
 
 function calibrate() {
@@ -23,7 +31,11 @@ const iterations = calibrate();
 const items = Array.from({ length: p.items }, (_, i) => i);
 const run = (pool) =>
   p.work === 'cpu'
-    ? pool.map(burn, Array.from({ length: p.tasks }, () => iterations), { chunksize: 1 })
+    ? pool.map(
+        burn,
+        Array.from({ length: p.tasks }, () => iterations),
+        { chunksize: 1 },
+      )
     : pool.map(square, items, { chunksize: p.chunksize });
 
 const sides = [];
@@ -31,7 +43,10 @@ let cluster;
 if (mode === 'redis') {
   const { DistributedPool } = await importOrUnavailable('@multiproc/bullmq');
   cluster = await startCluster();
-  for (const [queue, n] of [['one', 1], ['many', p.workers]]) {
+  for (const [queue, n] of [
+    ['one', 1],
+    ['many', p.workers],
+  ]) {
     const machines = await cluster.workers(n, queue);
     const pool = new DistributedPool({ connection: cluster.url, queue });
     sides.push({ pool, n, stop: () => machines.stop() });
@@ -40,11 +55,15 @@ if (mode === 'redis') {
   const { Pool } = await importOrUnavailable('multiproc');
   for (const n of [1, p.workers]) sides.push({ pool: new Pool(n), n, stop: async () => {} });
 }
-for (const { pool, n } of sides) await Promise.all(Array.from({ length: n * 2 }, () => pool.apply(burn, [iterations])));
+for (const { pool, n } of sides)
+  await Promise.all(Array.from({ length: n * 2 }, () => pool.apply(burn, [iterations])));
 const ones = [];
 const manys = [];
 for (let r = 0; r < p.repeats; r++) {
-  for (const [side, into] of [[sides[0], ones], [sides[1], manys]]) {
+  for (const [side, into] of [
+    [sides[0], ones],
+    [sides[1], manys],
+  ]) {
     const t0 = process.hrtime.bigint();
     await run(side.pool);
     into.push(secondsSince(t0) * 1000);
@@ -57,4 +76,7 @@ for (const { pool, stop } of sides) {
 }
 await cluster?.stop();
 const speedups = ones.map((one, r) => one / manys[r]);
-emit({ speedup: median(speedups), elapsedN: median(manys) }, { workers: p.workers, work: p.work, ones, manys });
+emit(
+  { speedup: median(speedups), elapsedN: median(manys) },
+  { workers: p.workers, work: p.work, ones, manys },
+);

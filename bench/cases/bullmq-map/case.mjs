@@ -10,7 +10,9 @@ and chunks by its own rule. Everything is started and warm before timing. The ru
 median items/s.
 `,
   baseline: 'multiproc Pool (local)',
-  metrics: [{ id: 'itemsPerSecond', label: 'map x*x, 100k items', unit: 'items/s', better: 'higher' }],
+  metrics: [
+    { id: 'itemsPerSecond', label: 'map x*x, 100k items', unit: 'items/s', better: 'higher' },
+  ],
   implementations: [
     { name: 'multiproc Pool (local)', runner: 'node.mjs', args: ['local'] },
     { name: 'DistributedPool (Redis, 2 machines)', runner: 'node.mjs', args: ['redis'] },

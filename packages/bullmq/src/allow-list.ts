@@ -18,14 +18,19 @@ export interface TaskPolicy {
  * under that folder, any other path or URL that one file; a bare name (`sharp`, `@org/tasks`)
  * admits that package's specifier and its subpaths.
  */
-export function buildPolicy(allowModules: readonly string[] | null, functionSource: boolean): TaskPolicy {
+export function buildPolicy(
+  allowModules: readonly string[] | null,
+  functionSource: boolean,
+): TaskPolicy {
   if (allowModules === null) return { modules: null, functionSource };
   const modules = allowModules.map((entry) => {
     const folder = entry.endsWith('/');
     if (/^[a-z][a-z0-9+.-]*:/i.test(entry)) return { prefix: entry, exact: !folder };
     if (isAbsolute(entry) || entry.startsWith('.')) {
       const href = pathToFileURL(resolve(entry)).href;
-      return folder ? { prefix: href.endsWith('/') ? href : `${href}/`, exact: false } : { prefix: href, exact: true };
+      return folder
+        ? { prefix: href.endsWith('/') ? href : `${href}/`, exact: false }
+        : { prefix: href, exact: true };
     }
     return { prefix: entry, exact: true };
   });
@@ -47,7 +52,9 @@ export function refusal(fn: FunctionSpec, policy: TaskPolicy): string | null {
       // Only the shape a caller produces (`Math.sqrt`, `parseInt`): never a path into `process`.
       if (
         refusedGlobals.has(fn.path) ||
-        !/^([A-Z][A-Za-z0-9]*(\.[A-Za-z_$][A-Za-z0-9_$]*)?|parseInt|parseFloat|isNaN|isFinite)$/.test(fn.path)
+        !/^([A-Z][A-Za-z0-9]*(\.[A-Za-z_$][A-Za-z0-9_$]*)?|parseInt|parseFloat|isNaN|isFinite)$/.test(
+          fn.path,
+        )
       )
         return `the built-in ${fn.path} may not run as a task`;
       return null;
@@ -59,7 +66,9 @@ export function refusal(fn: FunctionSpec, policy: TaskPolicy): string | null {
           ? url === prefix || (!prefix.startsWith('file:') && url.startsWith(`${prefix}/`))
           : url.startsWith(prefix),
       );
-      return allowed ? null : `the module ${url} is not on this worker's allow-list (--allow-module)`;
+      return allowed
+        ? null
+        : `the module ${url} is not on this worker's allow-list (--allow-module)`;
     }
   }
 }

@@ -67,9 +67,7 @@ export class BatchCall<R> implements ChunkOwner {
     try {
       for (let start = 0; start < items.length; start += chunksize) {
         const chunk = items.slice(start, start + chunksize);
-        this.#records.add(
-          this.#engine.submit(this, fn, chunk, start, star, this.#options.timeout),
-        );
+        this.#records.add(this.#engine.submit(this, fn, chunk, start, star, this.#options.timeout));
       }
     } catch (error) {
       this.end(error);

@@ -103,7 +103,9 @@ function main(): void {
   let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
     signals++;
-    process.stderr.write(`multiproc-worker: ${signal}: ${signals === 1 ? 'finishing running chunks' : 'handing chunks back'}\n`);
+    process.stderr.write(
+      `multiproc-worker: ${signal}: ${signals === 1 ? 'finishing running chunks' : 'handing chunks back'}\n`,
+    );
     worker.close(signals === 1 ? grace : 0).then(
       () => process.exit(0),
       (error: unknown) => {

@@ -96,9 +96,19 @@ export class DistributedPool {
     checkPositiveInteger(maxInFlight, 'options.maxInFlight');
     const heartbeatTtl = options.heartbeatTtl ?? 30_000;
     checkPositiveInteger(heartbeatTtl, 'options.heartbeatTtl');
-    if (options.allowFunctionSource !== undefined && typeof options.allowFunctionSource !== 'boolean')
-      throw invalidArgument('options.allowFunctionSource', 'a boolean', options.allowFunctionSource);
-    if (options.prefix !== undefined && (typeof options.prefix !== 'string' || options.prefix === ''))
+    if (
+      options.allowFunctionSource !== undefined &&
+      typeof options.allowFunctionSource !== 'boolean'
+    )
+      throw invalidArgument(
+        'options.allowFunctionSource',
+        'a boolean',
+        options.allowFunctionSource,
+      );
+    if (
+      options.prefix !== undefined &&
+      (typeof options.prefix !== 'string' || options.prefix === '')
+    )
       throw invalidArgument('options.prefix', 'a non-empty string', options.prefix);
     this.#engine = new Engine({
       connection: options.connection,
@@ -257,7 +267,8 @@ export class DistributedPool {
   ): AsyncResult<R[]> {
     const o = checkTaskOptions(options, 'options') as DistributedMapAsyncOptions<R>;
     this.#engine.assertRunning();
-    if (!isIterable(iterable)) throw invalidArgument('iterable', 'an iterable or async iterable', iterable);
+    if (!isIterable(iterable))
+      throw invalidArgument('iterable', 'an iterable or async iterable', iterable);
     const spec = this.#engine.describe(fn, 'fn');
     const call = new BatchCall<R[]>(
       this.#engine,
@@ -315,7 +326,8 @@ export class DistributedPool {
   ): IMapIterator<R> {
     const o = checkTaskOptions(options, 'options') as DistributedIMapOptions;
     this.#engine.assertRunning();
-    if (!isIterable(iterable)) throw invalidArgument('iterable', 'an iterable or async iterable', iterable);
+    if (!isIterable(iterable))
+      throw invalidArgument('iterable', 'an iterable or async iterable', iterable);
     const spec = this.#engine.describe(fn, 'fn');
     const source: Source =
       Symbol.asyncIterator in Object(iterable)

@@ -165,7 +165,11 @@ export class Engine {
       attempts: this.#options.attempts,
       timeout: timeout ?? null,
     };
-    this.#pendingAdds.push({ name: owner.method, data, opts: { jobId: jobIdOf(this.poolId, record.id) } });
+    this.#pendingAdds.push({
+      name: owner.method,
+      data,
+      opts: { jobId: jobIdOf(this.poolId, record.id) },
+    });
     if (!this.#addScheduled) {
       this.#addScheduled = true;
       setImmediate(() => this.#flushAdds());
@@ -219,7 +223,7 @@ export class Engine {
         const first = await this.#reader.blpopBuffer(this.#resultsKey, 1);
         if (!first) continue;
         batch = [first[1]];
-        const more = (await this.#reader.lpopBuffer(this.#resultsKey, 1000)) as unknown as Buffer[] | null;
+        const more = await this.#reader.lpopBuffer(this.#resultsKey, 1000);
         if (more) batch.push(...more);
       } catch {
         if (this.#shuttingDown) return;
@@ -274,7 +278,9 @@ export class Engine {
 
   join(): Promise<void> {
     if (this.#state === 'running')
-      return Promise.reject(new ProcessError('join() needs close() or terminate() first', 'ERR_MP_POOL_RUNNING'));
+      return Promise.reject(
+        new ProcessError('join() needs close() or terminate() first', 'ERR_MP_POOL_RUNNING'),
+      );
     return this.#finished;
   }
 

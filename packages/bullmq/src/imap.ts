@@ -59,7 +59,13 @@ class IMapCall implements ChunkOwner {
   readonly #waiters: Waiter[] = [];
   readonly #unwatch: () => void;
 
-  constructor(engine: Engine, method: string, fn: FunctionSpec, source: Source, options: IMapCallOptions) {
+  constructor(
+    engine: Engine,
+    method: string,
+    fn: FunctionSpec,
+    source: Source,
+    options: IMapCallOptions,
+  ) {
     this.#engine = engine;
     this.method = method;
     this.#fn = fn;
@@ -122,7 +128,14 @@ class IMapCall implements ChunkOwner {
       this.#terminal = { error };
     }
     if (items.length > 0) {
-      const record = this.#engine.submit(this, this.#fn, items, this.#nextItem, this.#options.star, this.#options.timeout);
+      const record = this.#engine.submit(
+        this,
+        this.#fn,
+        items,
+        this.#nextItem,
+        this.#options.star,
+        this.#options.timeout,
+      );
       this.#nextItem += items.length;
       this.#order.set(record, this.#nextChunk++);
       this.#inFlight++;
@@ -148,13 +161,18 @@ class IMapCall implements ChunkOwner {
   complete(record: ChunkRecord, values: unknown[], errors: Map<number, unknown>): void {
     const items: Outcome[] = [];
     for (let i = 0; i < record.count; i++) {
-      items.push(errors.has(i) ? { ok: false, error: errors.get(i) } : { ok: true, value: values[i] });
+      items.push(
+        errors.has(i) ? { ok: false, error: errors.get(i) } : { ok: true, value: values[i] },
+      );
     }
     this.#place(record, items);
   }
 
   fail(record: ChunkRecord, error: unknown): void {
-    this.#place(record, Array.from({ length: record.count }, () => ({ ok: false, error }) as const));
+    this.#place(
+      record,
+      Array.from({ length: record.count }, () => ({ ok: false, error }) as const),
+    );
   }
 
   progress(_record: ChunkRecord, index: number, value: unknown): void {
@@ -183,7 +201,9 @@ class IMapCall implements ChunkOwner {
       this.#nextDeliver++;
       if (this.#wantsMore()) this.#pull();
     }
-    const items = this.#options.ordered ? this.#byIndex.get(this.#nextDeliver) : this.#arrived.shift();
+    const items = this.#options.ordered
+      ? this.#byIndex.get(this.#nextDeliver)
+      : this.#arrived.shift();
     if (!items) return null;
     this.#byIndex.delete(this.#nextDeliver);
     this.#current = { items, pos: 0 };
@@ -222,7 +242,9 @@ class IMapCall implements ChunkOwner {
 
   next(timeout?: number): Promise<IteratorResult<unknown>> {
     if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
-      return Promise.reject(new TypeError(`timeout must be a non-negative number of ms, got ${String(timeout)}`));
+      return Promise.reject(
+        new TypeError(`timeout must be a non-negative number of ms, got ${String(timeout)}`),
+      );
     }
     if (this.#closed) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
@@ -233,7 +255,9 @@ class IMapCall implements ChunkOwner {
           const at = this.#waiters.indexOf(waiter);
           if (at < 0) return;
           this.#waiters.splice(at, 1);
-          reject(new TimeoutError(`no result within ${timeout} ms; it stays pending for the next call`));
+          reject(
+            new TimeoutError(`no result within ${timeout} ms; it stays pending for the next call`),
+          );
         }, timeout);
       }
       this.#deliver();

@@ -104,5 +104,5 @@ export function checkTaskOptions(options: unknown, path: string): DistributedTas
   }
   if (o['chunksize'] !== undefined) checkPositiveInteger(o['chunksize'], `${path}.chunksize`);
   if (o['maxInFlight'] !== undefined) checkPositiveInteger(o['maxInFlight'], `${path}.maxInFlight`);
-  return options as DistributedTaskOptions;
+  return options;
 }

@@ -69,7 +69,8 @@ export async function reportProgress(value: unknown): Promise<void> {
     value,
   };
   const bytes = encode(message, { path: 'progress value' });
-  const id = typeof target.connection === 'string' ? target.connection : JSON.stringify(target.connection);
+  const id =
+    typeof target.connection === 'string' ? target.connection : JSON.stringify(target.connection);
   let client = state.clients.get(id);
   if (!client) {
     client = createRedis(target.connection);

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Pool, taskRef, WorkerLostError } from '@multiproc/pool';
-import { ProcessError, encode, invalidArgument, type FunctionSpec } from '@multiproc/serialize';
+import { ProcessError, encode, invalidArgument } from '@multiproc/serialize';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { buildPolicy, refusal, type TaskPolicy } from './allow-list.js';
@@ -110,8 +110,15 @@ export class DistributedWorker extends EventEmitter {
       if (options[name] !== undefined) checkPositiveInteger(options[name], `options.${name}`);
     }
     const allow = options.allowModules ?? null;
-    if (allow !== null && (!Array.isArray(allow) || allow.some((m) => typeof m !== 'string' || m === '')))
-      throw invalidArgument('options.allowModules', 'an array of module paths or names, or null', allow);
+    if (
+      allow !== null &&
+      (!Array.isArray(allow) || allow.some((m) => typeof m !== 'string' || m === ''))
+    )
+      throw invalidArgument(
+        'options.allowModules',
+        'an array of module paths or names, or null',
+        allow,
+      );
     this.#queue = options.queue;
     this.#connection = options.connection;
     this.#policy = buildPolicy(allow, options.allowFunctionSource === true);
@@ -194,8 +201,15 @@ export class DistributedWorker extends EventEmitter {
     const problem = validateJobData(job.data);
     if (problem !== null) {
       const data = job.data as Partial<ChunkJobData> | null;
-      const error = new ProcessError(`job ${job.id} is not a multiproc chunk: ${problem}`, 'ERR_MP_MALFORMED_JOB');
-      if (typeof data?.pool === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(data.pool) && Number.isSafeInteger(data.chunk))
+      const error = new ProcessError(
+        `job ${job.id} is not a multiproc chunk: ${problem}`,
+        'ERR_MP_MALFORMED_JOB',
+      );
+      if (
+        typeof data?.pool === 'string' &&
+        /^[A-Za-z0-9_-]{1,64}$/.test(data.pool) &&
+        Number.isSafeInteger(data.chunk)
+      )
         await this.#send(data.pool, { type: 'failed', chunk: data.chunk as number, error });
       this.#refuse(job, error.message);
       throw new UnrecoverableError(error.message);
@@ -204,10 +218,13 @@ export class DistributedWorker extends EventEmitter {
     // A pool that closed, was terminated or died wants none of its remaining chunks.
     if ((await this.#redis.exists(keys.alive(this.#queue, data.pool))) === 0) return;
     if (job.attemptsStarted > data.attempts) {
-      await this.#fail(data, new WorkerLostError(
-        `chunk ${data.chunk} was started ${data.attempts} time(s) and each time its worker was lost ` +
-          `before it finished`,
-      ));
+      await this.#fail(
+        data,
+        new WorkerLostError(
+          `chunk ${data.chunk} was started ${data.attempts} time(s) and each time its worker was lost ` +
+            `before it finished`,
+        ),
+      );
       return;
     }
     const why = refusal(data.fn, this.#policy);
@@ -217,7 +234,7 @@ export class DistributedWorker extends EventEmitter {
       return;
     }
     const request: RunRequest = {
-      fn: data.fn as FunctionSpec,
+      fn: data.fn,
       items: Buffer.from(data.items, 'base64'),
       star: data.star,
       chunk: data.chunk,
@@ -225,7 +242,9 @@ export class DistributedWorker extends EventEmitter {
       resultsKey: keys.results(this.#queue, data.pool),
     };
     let handBack!: () => void;
-    const handedBack = new Promise<'handed back'>((resolve) => (handBack = () => resolve('handed back')));
+    const handedBack = new Promise<'handed back'>(
+      (resolve) => (handBack = () => resolve('handed back')),
+    );
     this.#active.set(job.id ?? '', { job, token, handBack });
     try {
       const run = this.#pool.apply(runChunkRef, [request], { timeout: data.timeout ?? undefined });
@@ -261,7 +280,11 @@ export class DistributedWorker extends EventEmitter {
 
   async #push(pool: string, bytes: Uint8Array): Promise<void> {
     const key = keys.results(this.#queue, pool);
-    await this.#redis.multi().rpush(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).pexpire(key, kResultTtlMs).exec();
+    await this.#redis
+      .multi()
+      .rpush(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      .pexpire(key, kResultTtlMs)
+      .exec();
   }
 }
 

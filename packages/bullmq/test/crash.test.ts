@@ -18,7 +18,7 @@ import {
   waitUntil,
   type TestRedis,
   type TestWorker,
-} from './helpers';
+} from './helpers.js';
 
 jest.setTimeout(40_000);
 
@@ -49,14 +49,19 @@ test('a worker SIGKILLed mid-chunk: its chunk runs elsewhere and every task comp
   const [a, b] = [await worker(queue), await worker(queue)];
   const file = join(dir, 'kill.txt');
   await using pool = new DistributedPool({ connection: redis.url, queue });
-  const items = Array.from({ length: 12 }, (_, i) => [file, i, 250]);
+  const items = Array.from({ length: 12 }, (_, i): [string, number, number] => [file, i, 250]);
   const result = pool.starmap(tasks.record, items, { chunksize: 2 });
   // Kill machine A once it has finished a task (so it holds a chunk half done).
   const pidsOfA = (): number[] => descendants(a.pid);
-  expect(await waitUntil(() => lines(file).some((l) => pidsOfA().includes(Number(l.split(' ')[1]))), 10_000)).toBe(true);
+  expect(
+    await waitUntil(
+      () => lines(file).some((l) => pidsOfA().includes(Number(l.split(' ')[1]))),
+      10_000,
+    ),
+  ).toBe(true);
   const orphans = pidsOfA();
   a.child.kill('SIGKILL');
-  expect(await result).toEqual(items.map(([, i]) => (i as number) * 2));
+  expect(await result).toEqual(items.map(([, i]) => i * 2));
   // Results: exactly once each. Runs: at least once each (the killed chunk's done half may rerun).
   const ran = lines(file).map((l) => Number(l.split(' ')[0]));
   expect([...new Set(ran)].sort((x, y) => x - y)).toEqual(items.map(([, i]) => i));
@@ -78,9 +83,13 @@ test('a SIGKILLed caller: workers drop its chunks and go on with other pools', a
   const queue = `caller-${randomUUID()}`;
   await worker(queue);
   await worker(queue);
-  const caller = spawn(process.execPath, [join(__dirname, 'fixtures', 'doomed-caller.cjs'), redis.url, queue], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const caller = spawn(
+    process.execPath,
+    [join(__dirname, 'fixtures', 'doomed-caller.cjs'), redis.url, queue],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve) => caller.stdout?.on('data', () => resolve()));
   caller.kill('SIGKILL');
   const t0 = Date.now();
@@ -96,9 +105,20 @@ test('a malformed job: the worker refuses and reports it, and survives', async (
   const w = await worker(queue);
   const raw = new Queue(queue, { connection: { host: '127.0.0.1', port: redis.port } });
   await raw.add('junk', { hello: 'world' });
-  await raw.add('junk2', { v: 1, pool: 'abc', chunk: 0, fn: { kind: 'ref', module: 'x', name: 'y' }, items: 'not base64 msgpack', star: false, attempts: 1, timeout: null });
+  await raw.add('junk2', {
+    v: 1,
+    pool: 'abc',
+    chunk: 0,
+    fn: { kind: 'ref', module: 'x', name: 'y' },
+    items: 'not base64 msgpack',
+    star: false,
+    attempts: 1,
+    timeout: null,
+  });
   expect(await waitUntil(() => w.stderr().includes('refused job'), 10_000)).toBe(true);
-  expect(w.stderr()).toContain('is not a multiproc chunk: data.v must be 1 (a multiproc chunk), got undefined');
+  expect(w.stderr()).toContain(
+    'is not a multiproc chunk: data.v must be 1 (a multiproc chunk), got undefined',
+  );
   await waitUntil(() => false, 500);
   const failed = await raw.getFailed();
   expect(failed.map((j) => j.failedReason)).toContain(
@@ -116,7 +136,7 @@ test('the allow-list: a worker runs exports of listed modules only', async () =>
   await using pool = new DistributedPool({ connection: redis.url, queue });
   expect(await pool.apply(tasks.square, [3])).toBe(9);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const other = require('./fixtures/other.cjs') as { double(x: number): number };
+  const other = require('./fixtures/other.cjs') as { double: (x: number) => number };
   const refused = await settle(pool.apply(other.double, [3]));
   expect(refused.ok ? null : refused.error).toBeInstanceOf(ProcessError);
   expect(refused.ok ? null : [refused.error.code, refused.error.message]).toEqual([

@@ -73,7 +73,10 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
     started.add(c);
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server did not start: ${out}`)),
+        10_000,
+      );
       c.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
         if (/Ready to accept connections/.test(out)) {
@@ -109,10 +112,27 @@ export interface TestWorker {
 }
 
 /** Starts `multiproc-worker` and waits for its ready line. Short locks, so kill tests are quick. */
-export async function startWorker(redis: TestRedis, queue: string, extra: string[] = []): Promise<TestWorker> {
+export async function startWorker(
+  redis: TestRedis,
+  queue: string,
+  extra: string[] = [],
+): Promise<TestWorker> {
   const child = spawn(
     process.execPath,
-    [cli, '--redis', redis.url, '--queue', queue, '--processes', '1', '--lock-duration', '1500', '--stalled-interval', '1000', ...extra],
+    [
+      cli,
+      '--redis',
+      redis.url,
+      '--queue',
+      queue,
+      '--processes',
+      '1',
+      '--lock-duration',
+      '1500',
+      '--stalled-interval',
+      '1000',
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   started.add(child);
@@ -120,7 +140,10 @@ export async function startWorker(redis: TestRedis, queue: string, extra: string
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`multiproc-worker did not start: ${err}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`multiproc-worker did not start: ${err}`)),
+      15_000,
+    );
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('ready')) {
@@ -139,7 +162,10 @@ export function descendants(pid: number): number[] {
   const visit = (p: number): void => {
     let children: number[] = [];
     try {
-      children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+      children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number);
     } catch {
       return;
     }
@@ -187,7 +213,9 @@ export function lines(file: string): string[] {
 }
 
 /** Settles a promise into `{ ok, value | error }`. */
-export async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: Error & { code?: string } }> {
+export async function settle<T>(
+  p: Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: Error & { code?: string } }> {
   try {
     return { ok: true, value: await p };
   } catch (error) {

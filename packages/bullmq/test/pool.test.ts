@@ -12,7 +12,7 @@ import {
   tempDir,
   type TestRedis,
   type TestWorker,
-} from './helpers';
+} from './helpers.js';
 
 jest.setTimeout(30_000);
 
@@ -37,7 +37,11 @@ test('map, apply and imap run across both workers, in chunks, with exact results
   await using pool = open();
   const file = join(dir, 'map.txt');
   const items = Array.from({ length: 40 }, (_, i) => i);
-  const starmapped = await pool.starmap(tasks.record, items.map((i) => [file, i, 20]), { chunksize: 4 });
+  const starmapped = await pool.starmap(
+    tasks.record,
+    items.map((i) => [file, i, 20]),
+    { chunksize: 4 },
+  );
   expect(starmapped).toEqual(items.map((i) => i * 2));
   const runs = lines(file).map((l) => l.split(' '));
   expect(runs.map(([x]) => Number(x)).sort((a, b) => a - b)).toEqual(items);
@@ -47,8 +51,7 @@ test('map, apply and imap run across both workers, in chunks, with exact results
   expect(await pool.map(tasks.square, items, { chunksize: 7 })).toEqual(items.map((x) => x * x));
   expect(await pool.apply(tasks.pow, [2, 10])).toBe(1024);
   const ordered: number[] = [];
-  for await (const v of pool.imap(tasks.nap, [300, 1, 200, 1, 100]))
-    ordered.push(v as number);
+  for await (const v of pool.imap(tasks.nap, [300, 1, 200, 1, 100])) ordered.push(v);
   expect(ordered).toEqual([300, 1, 200, 1, 100]);
 });
 
@@ -115,12 +118,20 @@ test('progress reported by tasks reaches onProgress with the task index', async 
   await using pool = open();
   const events: { index: number; value: unknown }[] = [];
   const results: unknown[] = [];
-  for await (const v of pool.imap(tasks.withProgress, [5, 6], { onProgress: (e) => events.push(e) }))
+  for await (const v of pool.imap(tasks.withProgress, [5, 6], {
+    onProgress: (e) => events.push(e),
+  }))
     results.push(v);
   expect(results).toEqual([-5, -6]);
   const byIndex = (i: number): unknown[] => events.filter((e) => e.index === i).map((e) => e.value);
-  expect(byIndex(0)).toEqual([{ x: 5, step: 1 }, { x: 5, step: 2 }]);
-  expect(byIndex(1)).toEqual([{ x: 6, step: 1 }, { x: 6, step: 2 }]);
+  expect(byIndex(0)).toEqual([
+    { x: 5, step: 1 },
+    { x: 5, step: 2 },
+  ]);
+  expect(byIndex(1)).toEqual([
+    { x: 6, step: 1 },
+    { x: 6, step: 2 },
+  ]);
 });
 
 test('applyAsync runs its callback; timeout fails the task; a signal aborts the call', async () => {
@@ -159,14 +170,18 @@ test('bad input is refused with a message before anything is queued', () => {
 test('a function that is not exported is refused unless allowFunctionSource is set', async () => {
   await using pool = open();
   expect(() => pool.applyAsync((x: number) => x + 1, [1])).toThrow(/allowFunctionSource: true/);
-  await expect(pool.apply(taskRef(require.resolve('./fixtures/tasks.cjs'), 'square'), [9])).resolves.toBe(81);
+  await expect(
+    pool.apply(taskRef(require.resolve('./fixtures/tasks.cjs'), 'square'), [9]),
+  ).resolves.toBe(81);
 });
 
 test('close lets work finish and join waits; terminate rejects what is pending', async () => {
   const pool = open();
   const pending = pool.map(tasks.square, [1, 2, 3]);
   pool.close();
-  expect(() => pool.applyAsync(tasks.square, [1])).toThrow('the pool is closed: no new tasks can be submitted');
+  expect(() => pool.applyAsync(tasks.square, [1])).toThrow(
+    'the pool is closed: no new tasks can be submitted',
+  );
   await pool.join();
   expect(await pending).toEqual([1, 4, 9]);
   expect(pool.state).toBe('closed');

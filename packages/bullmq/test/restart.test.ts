@@ -3,7 +3,17 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DistributedPool } from '@multiproc/bullmq';
-import { lines, startRedis, startWorker, stop, tasks, tempDir, waitUntil, type TestRedis, type TestWorker } from './helpers';
+import {
+  lines,
+  startRedis,
+  startWorker,
+  stop,
+  tasks,
+  tempDir,
+  waitUntil,
+  type TestRedis,
+  type TestWorker,
+} from './helpers.js';
 
 jest.setTimeout(40_000);
 
@@ -24,13 +34,13 @@ afterAll(async () => {
 test('a Redis restart mid-map: clients reconnect and every result arrives exactly once', async () => {
   const file = join(tempDir(), 'runs.txt');
   await using pool = new DistributedPool({ connection: redis.url, queue });
-  const items = Array.from({ length: 24 }, (_, i) => [file, i, 100]);
+  const items = Array.from({ length: 24 }, (_, i): [string, number, number] => [file, i, 100]);
   const result = pool.starmap(tasks.record, items, { chunksize: 2 });
   expect(await waitUntil(() => lines(file).length >= 4, 10_000)).toBe(true);
   await redis.stop();
   await new Promise((r) => setTimeout(r, 500));
   await redis.start();
-  expect(await result).toEqual(items.map(([, i]) => (i as number) * 2));
+  expect(await result).toEqual(items.map(([, i]) => i * 2));
   const ran = new Set(lines(file).map((l) => Number(l.split(' ')[0])));
   expect([...ran].sort((a, b) => a - b)).toEqual(items.map(([, i]) => i));
   // And the pool works on after the restart.

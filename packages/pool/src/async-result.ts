@@ -21,7 +21,10 @@ interface Settler<R> {
 
 // Shared by every loaded copy of this file (the package's entry and its `internal` entry are
 // separate bundles), so that `settleAsyncResult` from either settles results made by the other.
-const settlers = sharedState('pool.asyncResultSettlers', () => new WeakMap<object, Settler<never>>());
+const settlers = sharedState(
+  'pool.asyncResultSettlers',
+  () => new WeakMap<object, Settler<never>>(),
+);
 
 /**
  * The eventual result of a task (or of a whole `mapAsync`): `get()` it, `wait()` for it, or ask
