@@ -51,24 +51,37 @@ export function refusal(fn: FunctionSpec, policy: TaskPolicy): string | null {
     case 'global':
       // Only the shape a caller produces (`Math.sqrt`, `parseInt`): never a path into `process`.
       if (
-        refusedGlobals.has(fn.path) ||
+        refusedGlobals.has(fn.path.split('.')[0] as string) ||
         !/^([A-Z][A-Za-z0-9]*(\.[A-Za-z_$][A-Za-z0-9_$]*)?|parseInt|parseFloat|isNaN|isFinite)$/.test(
           fn.path,
         )
       )
         return `the built-in ${fn.path} may not run as a task`;
       return null;
-    case 'ref': {
-      if (policy.modules === null) return null;
-      const url = fn.module;
-      const allowed = policy.modules.some(({ prefix, exact }) =>
-        exact
-          ? url === prefix || (!prefix.startsWith('file:') && url.startsWith(`${prefix}/`))
-          : url.startsWith(prefix),
-      );
-      return allowed
-        ? null
-        : `the module ${url} is not on this worker's allow-list (--allow-module)`;
-    }
+    case 'ref':
+      return moduleRefusal(fn.module, policy);
   }
+}
+
+/**
+ * Why the policy refuses to load `module` (a task's module, or one that a value's class or handle
+ * names), or null. Whatever the policy, only `file:` URLs, `node:` built-ins and package names
+ * load: a `data:` or `http:` URL would be code from the network in disguise.
+ */
+export function moduleRefusal(module: string, policy: TaskPolicy): string | null {
+  let url = module;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(module)) {
+    if (!/^(file|node):/i.test(module))
+      return `the module ${module} is not a file: URL, a node: built-in or a package name`;
+    url = module.startsWith('file:') ? new URL(module).href : module;
+  } else if (module.startsWith('.') || module.startsWith('/') || module.split('/').includes('..')) {
+    return `the module ${module} is not a file: URL, a node: built-in or a package name`;
+  }
+  if (policy.modules === null) return null;
+  const allowed = policy.modules.some(({ prefix, exact }) =>
+    exact
+      ? url === prefix || (!prefix.includes(':') && url.startsWith(`${prefix}/`))
+      : url.startsWith(prefix),
+  );
+  return allowed ? null : `the module ${url} is not on this worker's allow-list (--allow-module)`;
 }

@@ -240,6 +240,7 @@ export class DistributedWorker extends EventEmitter {
       chunk: data.chunk,
       connection: sendableConnection(this.#connection),
       resultsKey: keys.results(this.#queue, data.pool),
+      policy: this.#policy,
     };
     let handBack!: () => void;
     const handedBack = new Promise<'handed back'>(

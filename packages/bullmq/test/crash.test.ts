@@ -136,11 +136,20 @@ test('the allow-list: a worker runs exports of listed modules only', async () =>
   await using pool = new DistributedPool({ connection: redis.url, queue });
   expect(await pool.apply(tasks.square, [3])).toBe(9);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const other = require('./fixtures/other.cjs') as { double: (x: number) => number };
+  const other = require('./fixtures/other.cjs') as {
+    double: (x: number) => number;
+    Point: new (x: number) => { x: number };
+  };
   const refused = await settle(pool.apply(other.double, [3]));
   expect(refused.ok ? null : refused.error).toBeInstanceOf(ProcessError);
   expect(refused.ok ? null : [refused.error.code, refused.error.message]).toEqual([
     'ERR_MP_TASK_NOT_ALLOWED',
     `the module file://${require.resolve('./fixtures/other.cjs')} is not on this worker's allow-list (--allow-module)`,
+  ]);
+  // A value whose class lives in a module off the list is refused before that module loads.
+  const smuggled = await settle(pool.apply(tasks.describe, [new other.Point(1)]));
+  expect(smuggled.ok ? null : [smuggled.error.code, smuggled.error.message]).toEqual([
+    'ERR_MP_TASK_NOT_ALLOWED',
+    `a value in the chunk needs the module file://${require.resolve('./fixtures/other.cjs')} is not on this worker's allow-list (--allow-module)`,
   ]);
 });

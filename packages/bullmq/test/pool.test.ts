@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DistributedPool, ProcessError, TimeoutError, taskRef } from '@multiproc/bullmq';
 import {
+  alive,
+  descendants,
   lines,
   settle,
   startRedis,
@@ -10,6 +12,7 @@ import {
   stop,
   tasks,
   tempDir,
+  waitUntil,
   type TestRedis,
   type TestWorker,
 } from './helpers.js';
@@ -27,8 +30,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const pids = workers.flatMap((w) => [w.pid, ...descendants(w.pid)]);
   await Promise.all(workers.map((w) => stop(w.child)));
   await redis?.stop();
+  // SIGTERM shuts a worker down with its local processes: none outlives the test.
+  expect(await waitUntil(() => pids.every((p) => !alive(p)), 5000)).toBe(true);
 });
 
 const open = (): DistributedPool => new DistributedPool({ connection: redis.url, queue });

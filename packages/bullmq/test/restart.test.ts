@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DistributedPool } from '@multiproc/bullmq';
 import {
+  alive,
+  descendants,
   lines,
   startRedis,
   startWorker,
@@ -27,8 +29,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const pids = workers.flatMap((w) => [w.pid, ...descendants(w.pid)]);
   await Promise.all(workers.map((w) => stop(w.child)));
   await redis?.stop();
+  // SIGTERM shuts a worker down with its local processes: none outlives the test.
+  expect(await waitUntil(() => pids.every((p) => !alive(p)), 5000)).toBe(true);
 });
 
 test('a Redis restart mid-map: clients reconnect and every result arrives exactly once', async () => {
