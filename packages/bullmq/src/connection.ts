@@ -6,7 +6,15 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { invalidArgument } from '@multiproc/serialize';
 
-/** A Redis URL (`redis://…`, `rediss://…` for TLS) or ioredis options. */
+/**
+ * A Redis URL (`redis://…`, `rediss://…` for TLS) or ioredis options.
+ *
+ * @example
+ * ```ts
+ * const plain: RedisConnection = 'redis://:secret@10.0.0.5:6379/0';
+ * const tls: RedisConnection = { host: 'redis.internal', port: 6380, password: 'secret', tls: { ca } };
+ * ```
+ */
 export type RedisConnection = string | RedisOptions;
 
 /** Throws unless `value` is a Redis URL or an options object. */

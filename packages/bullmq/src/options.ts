@@ -2,7 +2,14 @@
 import { invalidArgument } from '@multiproc/serialize';
 import type { RedisConnection } from './connection.js';
 
-/** Options of `new DistributedPool(…)`. */
+/**
+ * Options of `new DistributedPool(…)`.
+ *
+ * @example
+ * ```ts
+ * const options: DistributedPoolOptions = { connection: 'redis://127.0.0.1:6379', queue: 'work', attempts: 2 };
+ * ```
+ */
 export interface DistributedPoolOptions {
   /** Redis URL (`redis://…`, `rediss://…` for TLS) or ioredis options; credentials pass through. */
   connection: RedisConnection;
@@ -31,14 +38,28 @@ export interface DistributedPoolOptions {
   prefix?: string | undefined;
 }
 
-/** Progress a task reported with `reportProgress`. */
+/**
+ * Progress a task reported with `reportProgress`.
+ *
+ * @example
+ * ```ts
+ * pool.imap(render, files, { onProgress: ({ index, value }) => console.log(files[index], value) });
+ * ```
+ */
 export interface ProgressEvent {
   /** the task's position in the call's input */
   index: number;
   value: unknown;
 }
 
-/** Options every submitting method takes. */
+/**
+ * Options every submitting method takes.
+ *
+ * @example
+ * ```ts
+ * await pool.apply(resize, [file], { timeout: 60_000, signal: AbortSignal.timeout(120_000) });
+ * ```
+ */
 export interface DistributedTaskOptions {
   /** Cancels the call: queued chunks are removed, and it rejects with `AbortError`. */
   signal?: AbortSignal | undefined;
@@ -48,13 +69,27 @@ export interface DistributedTaskOptions {
   onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
 
-/** Options of `applyAsync`. */
+/**
+ * Options of `applyAsync`.
+ *
+ * @example
+ * ```ts
+ * pool.applyAsync(square, [3], { callback: (v) => console.log(v), errorCallback: console.error });
+ * ```
+ */
 export interface DistributedApplyAsyncOptions<R> extends DistributedTaskOptions {
   callback?: ((result: R) => void) | undefined;
   errorCallback?: ((error: unknown) => void) | undefined;
 }
 
-/** Options of `map` and `starmap`. */
+/**
+ * Options of `map` and `starmap`.
+ *
+ * @example
+ * ```ts
+ * await pool.map(square, numbers, { chunksize: 500 });
+ * ```
+ */
 export interface DistributedMapOptions extends DistributedTaskOptions {
   /**
    * Items per chunk (one BullMQ job). Redis moves some thousands of jobs per second, so small
@@ -64,13 +99,27 @@ export interface DistributedMapOptions extends DistributedTaskOptions {
   chunksize?: number | undefined;
 }
 
-/** Options of `mapAsync` and `starmapAsync`. */
+/**
+ * Options of `mapAsync` and `starmapAsync`.
+ *
+ * @example
+ * ```ts
+ * pool.mapAsync(square, numbers, { chunksize: 500, callback: (all) => console.log(all.length) });
+ * ```
+ */
 export interface DistributedMapAsyncOptions<R> extends DistributedMapOptions {
   callback?: ((results: R[]) => void) | undefined;
   errorCallback?: ((error: unknown) => void) | undefined;
 }
 
-/** Options of `imap` and `imapUnordered`. */
+/**
+ * Options of `imap` and `imapUnordered`.
+ *
+ * @example
+ * ```ts
+ * for await (const r of pool.imap(check, endless(), { chunksize: 10, maxInFlight: 4 })) use(r);
+ * ```
+ */
 export interface DistributedIMapOptions extends DistributedTaskOptions {
   /** Items per chunk. @default 1 */
   chunksize?: number | undefined;

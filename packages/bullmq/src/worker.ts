@@ -27,7 +27,20 @@ import {
 } from './protocol.js';
 import type { RunRequest } from './runner.js';
 
-/** Options of a `DistributedWorker` (and the flags of `multiproc-worker`). */
+/**
+ * Options of a `DistributedWorker` (and the flags of `multiproc-worker`).
+ *
+ * @example
+ * ```ts
+ * const options: DistributedWorkerOptions = {
+ *   connection: 'redis://10.0.0.5:6379',
+ *   queue: 'render',
+ *   processes: 4,
+ *   maxtasksperchild: 100,
+ *   allowModules: ['/srv/app/tasks/'],
+ * };
+ * ```
+ */
 export interface DistributedWorkerOptions {
   /** Redis URL or ioredis options; credentials and TLS pass through. */
   connection: RedisConnection;
