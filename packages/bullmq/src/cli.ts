@@ -67,7 +67,12 @@ function main(): void {
   }
   if (!values.redis) fail('--redis is required');
   if (!values.queue) fail('--queue is required');
-  const url = new URL(values.redis);
+  let url: URL;
+  try {
+    url = new URL(values.redis);
+  } catch {
+    fail(`--redis must be a redis:// or rediss:// URL, got ${values.redis}`);
+  }
   const password = process.env['REDIS_PASSWORD'];
   const connection =
     password || values['tls-ca']

@@ -179,7 +179,8 @@ export class Engine {
 
   #flushAdds(): void {
     this.#addScheduled = false;
-    const adds = this.#pendingAdds;
+    // Chunks dropped in the same tick (a later item could not be sent, an abort) never leave.
+    const adds = this.#pendingAdds.filter((a) => this.#chunks.has(a.data.chunk));
     this.#pendingAdds = [];
     if (adds.length === 0) return;
     const opts = {

@@ -106,6 +106,7 @@ export class DistributedWorker extends EventEmitter {
   readonly #policy: TaskPolicy;
   readonly #log: (line: string) => void;
   readonly #redis: Redis;
+  readonly #workerRedis: Redis;
   readonly #pool: Pool;
   readonly #worker: Worker;
   readonly #active = new Map<string, Active>();
@@ -143,8 +144,11 @@ export class DistributedWorker extends EventEmitter {
     });
     this.#redis = createRedis(options.connection);
     this.#redis.on('error', () => {}); // ioredis reconnects by itself; commands wait meanwhile
+    // BullMQ leaves a connection it was given open on close: ours to quit.
+    this.#workerRedis = createRedis(options.connection);
+    this.#workerRedis.on('error', () => {});
     this.#worker = new Worker(options.queue, (job, token) => this.#process(job, token ?? ''), {
-      connection: createRedis(options.connection),
+      connection: this.#workerRedis,
       concurrency: processes,
       lockDuration: options.lockDuration ?? 30_000,
       stalledInterval: options.stalledInterval ?? 30_000,
@@ -207,7 +211,8 @@ export class DistributedWorker extends EventEmitter {
     await finished;
     this.#pool.close();
     await this.#pool.join();
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    for (const client of [this.#redis, this.#workerRedis])
+      await client.quit().catch(() => client.disconnect());
   }
 
   async #process(job: Job, token: string): Promise<void> {

@@ -153,3 +153,36 @@ test('the allow-list: a worker runs exports of listed modules only', async () =>
     `a value in the chunk needs the module file://${require.resolve('./fixtures/other.cjs')} is not on this worker's allow-list (--allow-module)`,
   ]);
 });
+
+test('SIGTERM: a worker finishes its running chunk, then exits 0', async () => {
+  const queue = `term-${randomUUID()}`;
+  const a = await worker(queue, ['--grace', '20000']);
+  const file = join(dir, 'term.txt');
+  await using pool = new DistributedPool({ connection: redis.url, queue });
+  const result = pool.apply(tasks.startThenNap, [file, 1500]);
+  expect(await waitUntil(() => lines(file).length === 1, 10_000)).toBe(true);
+  const exit = new Promise<number | null>((resolve) => a.child.once('exit', resolve));
+  a.child.kill('SIGTERM');
+  expect(await result).toBe(1500);
+  expect(await exit).toBe(0);
+  expect(lines(file).map((l) => l.split(' ')[0])).toEqual(['start', 'end']);
+});
+
+test('SIGTERM past --grace: the running chunk goes back to the queue and another worker runs it', async () => {
+  const queue = `handback-${randomUUID()}`;
+  const a = await worker(queue, ['--grace', '300']);
+  const file = join(dir, 'handback.txt');
+  await using pool = new DistributedPool({ connection: redis.url, queue });
+  const result = pool.apply(tasks.startThenNap, [file, 2500]);
+  expect(await waitUntil(() => lines(file).length === 1, 10_000)).toBe(true);
+  const exit = new Promise<number | null>((resolve) => a.child.once('exit', resolve));
+  a.child.kill('SIGTERM');
+  expect(await exit).toBe(0);
+  const b = await worker(queue);
+  expect(await result).toBe(2500);
+  const events = lines(file).map((l) => l.split(' '));
+  // A started it and was stopped; B started it again and finished it.
+  expect(events.map(([what]) => what)).toEqual(['start', 'start', 'end']);
+  expect(events[1]?.[1]).toBe(events[2]?.[1]);
+  expect(descendants(b.pid).map(String)).toContain(events[2]?.[1]);
+});

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exited } from '../../../tooling/test-helpers.js';
 
 export const cli = join(__dirname, '..', 'dist', 'cli.cjs');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -24,11 +25,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** Sends SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
