@@ -12,8 +12,10 @@ export const tasks = require('./fixtures/tasks.cjs') as typeof import('./fixture
 
 /** Everything a test started, stopped in `afterAll` whatever happened (and on exit, as a backstop). */
 const started = new Set<ChildProcess>();
+const folders = new Set<string>();
 process.on('exit', () => {
   for (const child of started) child.kill('SIGKILL');
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 
 function freePort(): Promise<number> {
@@ -41,6 +43,8 @@ export async function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
 export interface TestRedis {
   url: string;
   port: number;
+  /** the CA certificate clients trust (TLS servers only) */
+  ca: string;
   /** stops it (SIGTERM: it writes its append-only file first) */
   stop(): Promise<void>;
   /** starts it again on the same port and data folder */
@@ -51,7 +55,9 @@ export interface TestRedis {
  * Starts redis-server (`--save '' --appendonly no`, or `--appendonly yes` in a temp folder).
  * Fails with a clear message when redis-server is not installed: these tests never skip.
  */
-export async function startRedis(options: { appendonly?: boolean } = {}): Promise<TestRedis> {
+export async function startRedis(
+  options: { appendonly?: boolean; password?: string; tls?: boolean } = {},
+): Promise<TestRedis> {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error(
       'redis-server is not on PATH: the @multiproc/bullmq tests need a real Redis ' +
@@ -60,10 +66,46 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'multiproc-bullmq-redis-'));
+  folders.add(dir);
   let child: ChildProcess | null = null;
+  const ca = join(dir, 'cert.pem');
+  if (options.tls) {
+    // One self-signed certificate for 127.0.0.1 serves as the server's and as the clients' CA.
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      ca,
+    ]);
+    if (made.status !== 0) throw new Error(`openssl failed: ${String(made.stderr)}`);
+  }
   const start = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+    const args = options.tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', ca]
+      : ['--port', String(port)];
+    if (options.tls)
+      args.push(
+        '--tls-key-file',
+        join(dir, 'key.pem'),
+        '--tls-ca-cert-file',
+        ca,
+        '--tls-auth-clients',
+        'no',
+      );
+    args.push('--bind', '127.0.0.1', '--save', '', '--dir', dir);
     args.push('--appendonly', options.appendonly ? 'yes' : 'no');
+    if (options.password) args.push('--requirepass', options.password);
     const c = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     started.add(c);
@@ -85,7 +127,8 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
   };
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://${options.password ? `:${options.password}@` : ''}127.0.0.1:${port}`,
+    ca,
     port,
     start,
     stop: async () => {
@@ -93,11 +136,6 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
       child = null;
     },
   };
-}
-
-/** Removes a Redis test's data folder (after `stop`). */
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
 }
 
 /** A running `multiproc-worker`; `stderr` keeps what it printed. */
@@ -194,9 +232,11 @@ export async function waitUntil(predicate: () => boolean, ms: number): Promise<b
   return predicate();
 }
 
-/** A temp folder of the test's own. */
+/** A temp folder of the test's own, removed when the test process exits. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'multiproc-bullmq-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'multiproc-bullmq-test-'));
+  folders.add(dir);
+  return dir;
 }
 
 /** Lines of a file, or [] when it does not exist. */
