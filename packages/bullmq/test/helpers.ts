@@ -15,6 +15,9 @@ const started = new Set<ChildProcess>();
 const folders = new Set<string>();
 process.on('exit', () => {
   for (const child of started) child.kill('SIGKILL');
+});
+// Jest may end its worker processes without an 'exit' event, so folders go after the file's tests.
+afterAll(() => {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 
