@@ -82,6 +82,9 @@ const runChunkRef = taskRef(new URL('./runner.cjs', import.meta.url).href, 'runC
 /** A stalled chunk always goes back to the queue; the chunk's own `attempts` decides when to stop. */
 const kNoStallLimit = 1_000_000;
 
+/** How long a pool found alive is taken to be alive without asking Redis again. */
+const kAliveCacheMs = 1000;
+
 interface Active {
   job: Job;
   token: string;
@@ -110,6 +113,7 @@ export class DistributedWorker extends EventEmitter {
   readonly #pool: Pool;
   readonly #worker: Worker;
   readonly #active = new Map<string, Active>();
+  readonly #aliveUntil = new Map<string, number>();
   #closing: Promise<void> | null = null;
 
   constructor(options: DistributedWorkerOptions) {
@@ -234,7 +238,7 @@ export class DistributedWorker extends EventEmitter {
     }
     const data = job.data as ChunkJobData;
     // A pool that closed, was terminated or died wants none of its remaining chunks.
-    if ((await this.#redis.exists(keys.alive(this.#queue, data.pool))) === 0) return;
+    if (!(await this.#poolAlive(data.pool))) return;
     if (job.attemptsStarted > data.attempts) {
       await this.#fail(
         data,
@@ -282,6 +286,20 @@ export class DistributedWorker extends EventEmitter {
     } finally {
       this.#active.delete(job.id ?? '');
     }
+  }
+
+  /**
+   * Whether the pool still wants its chunks. A live answer is trusted for a second, which saves a
+   * round trip per chunk when many small chunks of one pool follow each other.
+   */
+  async #poolAlive(pool: string): Promise<boolean> {
+    const now = Date.now();
+    if ((this.#aliveUntil.get(pool) ?? 0) > now) return true;
+    const alive = (await this.#redis.exists(keys.alive(this.#queue, pool))) === 1;
+    if (this.#aliveUntil.size > 1000) this.#aliveUntil.clear();
+    if (alive) this.#aliveUntil.set(pool, now + kAliveCacheMs);
+    else this.#aliveUntil.delete(pool);
+    return alive;
   }
 
   #refuse(job: Job, reason: string): void {
