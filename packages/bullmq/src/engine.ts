@@ -50,8 +50,8 @@ export interface ChunkRecord {
 
 export type EngineState = 'running' | 'closing' | 'closed' | 'terminated';
 
-/** Completed jobs stay this long in Redis, for inspection; results never depend on them. */
-const kKeepCompletedS = 3600;
+/** How long a failed job stays in Redis, in seconds. */
+const kKeepFailedS = 24 * 3600;
 
 export class Engine {
   readonly poolId = randomUUID().replaceAll('-', '');
@@ -187,8 +187,10 @@ export class Engine {
       // BullMQ retries a chunk whose local process died; the chunk's own `attempts` (checked by
       // the worker against BullMQ's count of starts) decides when to give up.
       attempts: 1_000_000,
-      removeOnComplete: { age: kKeepCompletedS },
-      removeOnFail: { age: 24 * kKeepCompletedS },
+      // Results travel on the pool's own list, so a completed job is of no further use; a failed
+      // one (malformed, refused) stays a day for whoever investigates.
+      removeOnComplete: true,
+      removeOnFail: { age: kKeepFailedS },
     };
     this.#queue
       .addBulk(adds.map((a) => ({ name: a.name, data: a.data, opts: { ...opts, ...a.opts } })))
