@@ -91,6 +91,10 @@ export async function startRedis(
       '-out',
       ca,
     ]);
+    if (made.error)
+      throw new Error(
+        'openssl is not on PATH: the TLS test makes its certificate with it (apt-get install -y openssl)',
+      );
     if (made.status !== 0) throw new Error(`openssl failed: ${String(made.stderr)}`);
   }
   const start = async (): Promise<void> => {
