@@ -12,7 +12,7 @@ import { invalidArgument } from '@multiproc/serialize';
 import type { AsyncResult, IMapIterator, PoolTask } from '@multiproc/pool';
 import { BatchCall } from './calls.js';
 import { checkConnection } from './connection.js';
-import { Engine, type EngineState } from './engine.js';
+import { Engine, type DistributedPoolState } from './engine.js';
 import { startIMap, type Source } from './imap.js';
 import {
   checkPositiveInteger,
@@ -26,9 +26,12 @@ import {
   type DistributedTaskOptions,
 } from './options.js';
 
-type Args<F> = F extends (...args: infer A) => unknown ? A : unknown[];
-type Result<F> = F extends (...args: never[]) => infer R ? Awaited<R> : unknown;
-type Item<F> = F extends (item: infer T, ...rest: never[]) => unknown ? T : unknown;
+/** The result type of a task function (`unknown` for a `taskRef()`). @inline */
+type ResultOf<F> = F extends (...args: never[]) => infer R ? Awaited<R> : unknown;
+/** The argument types of a task function. @inline */
+type ArgsOf<F> = F extends (...args: infer A) => unknown ? A : unknown[];
+/** The item type of a map function. @inline */
+type ItemOf<F> = F extends (item: infer T, ...rest: never[]) => unknown ? T : unknown;
 
 /** Chunks `map` makes when not told: enough for every worker to take a few, at most 1000 items each. */
 function defaultChunksize(length: number): number {
@@ -130,7 +133,7 @@ export class DistributedPool {
    * console.log(pool.state); // 'closing', then 'closed' once everything has settled
    * ```
    */
-  get state(): EngineState {
+  get state(): DistributedPoolState {
     return this.#engine.state;
   }
 
@@ -156,9 +159,9 @@ export class DistributedPool {
    */
   async apply<F extends PoolTask<never[]>>(
     fn: F,
-    args?: Args<F>,
+    args?: ArgsOf<F>,
     options?: DistributedTaskOptions,
-  ): Promise<Result<F>> {
+  ): Promise<ResultOf<F>> {
     return this.applyAsync(fn, args, options).get();
   }
 
@@ -174,15 +177,15 @@ export class DistributedPool {
    */
   applyAsync<F extends PoolTask<never[]>>(
     fn: F,
-    args?: Args<F>,
-    options?: DistributedApplyAsyncOptions<Result<F>>,
-  ): AsyncResult<Result<F>> {
-    const o = checkTaskOptions(options, 'options') as DistributedApplyAsyncOptions<Result<F>>;
+    args?: ArgsOf<F>,
+    options?: DistributedApplyAsyncOptions<ResultOf<F>>,
+  ): AsyncResult<ResultOf<F>> {
+    const o = checkTaskOptions(options, 'options') as DistributedApplyAsyncOptions<ResultOf<F>>;
     this.#engine.assertRunning();
     if (args !== undefined && !Array.isArray(args))
       throw invalidArgument('args', 'an array of arguments', args);
     const spec = this.#engine.describe(fn, 'fn');
-    const call = new BatchCall<Result<F>>(
+    const call = new BatchCall<ResultOf<F>>(
       this.#engine,
       'applyAsync',
       { signal: o.signal, timeout: o.timeout, onProgress: o.onProgress, single: true },
@@ -203,10 +206,10 @@ export class DistributedPool {
    */
   async map<F extends PoolTask<never[]>>(
     fn: F,
-    iterable: Iterable<Item<F>> | AsyncIterable<Item<F>>,
+    iterable: Iterable<ItemOf<F>> | AsyncIterable<ItemOf<F>>,
     options?: DistributedMapOptions,
-  ): Promise<Result<F>[]> {
-    return this.#batch<Result<F>>('map', fn, iterable, false, options).get();
+  ): Promise<ResultOf<F>[]> {
+    return this.#batch<ResultOf<F>>('map', fn, iterable, false, options).get();
   }
 
   /**
@@ -219,10 +222,10 @@ export class DistributedPool {
    */
   mapAsync<F extends PoolTask<never[]>>(
     fn: F,
-    iterable: Iterable<Item<F>> | AsyncIterable<Item<F>>,
-    options?: DistributedMapAsyncOptions<Result<F>>,
-  ): AsyncResult<Result<F>[]> {
-    return this.#batch<Result<F>>('mapAsync', fn, iterable, false, options);
+    iterable: Iterable<ItemOf<F>> | AsyncIterable<ItemOf<F>>,
+    options?: DistributedMapAsyncOptions<ResultOf<F>>,
+  ): AsyncResult<ResultOf<F>[]> {
+    return this.#batch<ResultOf<F>>('mapAsync', fn, iterable, false, options);
   }
 
   /**
@@ -235,10 +238,10 @@ export class DistributedPool {
    */
   async starmap<F extends PoolTask<never[]>>(
     fn: F,
-    iterable: Iterable<Args<F>> | AsyncIterable<Args<F>>,
+    iterable: Iterable<ArgsOf<F>> | AsyncIterable<ArgsOf<F>>,
     options?: DistributedMapOptions,
-  ): Promise<Result<F>[]> {
-    return this.#batch<Result<F>>('starmap', fn, iterable, true, options).get();
+  ): Promise<ResultOf<F>[]> {
+    return this.#batch<ResultOf<F>>('starmap', fn, iterable, true, options).get();
   }
 
   /**
@@ -252,10 +255,10 @@ export class DistributedPool {
    */
   starmapAsync<F extends PoolTask<never[]>>(
     fn: F,
-    iterable: Iterable<Args<F>> | AsyncIterable<Args<F>>,
-    options?: DistributedMapAsyncOptions<Result<F>>,
-  ): AsyncResult<Result<F>[]> {
-    return this.#batch<Result<F>>('starmapAsync', fn, iterable, true, options);
+    iterable: Iterable<ArgsOf<F>> | AsyncIterable<ArgsOf<F>>,
+    options?: DistributedMapAsyncOptions<ResultOf<F>>,
+  ): AsyncResult<ResultOf<F>[]> {
+    return this.#batch<ResultOf<F>>('starmapAsync', fn, iterable, true, options);
   }
 
   #batch<R>(
@@ -295,10 +298,10 @@ export class DistributedPool {
    */
   imap<F extends PoolTask<never[]>>(
     fn: F,
-    iterable: Iterable<Item<F>> | AsyncIterable<Item<F>>,
+    iterable: Iterable<ItemOf<F>> | AsyncIterable<ItemOf<F>>,
     options?: DistributedIMapOptions,
-  ): IMapIterator<Result<F>> {
-    return this.#imap<Result<F>>('imap', fn, iterable, true, options);
+  ): IMapIterator<ResultOf<F>> {
+    return this.#imap<ResultOf<F>>('imap', fn, iterable, true, options);
   }
 
   /**
@@ -311,10 +314,10 @@ export class DistributedPool {
    */
   imapUnordered<F extends PoolTask<never[]>>(
     fn: F,
-    iterable: Iterable<Item<F>> | AsyncIterable<Item<F>>,
+    iterable: Iterable<ItemOf<F>> | AsyncIterable<ItemOf<F>>,
     options?: DistributedIMapOptions,
-  ): IMapIterator<Result<F>> {
-    return this.#imap<Result<F>>('imapUnordered', fn, iterable, false, options);
+  ): IMapIterator<ResultOf<F>> {
+    return this.#imap<ResultOf<F>>('imapUnordered', fn, iterable, false, options);
   }
 
   #imap<R>(

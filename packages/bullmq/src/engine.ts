@@ -48,7 +48,16 @@ export interface ChunkRecord {
   readonly count: number;
 }
 
-export type EngineState = 'running' | 'closing' | 'closed' | 'terminated';
+/**
+ * Where a `DistributedPool` is in its life: `'running'`; `'closing'` after `close()` while work
+ * goes on; `'closed'` once everything settled and the connections closed; `'terminated'`.
+ *
+ * @example
+ * ```ts
+ * const state: DistributedPoolState = pool.state;
+ * ```
+ */
+export type DistributedPoolState = 'running' | 'closing' | 'closed' | 'terminated';
 
 /** How long a failed job stays in Redis, in seconds. */
 const kKeepFailedS = 24 * 3600;
@@ -66,7 +75,7 @@ export class Engine {
   #nextChunk = 0;
   #pendingAdds: { name: string; data: ChunkJobData; opts: { jobId: string } }[] = [];
   #addScheduled = false;
-  #state: EngineState = 'running';
+  #state: DistributedPoolState = 'running';
   readonly #heartbeat: NodeJS.Timeout;
   readonly #finished: Promise<void>;
   #finish!: () => void;
@@ -93,7 +102,7 @@ export class Engine {
     void this.#read();
   }
 
-  get state(): EngineState {
+  get state(): DistributedPoolState {
     return this.#state;
   }
 

@@ -8,6 +8,7 @@ export { DistributedPool } from './distributed-pool.js';
 export { DistributedWorker, type DistributedWorkerOptions } from './worker.js';
 export { reportProgress } from './progress.js';
 export type { RedisConnection } from './connection.js';
+export type { DistributedPoolState } from './engine.js';
 export type {
   DistributedApplyAsyncOptions,
   DistributedIMapOptions,

@@ -49,6 +49,7 @@ export interface DistributedPoolOptions {
 export interface ProgressEvent {
   /** the task's position in the call's input */
   index: number;
+  /** what the task passed to `reportProgress` */
   value: unknown;
 }
 
@@ -78,7 +79,9 @@ export interface DistributedTaskOptions {
  * ```
  */
 export interface DistributedApplyAsyncOptions<R> extends DistributedTaskOptions {
+  /** Runs with the result once it arrives. */
   callback?: ((result: R) => void) | undefined;
+  /** Runs with the error if the task fails. */
   errorCallback?: ((error: unknown) => void) | undefined;
 }
 
@@ -108,7 +111,9 @@ export interface DistributedMapOptions extends DistributedTaskOptions {
  * ```
  */
 export interface DistributedMapAsyncOptions<R> extends DistributedMapOptions {
+  /** Runs with every result, in order, once all have arrived. */
   callback?: ((results: R[]) => void) | undefined;
+  /** Runs with the first error that arrives. */
   errorCallback?: ((error: unknown) => void) | undefined;
 }
 
