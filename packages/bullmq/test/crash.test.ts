@@ -186,3 +186,13 @@ test('SIGTERM past --grace: the running chunk goes back to the queue and another
   expect(events[1]?.[1]).toBe(events[2]?.[1]);
   expect(descendants(b.pid).map(String)).toContain(events[2]?.[1]);
 });
+
+test('--maxtasksperchild recycles the local processes: each chunk gets a fresh one', async () => {
+  const queue = `recycle-${randomUUID()}`;
+  await worker(queue, ['--maxtasksperchild', '1']);
+  const file = join(dir, 'recycle.txt');
+  await using pool = new DistributedPool({ connection: redis.url, queue });
+  const items = [0, 1, 2].map((i): [string, number, number] => [file, i, 0]);
+  expect(await pool.starmap(tasks.record, items, { chunksize: 1 })).toEqual([0, 2, 4]);
+  expect(new Set(lines(file).map((l) => l.split(' ')[1])).size).toBe(3);
+});
