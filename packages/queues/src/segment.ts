@@ -4,7 +4,7 @@
  * project's common base for shared objects can replace it in one place.
  */
 import { MultiprocError } from '@multiproc/serialize';
-import { HeapBlock, heapAllocate } from '@multiproc/shared-memory';
+import { heapAllocate, type HeapBlock } from '@multiproc/shared-memory';
 import { Lock } from '@multiproc/synchronize';
 import { Ring, kHeaderBytes } from './ring.js';
 
@@ -41,8 +41,13 @@ export class QueueSegment {
 
   /** Rebuilds from a handle that arrived (the references it carried become this holder's). */
   static fromHandle(data: unknown, what: string): QueueSegment {
+    // Duck-typed: the ESM and CommonJS builds of a package have classes of their own, and a
+    // handle may be rebuilt by either.
     const handle = data as Partial<SegmentHandle> | null;
-    if (!(handle?.block instanceof HeapBlock) || !(handle.lock instanceof Lock)) {
+    if (
+      !(handle?.block?.buffer instanceof SharedArrayBuffer) ||
+      typeof handle.lock?.acquireSync !== 'function'
+    ) {
       throw new MultiprocError(`a ${what} handle arrived damaged`, 'ERR_MP_BAD_HANDLE');
     }
     if (!Ring.isFormatted(handle.block.buffer, handle.block.byteOffset)) {
