@@ -6,7 +6,7 @@ import { fixture, runNode, shmNames, sleep } from './helpers.js';
 
 it('survives producers and consumers SIGKILLed in a loop, and leaves nothing in /dev/shm', async () => {
   const before = shmNames();
-  const run = await runNode(fixture('crash-program.mjs'), ['3000', '3000'], { timeoutMs: 90_000 });
+  const run = await runNode(fixture('crash-program.mjs'), ['6000', '30000'], { timeoutMs: 90_000 });
   expect(run.stderr.split('\n').filter((l) => /Error/.test(l) && !/SIGKILL/.test(l))).toEqual([]);
   expect(run.code).toBe(0);
   const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
@@ -19,14 +19,14 @@ it('survives producers and consumers SIGKILLed in a loop, and leaves nothing in 
     missingStable: string[];
     exitcode: number;
   };
-  expect(summary.producerKills).toBeGreaterThanOrEqual(5);
-  expect(summary.consumerKills).toBeGreaterThanOrEqual(10);
+  expect(summary.producerKills).toBeGreaterThanOrEqual(4);
+  expect(summary.consumerKills).toBeGreaterThanOrEqual(7);
   expect(summary.duplicates).toBe(0);
   expect(summary.fifoViolations).toBe(0);
   expect(summary.exitcode).toBe(0);
   // At most the one item being handed to each killed consumer.
   expect(summary.missingStable.length).toBeLessThanOrEqual(summary.consumerKills);
-  expect(summary.received).toBeGreaterThanOrEqual(6000 - summary.consumerKills);
+  expect(summary.received).toBeGreaterThanOrEqual(60_000 - summary.consumerKills);
   // The resource tracker unlinks what the program made once its last process has gone.
   let left: string[] = [];
   for (let i = 0; i < 50; i++) {
