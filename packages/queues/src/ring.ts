@@ -14,7 +14,8 @@
  *
  *  record:  ┌──────────┬──────────┬──────────────────────────────┐
  *           │ length   │ kind     │ payload, padded to 8 bytes   │   kind: 1 inline item,
- *           │ (Int32)  │ (Int32)  │                              │   2 spilled item, 3 pad
+ *           │ (Int32)  │ (Int32)  │                              │   2 spilled item, 3 pad;
+ *           │          │          │                              │   +4: a Buffer's raw bytes
  *           └──────────┴──────────┴──────────────────────────────┘
  * ```
  *
@@ -64,6 +65,8 @@ const kRecordHeaderBytes = 8;
 export const kInline = 1;
 export const kSpilled = 2;
 const kPad = 3;
+/** Added to `kInline`/`kSpilled`: the payload is a `Buffer`'s bytes as they are, not msgpack. */
+export const kRaw = 4;
 
 /** The default ring size in bytes. */
 export const kDefaultCapacity = 1 << 20;
@@ -74,7 +77,7 @@ const align8 = (n: number): number => (n + 7) & ~7;
 export interface RecordView {
   readonly offset: number;
   readonly length: number;
-  readonly kind: typeof kInline | typeof kSpilled;
+  readonly kind: number;
 }
 
 /** The words and bytes of one queue, with the operations that run under its lock. */
@@ -121,6 +124,14 @@ export class Ring {
   belowMaxsize(): boolean {
     const max = this.words[kMaxsize]!;
     return max === 0 || this.words[kCount]! < max;
+  }
+
+  /** Under the lock: whether a quarter of the queue (by count and by bytes) is free. */
+  roomForBatch(): boolean {
+    const w = this.words;
+    const max = w[kMaxsize]!;
+    if (max > 0 && w[kCount]! > max - Math.ceil(max / 4)) return false;
+    return w[kUsed]! <= this.capacity - (this.capacity >> 2);
   }
 
   /**
@@ -170,7 +181,7 @@ export class Ring {
       kind = this.#kindAt(0);
     }
     const length = this.#lengthAt(head);
-    return { offset: head + kRecordHeaderBytes, length, kind: kind as RecordView['kind'] };
+    return { offset: head + kRecordHeaderBytes, length, kind };
   }
 
   /** Under the lock: removes the record `peek` returned, and commits. */

@@ -5,7 +5,10 @@ import { Pool } from '@multiproc/pool';
 import { JoinableQueue, Queue, SimpleQueue } from '@multiproc/queues';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const targets = require('./fixtures/targets.cjs') as Record<string, (...args: never[]) => unknown>;
+const targets = require('./fixtures/targets.cjs') as Record<
+  string,
+  (...args: unknown[]) => unknown
+>;
 
 interface Item {
   p: number;
@@ -133,9 +136,15 @@ describe.each<StartMethod>(['spawn', 'thread'])('queues across %s children', (me
         context: ctx,
         initializer: targets.initWithQueue,
         initargs: [q],
-      } as never);
-      expect(await pool.map(targets.putFromPool as never, [1, 2, 3])).toEqual([1, 2, 3]);
-      expect(await pool.apply(targets.putToArg as never, [{ q, x: 5 }])).toBe(5);
+      });
+      expect(await pool.map(targets.putFromPool as (x: number) => number, [1, 2, 3])).toEqual([
+        1, 2, 3,
+      ]);
+      expect(
+        await pool.apply(targets.putToArg as (a: { q: Queue<number>; x: number }) => number, [
+          { q, x: 5 },
+        ]),
+      ).toBe(5);
     }
     const got = [q.getSync(), q.getSync(), q.getSync(), q.getSync()].sort((a, b) => a - b);
     expect(got).toEqual([6, 10, 20, 30]);
