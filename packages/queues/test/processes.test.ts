@@ -150,3 +150,40 @@ describe.each<StartMethod>(['spawn', 'thread'])('queues across %s children', (me
     expect(got).toEqual([6, 10, 20, 30]);
   });
 });
+
+describe('queues shared by processes and threads at once', () => {
+  it('delivers every item exactly once, FIFO per producer, with spawn and thread producers and consumers', async () => {
+    using q = new Queue<Item | null>(32);
+    using out = new Queue<Item[]>();
+    const n = 1500;
+    const [spawn, thread] = [getContext('spawn'), getContext('thread')];
+    const producers = [spawn, thread, spawn, thread].map(
+      (ctx, id) =>
+        new ctx.Process({ target: targets.produce, args: [q, id, n, id % 2 ? 'sync' : 'async'] }),
+    );
+    const consumers = [thread, spawn, thread].map(
+      (ctx, c) =>
+        new ctx.Process({ target: targets.consume, args: [q, out, c === 1 ? 'sync' : 'async'] }),
+    );
+    for (const p of [...producers, ...consumers]) p.start();
+    // This process consumes too, between the others.
+    const mine: Item[] = [];
+    for (let k = 0; k < 500; k++) mine.push((await q.get({ timeout: 30_000 }))!);
+    expect(await joinAll(producers)).toEqual([0, 0, 0, 0]);
+    for (let c = 0; c < 3; c++) await q.put(null);
+    const batches = [mine, await out.get(), await out.get(), await out.get()];
+    expect(await joinAll(consumers)).toEqual([0, 0, 0]);
+    const seen = new Map<number, number[]>([0, 1, 2, 3].map((p) => [p, []]));
+    for (const batch of batches) {
+      const last = new Map<number, number>();
+      for (const { p, i } of batch) {
+        expect(i).toBeGreaterThan(last.get(p) ?? -1);
+        last.set(p, i);
+        seen.get(p)!.push(i);
+      }
+    }
+    for (const [, list] of seen) {
+      expect(list.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+    }
+  });
+});
