@@ -11,26 +11,18 @@
  * waiting for room wait on `getSeq` in the same way (all of them are woken: the one that fits
  * may not be the first), batched the other way round: they are woken once a quarter of the
  * queue is free (`Ring.roomForBatch`), not at every get, which would make a full queue cost a
- * producer wake-up per item. A producer therefore sleeps at most {@link kFullRecheckMs} at a
+ * producer wake-up per item. A producer therefore sleeps at most `kFullRecheckMs` at a
  * time, so that room left by consumers that stopped short of a quarter is still found soon.
  *
  * **Crashes.** Sleeper counts are hints: a sleeper killed in its sleep stays counted and costs a
  * few wake-ups that reach nobody, and a consumer killed between being woken and taking its item
- * would strand the chain, so every sleep is at most {@link kRecheckMs} long and rechecks. The
+ * would strand the chain, so every sleep is at most `kRecheckMs` (waiting.ts) long and rechecks. The
  * ring's state itself is repaired by the lock's next taker (ring.ts).
  *
  * Items are encoded before the lock is taken (so an unsendable item is refused first) and
  * decoded after it is released; under the lock only bytes are copied.
  */
-import {
-  copyBytes,
-  futexWait,
-  futexWaitSync,
-  futexWake,
-  keepWarm,
-  pendingFutexWaits,
-  spinMicros,
-} from '@multiproc/native';
+import { copyBytes, futexWake } from '@multiproc/native';
 import {
   Empty,
   Full,
@@ -40,9 +32,8 @@ import {
   encode,
   encodeTrusted,
 } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
 import { heapAllocate } from '@multiproc/shared-memory';
-import type { Deadline } from './options.js';
+import { deadlineOf, type Deadline, type WaitOptions } from './options.js';
 import {
   kCount,
   kGetPending,
@@ -58,29 +49,24 @@ import {
   type Ring,
 } from './ring.js';
 import type { QueueSegment } from './segment.js';
-
-/**
- * The longest single sleep of a waiting put or get (ms), after which it looks again: the delay
- * before a waiter notices work a killed process was meant to wake it for. An idle consumer
- * thus wakes 5 times a second, which costs no measurable CPU.
- */
-export const kRecheckMs = 200;
-/**
- * The longest single sleep of a producer waiting for room: consumers wake producers only when a
- * quarter of the queue is free, so one that stopped just below that is noticed within this.
- */
-export const kFullRecheckMs = 20;
-/** Async waits of one thread beyond this count poll with timers (the addon caps native waits). */
-const kMaxNativeWaits = 512;
-const kPollMs = 10;
-/** Looks at a held lock before taking its slow path (each a load; ~1 µs in all). */
-const kLockSpins = 200;
-/** Below this many bytes a JavaScript copy beats a native call. */
-const kNativeCopyBytes = 4096;
+import { copyInto, copyOut, discardSpilled, unspill } from './transfer.js';
+import {
+  expired,
+  kFullRecheckMs,
+  kLockSpins,
+  kLockStep,
+  kRecheckMs,
+  sliceOf,
+  waitAsync,
+  waitSync,
+  type Operation,
+} from './waiting.js';
 
 /** An encoded item ready to be written: its payload bytes, inline or a spilled block's handle. */
 interface Prepared {
   bytes: Uint8Array;
+  /** Whether `bytes` is a copy of our own (not the encoder's buffer or the caller's Buffer). */
+  owned?: boolean;
   /** `kInline` or `kSpilled`, plus `kRaw` for a Buffer sent as its bytes. */
   kind: number;
 }
@@ -92,69 +78,6 @@ interface Taken {
 }
 
 type State = 'open' | 'closed';
-
-function copyInto(target: Uint8Array, at: number, source: Uint8Array): void {
-  if (source.byteLength < kNativeCopyBytes) target.set(source, at);
-  else copyBytes(target, at, source, 0, source.byteLength);
-}
-
-function copyOut(ring: Ring, offset: number, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  if (length < kNativeCopyBytes) out.set(ring.bytes.subarray(offset, offset + length));
-  else copyBytes(out, 0, ring.bytes, offset, length);
-  return out;
-}
-
-/** Drops the reference a spilled record's handle carries (a put that did not happen). */
-function discardSpilled(handle: Uint8Array): void {
-  (decode(handle) as HeapBlock).release();
-}
-
-/** Reads a spilled item's bytes out of its block and frees the block. */
-function unspill(handle: Uint8Array): Buffer {
-  const block = decode(handle) as HeapBlock;
-  try {
-    const out = Buffer.allocUnsafe(block.byteLength);
-    copyBytes(
-      out,
-      0,
-      new Uint8Array(block.buffer, block.byteOffset, block.byteLength),
-      0,
-      out.length,
-    );
-    return out;
-  } finally {
-    block.release();
-  }
-}
-
-const expired = (deadline: Deadline): boolean =>
-  deadline === null || (deadline !== undefined && performance.now() >= deadline);
-
-const sliceOf = (deadline: Deadline): number =>
-  deadline === undefined || deadline === null
-    ? kRecheckMs
-    : Math.min(kRecheckMs, Math.max(0, deadline - performance.now()));
-
-/** Sync form: watch the word for up to `spinMicros` before sleeping (spares a wake-up). */
-function waitSync(words: Int32Array, index: number, expected: number, ms: number): void {
-  if (spinMicros > 0) {
-    const until = performance.now() + Math.min(spinMicros / 1000, ms);
-    do {
-      if (Atomics.load(words, index) !== expected) return;
-    } while (performance.now() < until);
-  }
-  futexWaitSync(words, index, expected, ms);
-}
-
-async function waitAsync(words: Int32Array, index: number, expected: number, ms: number) {
-  if (pendingFutexWaits() >= kMaxNativeWaits) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(ms, kPollMs)));
-    return;
-  }
-  keepWarm();
-  await futexWait(words, index, expected, ms);
-}
 
 /** One holder's engine over a queue's shared state. */
 export class QueueEngine {
@@ -367,53 +290,45 @@ export class QueueEngine {
   // -------------------------------------------------------------------------------------------
   // put
 
-  putSync(item: unknown, deadline: Deadline): void {
+  putSync(item: unknown, options: WaitOptions | undefined): void {
+    const deadline = deadlineOf(options);
     if (this.#state !== 'open') throw this.closedError();
     const prepared = this.prepare(item);
     this.#enter();
-    let sleeping = false;
     try {
-      for (;;) {
-        const register = !expired(deadline);
-        let seq = 0;
-        this.#lockSync();
-        try {
-          const woke = sleeping;
-          sleeping = false;
-          if (this.#putStep(prepared, woke, register)) return;
-          sleeping = register;
-          seq = this.#words[kGetSeq]!;
-        } finally {
-          this.#unlock();
-        }
-        if (!sleeping) throw new Full(`${this.#what} is full`);
-        waitSync(this.#words, kGetSeq, seq, Math.min(kFullRecheckMs, sliceOf(deadline)));
-      }
-    } catch (error) {
-      if ((prepared.kind & ~kRaw) === kSpilled) discardSpilled(prepared.bytes);
-      throw error;
+      this.#runSync(this.#putting(prepared, deadline));
     } finally {
-      if (sleeping) this.#deregister(kPutSleepers, kPutPending);
       this.#leave();
     }
   }
 
-  async put(item: unknown, deadline: Deadline): Promise<void> {
+  /** Bad options and unsendable items reject (never throw): this is an async function. */
+  async put(item: unknown, options: WaitOptions | undefined): Promise<void> {
+    const deadline = deadlineOf(options);
     if (this.#state !== 'open') throw this.closedError();
     const prepared = this.prepare(item);
     this.#enter();
+    try {
+      await this.#runAsync(this.#putting(prepared, deadline), () => {
+        // The encoder reuses its buffer, and the caller may reuse a Buffer it put: before
+        // anything else can run, an inline item gets bytes of its own.
+        if ((prepared.kind & ~kRaw) === kInline && !prepared.owned) {
+          prepared.bytes = Buffer.from(prepared.bytes);
+          prepared.owned = true;
+        }
+      });
+    } finally {
+      this.#leave();
+    }
+  }
+
+  *#putting(prepared: Prepared, deadline: Deadline): Operation<void> {
     let sleeping = false;
     try {
-      for (let first = true; ; first = false) {
+      for (;;) {
         const register = !expired(deadline);
+        yield kLockStep;
         let seq = 0;
-        const locking = this.#lockAsync();
-        if (locking !== undefined) {
-          // The encoder reuses its buffer: keep our own copy before anything else may encode.
-          if (first && (prepared.kind & ~kRaw) === kInline)
-            prepared.bytes = Buffer.from(prepared.bytes);
-          await locking;
-        }
         try {
           const woke = sleeping;
           sleeping = false;
@@ -424,62 +339,53 @@ export class QueueEngine {
           this.#unlock();
         }
         if (!sleeping) throw new Full(`${this.#what} is full`);
-        if (first && (prepared.kind & ~kRaw) === kInline)
-          prepared.bytes = Buffer.from(prepared.bytes);
-        await waitAsync(this.#words, kGetSeq, seq, Math.min(kFullRecheckMs, sliceOf(deadline)));
+        yield { index: kGetSeq, expected: seq, ms: Math.min(kFullRecheckMs, sliceOf(deadline)) };
       }
     } catch (error) {
       if ((prepared.kind & ~kRaw) === kSpilled) discardSpilled(prepared.bytes);
       throw error;
     } finally {
       if (sleeping) this.#deregister(kPutSleepers, kPutPending);
-      this.#leave();
     }
   }
 
   // -------------------------------------------------------------------------------------------
   // get
 
-  getSync(deadline: Deadline): unknown {
+  getSync(options: WaitOptions | undefined): unknown {
+    const deadline = deadlineOf(options);
     this.#enter();
-    let sleeping = false;
-    let taken: Taken | undefined;
+    let taken: Taken;
     try {
-      for (;;) {
-        const register = !expired(deadline);
-        let seq = 0;
-        this.#lockSync();
-        try {
-          const woke = sleeping;
-          sleeping = false;
-          taken = this.#getStep(woke, register);
-          sleeping = taken === undefined && register;
-          seq = this.#words[kPutSeq]!;
-        } finally {
-          this.#unlock();
-        }
-        if (taken !== undefined) break;
-        if (!sleeping) throw new Empty(`${this.#what} is empty`);
-        waitSync(this.#words, kPutSeq, seq, sliceOf(deadline));
-      }
+      taken = this.#runSync(this.#getting(deadline));
     } finally {
-      if (sleeping) this.#deregister(kGetSleepers, kGetPending);
       this.#leave();
     }
     const payload = QueueEngine.#payload(taken);
     return taken.kind & kRaw ? payload : decode(payload);
   }
 
-  async get(deadline: Deadline): Promise<unknown> {
+  async get(options: WaitOptions | undefined): Promise<unknown> {
+    const deadline = deadlineOf(options);
     this.#enter();
+    let taken: Taken;
+    try {
+      taken = await this.#runAsync(this.#getting(deadline));
+    } finally {
+      this.#leave();
+    }
+    const payload = QueueEngine.#payload(taken);
+    return taken.kind & kRaw ? payload : decodeAsync(payload);
+  }
+
+  *#getting(deadline: Deadline): Operation<Taken> {
     let sleeping = false;
-    let taken: Taken | undefined;
     try {
       for (;;) {
         const register = !expired(deadline);
+        yield kLockStep;
         let seq = 0;
-        const locking = this.#lockAsync();
-        if (locking !== undefined) await locking;
+        let taken: Taken | undefined;
         try {
           const woke = sleeping;
           sleeping = false;
@@ -489,16 +395,59 @@ export class QueueEngine {
         } finally {
           this.#unlock();
         }
-        if (taken !== undefined) break;
+        if (taken !== undefined) return taken;
         if (!sleeping) throw new Empty(`${this.#what} is empty`);
-        await waitAsync(this.#words, kPutSeq, seq, sliceOf(deadline));
+        yield { index: kPutSeq, expected: seq, ms: sliceOf(deadline) };
       }
     } finally {
       if (sleeping) this.#deregister(kGetSleepers, kGetPending);
-      this.#leave();
     }
-    const payload = QueueEngine.#payload(taken);
-    return taken.kind & kRaw ? payload : decodeAsync(payload);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Drivers: an operation is written once, as a generator of steps; these run it blocking the
+  // thread or awaiting, so `get` and `getSync` cannot drift apart.
+
+  #runSync<T>(operation: Operation<T>): T {
+    let step = operation.next();
+    while (step.done !== true) {
+      const wait = step.value;
+      try {
+        if (wait === kLockStep) this.#lockSync();
+        else waitSync(this.#words, wait.index, wait.expected, wait.ms);
+      } catch (error) {
+        step = operation.throw(error);
+        continue;
+      }
+      step = operation.next();
+    }
+    return step.value;
+  }
+
+  /** `onSuspend` runs before the first time the operation yields the event loop. */
+  async #runAsync<T>(operation: Operation<T>, onSuspend?: () => void): Promise<T> {
+    let step = operation.next();
+    let sleeps = 0;
+    while (step.done !== true) {
+      const wait = step.value;
+      try {
+        if (wait === kLockStep) {
+          const locking = this.#lockAsync();
+          if (locking !== undefined) {
+            onSuspend?.();
+            await locking;
+          }
+        } else {
+          onSuspend?.();
+          await waitAsync(this.#words, wait.index, wait.expected, wait.ms, sleeps++ === 0);
+        }
+      } catch (error) {
+        step = operation.throw(error);
+        continue;
+      }
+      step = operation.next();
+    }
+    return step.value;
   }
 
   /** After a wait that ended by an error (closed), the sleeper still counted is removed. */
@@ -546,12 +495,7 @@ export class QueueEngine {
   joinSync(): void {
     this.#enter();
     try {
-      for (;;) {
-        const n = Atomics.load(this.#words, kUnfinished);
-        if (n === 0) return;
-        if (this.#state !== 'open') throw this.closedError();
-        futexWaitSync(this.#words, kUnfinished, n, kRecheckMs);
-      }
+      this.#runSync(this.#joining());
     } finally {
       this.#leave();
     }
@@ -560,14 +504,18 @@ export class QueueEngine {
   async join(): Promise<void> {
     this.#enter();
     try {
-      for (;;) {
-        const n = Atomics.load(this.#words, kUnfinished);
-        if (n === 0) return;
-        if (this.#state !== 'open') throw this.closedError();
-        await waitAsync(this.#words, kUnfinished, n, kRecheckMs);
-      }
+      await this.#runAsync(this.#joining());
     } finally {
       this.#leave();
+    }
+  }
+
+  *#joining(): Operation<void> {
+    for (;;) {
+      const n = Atomics.load(this.#words, kUnfinished);
+      if (n === 0) return;
+      if (this.#state !== 'open') throw this.closedError();
+      yield { index: kUnfinished, expected: n, ms: kRecheckMs };
     }
   }
 }

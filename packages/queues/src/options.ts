@@ -115,8 +115,3 @@ export function parseQueueOptions(options: unknown): { maxsize: number; capacity
   }
   return { maxsize: max, capacity: ringBytes };
 }
-
-/** A rejected promise for what a promise-returning method caught before starting (bad input). */
-export function rejected(error: unknown): Promise<never> {
-  return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-}

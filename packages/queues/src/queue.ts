@@ -3,13 +3,7 @@
  */
 import { MultiprocError, registerShareable } from '@multiproc/serialize';
 import { QueueEngine } from './engine.js';
-import {
-  deadlineOf,
-  parseQueueOptions,
-  rejected,
-  type QueueOptions,
-  type WaitOptions,
-} from './options.js';
+import { parseQueueOptions, type QueueOptions, type WaitOptions } from './options.js';
 import { QueueSegment } from './segment.js';
 
 /**
@@ -100,11 +94,7 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
    * ```
    */
   put(obj: T, options?: WaitOptions): Promise<void> {
-    try {
-      return this.#engine.put(obj, deadlineOf(options));
-    } catch (error) {
-      return rejected(error);
-    }
+    return this.#engine.put(obj, options);
   }
 
   /**
@@ -116,7 +106,7 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
    * ```
    */
   putSync(obj: T, options?: WaitOptions): void {
-    this.#engine.putSync(obj, deadlineOf(options));
+    this.#engine.putSync(obj, options);
   }
 
   /**
@@ -128,7 +118,7 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
    * ```
    */
   putNowait(obj: T): void {
-    this.#engine.putSync(obj, deadlineOf(kNoWait));
+    this.#engine.putSync(obj, kNoWait);
   }
 
   /**
@@ -142,11 +132,7 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
    * ```
    */
   get(options?: WaitOptions): Promise<T> {
-    try {
-      return this.#engine.get(deadlineOf(options)) as Promise<T>;
-    } catch (error) {
-      return rejected(error);
-    }
+    return this.#engine.get(options) as Promise<T>;
   }
 
   /**
@@ -158,7 +144,7 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
    * ```
    */
   getSync(options?: WaitOptions): T {
-    return this.#engine.getSync(deadlineOf(options)) as T;
+    return this.#engine.getSync(options) as T;
   }
 
   /**
@@ -170,7 +156,7 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
    * ```
    */
   getNowait(): T {
-    return this.#engine.getSync(deadlineOf(kNoWait)) as T;
+    return this.#engine.getSync(kNoWait) as T;
   }
 
   /**
@@ -344,11 +330,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * ```
    */
   join(): Promise<void> {
-    try {
-      return Queue.engineOf(this).join();
-    } catch (error) {
-      return rejected(error);
-    }
+    return Queue.engineOf(this).join();
   }
 
   /**

@@ -3,7 +3,6 @@
  */
 import { registerShareable } from '@multiproc/serialize';
 import { QueueEngine } from './engine.js';
-import { rejected } from './options.js';
 import { kDefaultCapacity } from './ring.js';
 import { QueueSegment } from './segment.js';
 
@@ -50,11 +49,7 @@ export class SimpleQueue<T = unknown> implements Disposable, AsyncDisposable {
    * ```
    */
   put(obj: T): Promise<void> {
-    try {
-      return this.#engine.put(obj, undefined);
-    } catch (error) {
-      return rejected(error);
-    }
+    return this.#engine.put(obj, undefined);
   }
 
   /**
@@ -78,11 +73,7 @@ export class SimpleQueue<T = unknown> implements Disposable, AsyncDisposable {
    * ```
    */
   get(): Promise<T> {
-    try {
-      return this.#engine.get(undefined) as Promise<T>;
-    } catch (error) {
-      return rejected(error);
-    }
+    return this.#engine.get(undefined) as Promise<T>;
   }
 
   /**
