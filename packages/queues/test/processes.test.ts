@@ -24,6 +24,25 @@ async function joinAll(processes: Process[]): Promise<(number | null)[]> {
   return processes.map((p) => p.exitcode);
 }
 
+/**
+ * Checks what consumers saw: each producer's items 0..n-1 exactly once over all batches, and in
+ * order within each batch (FIFO per producer).
+ */
+function expectExactlyOnceFifo(batches: Item[][], producers: number, n: number): void {
+  const seen = new Map<number, number[]>(Array.from({ length: producers }, (_, p) => [p, []]));
+  for (const batch of batches) {
+    const last = new Map<number, number>();
+    for (const { p, i } of batch) {
+      expect(i).toBeGreaterThan(last.get(p) ?? -1);
+      last.set(p, i);
+      seen.get(p)!.push(i);
+    }
+  }
+  for (const [, list] of seen) {
+    expect(list.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+  }
+}
+
 describe.each<StartMethod>(['spawn', 'thread'])('queues across %s children', (method) => {
   const ctx = getContext(method);
 
@@ -63,23 +82,7 @@ describe.each<StartMethod>(['spawn', 'thread'])('queues across %s children', (me
       for (let c = 0; c < 3; c++) await q.put(null);
       const batches = [await out.get(), await out.get(), await out.get()];
       expect(await joinAll(consumers)).toEqual([0, 0, 0]);
-      const seen = new Map<number, number[]>([
-        [0, []],
-        [1, []],
-        [2, []],
-      ]);
-      for (const batch of batches) {
-        const last = new Map<number, number>();
-        for (const { p, i } of batch) {
-          // FIFO per producer within what one consumer saw
-          expect(i).toBeGreaterThan(last.get(p) ?? -1);
-          last.set(p, i);
-          seen.get(p)!.push(i);
-        }
-      }
-      for (const [, list] of seen) {
-        expect(list.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
-      }
+      expectExactlyOnceFifo(batches, 3, n);
       expect(q.empty()).toBe(true);
     }
   });
@@ -173,17 +176,6 @@ describe('queues shared by processes and threads at once', () => {
     for (let c = 0; c < 3; c++) await q.put(null);
     const batches = [mine, await out.get(), await out.get(), await out.get()];
     expect(await joinAll(consumers)).toEqual([0, 0, 0]);
-    const seen = new Map<number, number[]>([0, 1, 2, 3].map((p) => [p, []]));
-    for (const batch of batches) {
-      const last = new Map<number, number>();
-      for (const { p, i } of batch) {
-        expect(i).toBeGreaterThan(last.get(p) ?? -1);
-        last.set(p, i);
-        seen.get(p)!.push(i);
-      }
-    }
-    for (const [, list] of seen) {
-      expect(list.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
-    }
+    expectExactlyOnceFifo(batches, 4, n);
   });
 });
