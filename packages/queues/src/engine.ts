@@ -296,7 +296,7 @@ export class QueueEngine {
     const prepared = this.prepare(item);
     this.#enter();
     try {
-      this.#runSync(this.#putting(prepared, deadline));
+      if (!this.#putNow(prepared)) this.#runSync(this.#putting(prepared, deadline));
     } finally {
       this.#leave();
     }
@@ -309,6 +309,7 @@ export class QueueEngine {
     const prepared = this.prepare(item);
     this.#enter();
     try {
+      if (this.#putNow(prepared)) return;
       await this.#runAsync(this.#putting(prepared, deadline), () => {
         // The encoder reuses its buffer, and the caller may reuse a Buffer it put: before
         // anything else can run, an inline item gets bytes of its own.
@@ -319,6 +320,31 @@ export class QueueEngine {
       });
     } finally {
       this.#leave();
+    }
+  }
+
+  /**
+   * The common case without the machinery of waiting: the lock is free within a short spin and
+   * there is room. False when either is not so (nothing written, nothing registered).
+   */
+  #putNow(prepared: Prepared): boolean {
+    if (!this.#spinForLock()) return false;
+    try {
+      if (this.#segment.lock.lastOwnerDied) this.#ring.repair();
+      return this.#putStep(prepared, false, false);
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /** As `#putNow`, for a get: the item taken, or undefined. */
+  #getNow(): Taken | undefined {
+    if (!this.#spinForLock()) return undefined;
+    try {
+      if (this.#segment.lock.lastOwnerDied) this.#ring.repair();
+      return this.#getStep(false, false);
+    } finally {
+      this.#unlock();
     }
   }
 
@@ -357,7 +383,7 @@ export class QueueEngine {
     this.#enter();
     let taken: Taken;
     try {
-      taken = this.#runSync(this.#getting(deadline));
+      taken = this.#getNow() ?? this.#runSync(this.#getting(deadline));
     } finally {
       this.#leave();
     }
@@ -370,7 +396,7 @@ export class QueueEngine {
     this.#enter();
     let taken: Taken;
     try {
-      taken = await this.#runAsync(this.#getting(deadline));
+      taken = this.#getNow() ?? (await this.#runAsync(this.#getting(deadline)));
     } finally {
       this.#leave();
     }

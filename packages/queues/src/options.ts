@@ -22,9 +22,9 @@ export interface QueueOptions {
   maxsize?: number;
   /**
    * Bytes of the shared ring that holds small items (a multiple of 8, from 4096 to 1 GiB). An
-   * item whose encoding takes more than a quarter of it travels in a segment of its own instead.
+   * item whose encoding takes more than half of it travels in a segment of its own instead.
    * When the ring is full, `put` waits for a consumer to make room, as with a pipe.
-   * @default 1048576
+   * @default 4194304
    */
   ringBytes?: number;
 }

@@ -22,7 +22,7 @@
  * - A record never wraps: when it does not fit before the end of the ring, a pad record fills
  *   the rest and the record starts at 0. `used` counts pads too. An empty ring restarts at 0, so
  *   a burst after an idle moment gets the whole ring contiguous.
- * - An item whose record would take more than a quarter of the ring is *spilled*: its bytes go
+ * - An item whose record would take more than half of the ring is *spilled*: its bytes go
  *   to a heap block of their own (its own segment), and the record holds that block's handle,
  *   which carries one reference for the consumer. So any item fits an empty ring and a put never
  *   waits for space that cannot come.
@@ -68,8 +68,12 @@ const kPad = 3;
 /** Added to `kInline`/`kSpilled`: the payload is a `Buffer`'s bytes as they are, not msgpack. */
 export const kRaw = 4;
 
-/** The default ring size in bytes. */
-export const kDefaultCapacity = 1 << 20;
+/**
+ * The default ring size in bytes. Measured between two processes on a loaded 2-vCPU VM: 1 MiB
+ * items went at ~100 MB/s spilled (a segment created, attached and unlinked per item) and at
+ * 0.5-1 GB/s through a 4 MiB ring, whose half holds them.
+ */
+export const kDefaultCapacity = 4 << 20;
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -96,7 +100,7 @@ export class Ring {
     this.capacity = this.words[kCapacity]!;
     this.bytes = new Uint8Array(buffer, byteOffset + kHeaderBytes, this.capacity);
     this.#records = new Int32Array(buffer, byteOffset + kHeaderBytes, this.capacity >> 2);
-    this.inlineLimit = (this.capacity >> 2) - kRecordHeaderBytes;
+    this.inlineLimit = (this.capacity >> 1) - kRecordHeaderBytes;
   }
 
   /** Formats a fresh (zero-filled) block. */

@@ -55,7 +55,7 @@ describe('Queue in one process', () => {
 
   it('carries items of 0 bytes, 1 byte, exactly the ring size and 64 MiB', () => {
     using q = new Queue<Buffer>({ ringBytes: 4096 });
-    const sizes = [0, 1, 4096, 4095, 1000, 64 << 20];
+    const sizes = [0, 1, 4096, 4095, 1000, 2040, 2041, 64 << 20];
     for (const size of sizes) q.putSync(Buffer.alloc(size, size % 251));
     for (const size of sizes) {
       const got = q.getSync();
