@@ -27,7 +27,7 @@ async function run({ producers, consumers, count, kind, size }) {
   let t0;
   if (consumers === 0) {
     for (const p of children) p.start();
-    for (const _ of children) await ctl.get();
+    for (let i = 0; i < children.length; i++) await ctl.get();
     go.set();
     t0 = nowMs();
     for (let i = 0; i < per * producers; i++) {
@@ -36,7 +36,7 @@ async function run({ producers, consumers, count, kind, size }) {
     }
   } else {
     for (const p of children) p.start();
-    for (const _ of children) await ctl.get();
+    for (let i = 0; i < children.length; i++) await ctl.get();
     go.set();
     t0 = nowMs();
     for (const p of children.slice(0, producers)) await p.join();
