@@ -8,7 +8,8 @@ ready (so no figure includes starting a child). \`ints1\`: one producer, this pr
 consumer has counted its items); \`kib1\` / \`mib1\`: one producer of 1 KiB / 1 MiB buffers
 (\`bytes\` in CPython) into a queue of maxsize 64, this process consumes. multiproc's consumers use
 async \`get\` or \`getSync\` (two implementations); its producers use \`putSync\`. \`idle\`: CPU
-milliseconds per second this process spends while a \`get\` waits 2 s on an empty queue.
+milliseconds per second this process spends while a \`get\` waits 3 s on an empty queue (after
+a first 100 ms wait, which starts each side's machinery).
 `,
   baseline: 'CPython Queue',
   metrics: [
