@@ -1,24 +1,5 @@
 // The queue examples of Python's documentation run as a user would run them (`tsx <file>`).
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-
-// The same runner as examples.test.ts (a shared helper module would need a .js → .ts mapping
-// that this package's Jest setup does not have).
-function run(
-  file: string,
-  args: string[] = [],
-): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, '..', file), ...args],
-    {
-      encoding: 'utf8',
-      timeout: 60_000,
-      cwd: join(__dirname, '..'),
-    },
-  );
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { run } from './run-example.js';
 
 describe('Queue examples from the Python documentation', () => {
   it('queues/exchange.ts prints the list a child put', () => {
