@@ -62,6 +62,7 @@ import {
   wait,
 } from '@multiproc/connection';
 import { SharedMemory, ShareableList } from '@multiproc/shared-memory';
+import { JoinableQueue, Queue, SimpleQueue } from '@multiproc/queues';
 import { getContext, registerFacade, type Context } from './context.js';
 
 export {
@@ -114,6 +115,9 @@ export {
   wait,
   SharedMemory,
   ShareableList,
+  Queue,
+  SimpleQueue,
+  JoinableQueue,
 };
 export type { TaskRef } from '@multiproc/serialize';
 export type {
@@ -155,6 +159,7 @@ export type {
   ListenerOptions,
   Waitable,
 } from '@multiproc/connection';
+export type { QueueOptions, WaitOptions } from '@multiproc/queues';
 export type { Context } from './context.js';
 
 /**
@@ -218,6 +223,9 @@ const multiproc = {
   wait,
   SharedMemory,
   ShareableList,
+  Queue,
+  SimpleQueue,
+  JoinableQueue,
 } as const;
 
 registerFacade(multiproc);
