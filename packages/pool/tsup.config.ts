@@ -9,4 +9,5 @@ import { packageBuild } from '../../tooling/tsup.js';
 export default defineConfig([
   packageBuild(['src/index.ts']),
   packageBuild(['src/worker.ts'], { format: ['cjs'], dts: false, clean: false }),
+  packageBuild(['src/internal.ts'], { clean: false }),
 ]);

@@ -62,6 +62,7 @@ import {
   wait,
 } from '@multiproc/connection';
 import { SharedMemory, ShareableList } from '@multiproc/shared-memory';
+import { JoinableQueue, Queue, SimpleQueue } from '@multiproc/queues';
 import {
   AsyncQueue,
   BaseManager,
@@ -122,6 +123,9 @@ export {
   wait,
   SharedMemory,
   ShareableList,
+  Queue,
+  SimpleQueue,
+  JoinableQueue,
   AsyncQueue,
   BaseManager,
   BaseProxy,
@@ -169,6 +173,7 @@ export type {
   ListenerOptions,
   Waitable,
 } from '@multiproc/connection';
+export type { QueueOptions, WaitOptions } from '@multiproc/queues';
 export type {
   AutoProxy,
   CallOptions,
@@ -242,6 +247,9 @@ const multiproc = {
   wait,
   SharedMemory,
   ShareableList,
+  Queue,
+  SimpleQueue,
+  JoinableQueue,
   AsyncQueue,
   BaseManager,
   BaseProxy,
