@@ -16,9 +16,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packAll, pnpmSpec, root } from './pack.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const require = createRequire(import.meta.url);
 const { nodeDir, pinned } = require('../packages/native/scripts/nodes.cjs');
 
@@ -27,8 +27,6 @@ const option = (name, fallback) =>
 const nodes = option('nodes', process.env.MULTIPROC_ACCEPT_NODES ?? '22,24,26').split(',');
 const leaf = option('leaf', process.env.MULTIPROC_ACCEPT_LEAF ?? '@multiproc/synchronize');
 const keep = process.env.MULTIPROC_ACCEPT_KEEP === '1';
-const rootManifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const pnpmSpec = rootManifest.packageManager; // pnpm@<version>
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-accept-'));
 const started = Date.now();
@@ -53,33 +51,6 @@ function run(command, args, { cwd, env, timeout = 120_000, expect } = {}) {
   return result.stdout;
 }
 
-/** The workspace's package manifests, by name: where the tarballs come from. */
-function workspacePackages() {
-  const out = new Map();
-  for (const dir of fs.readdirSync(path.join(root, 'packages'))) {
-    const file = path.join(root, 'packages', dir, 'package.json');
-    if (!fs.existsSync(file)) continue;
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (!manifest.private) out.set(manifest.name, manifest);
-  }
-  return out;
-}
-
-function pack() {
-  const dest = path.join(work, 'tarballs');
-  run('npx', ['--yes', pnpmSpec, '-r', '--filter', './packages/*', 'pack', '--pack-destination', dest], {
-    cwd: root,
-    timeout: 300_000,
-  });
-  const tarballs = {};
-  for (const [name, manifest] of workspacePackages()) {
-    const file = path.join(dest, `${name.replace(/^@/, '').replace('/', '-')}-${manifest.version}.tgz`);
-    if (!fs.existsSync(file)) throw new Error(`pnpm pack made no tarball for ${name} (${file})`);
-    tarballs[name] = file;
-  }
-  return tarballs;
-}
-
 /**
  * A PATH holding only the tools an install needs besides Node: no cc, c++, gcc, make, so any
  * attempt to compile the addon fails the test.
@@ -89,7 +60,20 @@ function toolsWithoutCompiler() {
   fs.mkdirSync(dir);
   const which = (name) =>
     spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-  for (const name of ['sh', 'bash', 'env', 'tar', 'gzip', 'uname', 'cat', 'rm', 'mkdir', 'ls', 'npm', 'npx']) {
+  for (const name of [
+    'sh',
+    'bash',
+    'env',
+    'tar',
+    'gzip',
+    'uname',
+    'cat',
+    'rm',
+    'mkdir',
+    'ls',
+    'npm',
+    'npx',
+  ]) {
     const target = which(name);
     if (!target) throw new Error(`install-test needs ${name} on PATH`);
     fs.symlinkSync(fs.realpathSync(target), path.join(dir, name));
@@ -101,7 +85,8 @@ function toolsWithoutCompiler() {
 function userEnv(major, tools) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|pnpm_|PNPM_|TURBO_|INIT_CWD$|NODE_OPTIONS$|NODE_PATH$)/.test(key)) env[key] = value;
+    if (!/^(npm_|pnpm_|PNPM_|TURBO_|INIT_CWD$|NODE_OPTIONS$|NODE_PATH$)/.test(key))
+      env[key] = value;
   }
   env.PATH = `${path.join(nodeDir(major), 'bin')}:${tools}`;
   env.npm_config_audit = 'false';
@@ -187,10 +172,22 @@ function npmFacade(major, tarballs, tools, { typecheck }) {
   });
   run('node', ['hello.mjs'], { cwd: dir, env, expect: expectHello });
   run('node', ['hello.cjs'], { cwd: dir, env, expect: expectHello });
-  run(path.join(dir, 'node_modules', '.bin', 'tsx'), ['hello.ts'], { cwd: dir, env, expect: expectHello });
-  log(`Node ${major}: prebuild loaded without a compiler; quick start ran as ESM, CommonJS and TypeScript (tsx)`);
+  run(path.join(dir, 'node_modules', '.bin', 'tsx'), ['hello.ts'], {
+    cwd: dir,
+    env,
+    expect: expectHello,
+  });
+  log(
+    `Node ${major}: prebuild loaded without a compiler; quick start ran as ESM, CommonJS and TypeScript (tsx)`,
+  );
   if (!typecheck) return size;
-  const base = { strict: true, noEmit: true, target: 'es2022', types: ['node'], skipLibCheck: false };
+  const base = {
+    strict: true,
+    noEmit: true,
+    target: 'es2022',
+    types: ['node'],
+    skipLibCheck: false,
+  };
   const configs = {
     node16: { module: 'node16', moduleResolution: 'node16', files: ['hello.ts', 'hello.cts'] },
     bundler: { module: 'esnext', moduleResolution: 'bundler', files: ['hello.ts'] },
@@ -228,7 +225,9 @@ function npmLeaf(major, tarballs, tools) {
   const expected = fs.readFileSync(path.join(here, 'fixtures', `leaf-${short}.expected`), 'utf8');
   run('node', ['main.mjs'], { cwd: dir, env, expect: expected });
   const installed = fs.readdirSync(path.join(dir, 'node_modules', '@multiproc')).sort();
-  log(`Node ${major}: ${leaf} alone (installs @multiproc/{${installed.join(',')}}) works without the facade`);
+  log(
+    `Node ${major}: ${leaf} alone (installs @multiproc/{${installed.join(',')}}) works without the facade`,
+  );
 }
 
 function pnpmFacade(major, tarballs, tools) {
@@ -254,13 +253,17 @@ try {
     if (!pinned[major]) throw new Error(`--nodes: Node ${major} is not a supported line`);
     nodeDir(major); // fetched up front, on the normal PATH
   }
-  const tarballs = pack();
+  const tarballs = packAll(path.join(work, 'tarballs'));
   log(`packed ${Object.keys(tarballs).length} packages`);
   const tools = toolsWithoutCompiler();
-  const probe = spawnSync('sh', ['-c', 'command -v cc || command -v c++ || command -v gcc || command -v make'], {
-    env: userEnv(nodes[0], tools),
-    encoding: 'utf8',
-  });
+  const probe = spawnSync(
+    'sh',
+    ['-c', 'command -v cc || command -v c++ || command -v gcc || command -v make'],
+    {
+      env: userEnv(nodes[0], tools),
+      encoding: 'utf8',
+    },
+  );
   if (probe.status === 0) throw new Error(`the test PATH still has a compiler: ${probe.stdout}`);
   const middle = nodes[Math.floor(nodes.length / 2)];
   for (const major of nodes) npmFacade(major, tarballs, tools, { typecheck: major === middle });
