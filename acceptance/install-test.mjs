@@ -9,7 +9,7 @@
 //   once: one leaf package alone (--leaf=@multiproc/synchronize), used without the facade
 //   once: pnpm install multiproc (strict layout: an undeclared dependency fails to resolve)
 //
-// Run from the repository after a build: `pnpm install-test` (the `.ci/run` step).
+// Run from the repository after a build: `pnpm test:install` (the `.ci/run` step).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
