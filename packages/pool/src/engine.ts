@@ -18,10 +18,11 @@
  * the queue). A task over its `timeout`, or cancelled through its call's `AbortSignal`, is settled
  * first and its worker killed. `terminate()` settles everything that is left.
  */
-import type { ChildProcess } from 'node:child_process';
 import { closeFd, dupFd, keepWarm, socketpair } from '@multiproc/native';
-import { controlChannelOf, type Process, type StartMethod } from '@multiproc/process';
+import type { Process, StartMethod } from '@multiproc/process';
+import { controlChannelOf, descriptorOf } from '@multiproc/process/internal';
 import {
+  NeedsImportError,
   ProcessError,
   TimeoutError,
   WorkerLostError,
@@ -61,16 +62,6 @@ const noop = (): void => undefined;
 
 /** Pools made in this process: each gets its own control-channel topic for handles. */
 let poolCount = 0;
-
-/** The descriptor behind a transferable handle. */
-function descriptorOf(handle: TransferableHandle): number {
-  if (handle.kind === 'fd') return handle.fd;
-  // `_handle.fd` is how Node itself finds a socket's descriptor (child_process stdio does too).
-  const fd = (handle.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0)
-    throw new TypeError('a socket without a file descriptor cannot be passed to a ThreadPool task');
-  return fd;
-}
 
 /** The private engine behind a `Pool`. */
 export class Engine {
@@ -357,6 +348,7 @@ export class Engine {
         );
       } catch (error) {
         this.#settleFailed(task, error);
+        this.#keepIdle(w);
         return;
       }
     }
@@ -365,7 +357,10 @@ export class Engine {
       const spec = this.#functions.specOf(task.fnId);
       w.outbox.push(...writeMessage({ type: Type.Function, fnId: task.fnId, spec }));
     }
-    if (task.handles.length > 0) this.#sendHandles(w, task);
+    if (task.handles.length > 0 && !this.#sendHandles(w, task)) {
+      this.#keepIdle(w);
+      return;
+    }
     const frame = writeMessage({
       type: Type.Task,
       taskId: task.id,
@@ -385,6 +380,11 @@ export class Engine {
     if (max !== null && w.assigned >= max) this.#retire(w);
   }
 
+  /** A worker picked for a task that failed before it was sent stays available. */
+  #keepIdle(w: WorkerRecord): void {
+    if (w.inflight.length === 0) this.#onIdle(w);
+  }
+
   /**
    * OS handles among a task's arguments travel on the worker's control channel, each tagged with
    * the task id and its index; the worker runs the task once all of them are there. A process
@@ -392,27 +392,70 @@ export class Engine {
    * worker gets a duplicate of each descriptor (it shares this process's descriptor table), which
    * it owns: the caller's own stays usable here, as a Python Connection passed to a task stays
    * open in the parent.
+   *
+   * Every handle is checked before any is sent: a task with a socket that has no descriptor (closed
+   * after the call, or never connected) fails here, and its worker never waits for it. Returns
+   * whether the task goes on.
    */
-  #sendHandles(w: WorkerRecord, task: Task): void {
-    const channel = controlChannelOf(w.process);
-    if (this.startMethod === 'thread') {
-      task.handles.forEach((handle, index) => {
-        const fd = dupFd(descriptorOf(handle));
-        channel.send(this.#handleTopic, { taskId: task.id, index, fd });
-      });
-      return;
+  #sendHandles(w: WorkerRecord, task: Task): boolean {
+    const fds: number[] = [];
+    for (const handle of task.handles) {
+      const fd = handle.kind === 'fd' ? handle.fd : descriptorOf(handle.socket);
+      if (fd === null) {
+        this.#settleFailed(
+          task,
+          new TypeError(
+            `a socket passed to pool.${task.job.method}() has no file descriptor (it was closed, ` +
+              'or never connected), so it cannot reach a worker',
+          ),
+        );
+        return false;
+      }
+      fds.push(fd);
     }
-    // `keepOpen`: the control channel's own send() would close the socket it passes.
-    const child = (channel as unknown as { child?: ChildProcess }).child;
-    task.handles.forEach((handle, index) => {
-      if (handle.kind !== 'socket' || !child) return;
-      child.send(
-        { type: 'ext', topic: this.#handleTopic, data: { taskId: task.id, index } },
-        handle.socket,
-        { keepOpen: true },
-        noop,
-      );
-    });
+    const channel = controlChannelOf(w.process);
+    const topic = this.#handleTopic;
+    try {
+      if (this.startMethod === 'thread') {
+        fds.forEach((fd, index) => channel.send(topic, { taskId: task.id, index, fd: dupFd(fd) }));
+        return true;
+      }
+      task.handles.forEach((handle, index) => {
+        if (handle.kind !== 'socket') return; // refused by `contextFor` already
+        channel.send(topic, { taskId: task.id, index }, handle.socket, {
+          // The channel's own send would close the caller's socket once passed.
+          keepOpen: true,
+          onError: (error) => this.#handleLost(w, task, index, error),
+        });
+      });
+    } catch (error) {
+      // The worker's channel is gone: it is on its way out, and its exit settles the rest.
+      this.#settleFailed(task, this.#lostHandleError(w, error));
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A handle of a task already sent did not go out. The task fails; the worker is told to drop
+   * it, so the tasks queued behind it there go on.
+   */
+  #handleLost(w: WorkerRecord, task: Task, index: number, error: Error): void {
+    if (task.state !== 'sent' || task.worker !== w) return;
+    this.#settleFailed(task, this.#lostHandleError(w, error));
+    try {
+      controlChannelOf(w.process).send(this.#handleTopic, { taskId: task.id, index, lost: true });
+    } catch {
+      // The channel is gone with the worker; its exit settles what it held.
+    }
+  }
+
+  #lostHandleError(w: WorkerRecord, error: unknown): ProcessError {
+    return new ProcessError(
+      `could not pass a socket to pool worker ${w.name}: ${(error as Error).message}`,
+      'ERR_MP_POOL_HANDLE',
+      { cause: error },
+    );
   }
 
   #startClock(task: Task): void {
@@ -493,7 +536,7 @@ export class Engine {
     try {
       decoded = decode(body.bytes);
     } catch (error) {
-      if (error instanceof TypeError && /decodeAsync/.test(error.message)) {
+      if (error instanceof NeedsImportError) {
         // A result holds an instance of a class from an ES module not loaded here yet.
         decodeAsync(body.bytes).then(finish, (e: unknown) => this.#settleFailed(task, e));
         return;

@@ -8,7 +8,7 @@
  * iterable throws, an item cannot be sent, the signal aborts, the pool is terminated) come after
  * every result before them, once; then the iterator is done.
  */
-import { TimeoutError, type TransferableHandle } from '@multiproc/serialize';
+import { TimeoutError, UnsendableError, type TransferableHandle } from '@multiproc/serialize';
 import { encodeChunk } from './chunking.js';
 import { Deque } from './deque.js';
 import type { Engine } from './engine.js';
@@ -198,8 +198,7 @@ class IMapJob implements Job {
         // An item that cannot be sent ends the iteration there; the items before it still run.
         this.#exhausted = true;
         this.#terminal = { error };
-        const match = /^items\[(\d+)\]/.exec((error as Error).message ?? '');
-        const good = match ? chunk.slice(0, Number(match[1]) - start) : [];
+        const good = error instanceof UnsendableError ? chunk.slice(0, error.index - start) : [];
         if (good.length > 0) this.#submitChunk(good, true, this.#terminal);
         else this.#engine.closeJob(this);
         return;

@@ -27,7 +27,7 @@ import {
 } from './current.js';
 import { installExitHandler } from './exit.js';
 import { SpawnPopen, ThreadPopen, type Popen } from './popen.js';
-import type { ControlChannel } from './channel.js';
+import { setControlChannel } from './control.js';
 import {
   StartFormat,
   encodeStartJson,
@@ -71,8 +71,6 @@ type State = 'initial' | 'started' | 'closed';
 
 /** A static marker set on context-bound subclasses (`getContext('thread').Process`). */
 export const kStartMethod = Symbol.for('multiproc.startMethod');
-
-const popens = new WeakMap<Process, Popen>();
 
 /**
  * A process running `target(...args)`, like Python's `multiprocessing.Process`.
@@ -181,7 +179,7 @@ export class Process<A extends unknown[] = unknown[]> {
     installExitHandler();
     const launch = { payload, handles, daemon: this.#daemon, name: this.#name };
     this.#popen = method === 'thread' ? new ThreadPopen(launch) : new SpawnPopen(launch);
-    popens.set(this as Process, this.#popen);
+    setControlChannel(this, this.#popen.channel);
     this.#state = 'started';
     children.add(this as Process);
   }
@@ -392,13 +390,6 @@ registerUnsendable(
   'is a Process object',
   'processes belong to the process that started them; send a Queue, a Pipe or an Event to talk to them',
 );
-
-/** @internal The control channel to a started child, for other multiproc packages. */
-export function controlChannelOf(p: Process): ControlChannel {
-  const popen = popens.get(p);
-  if (!popen) throw new ProcessError(`process ${p.name} has not been started`);
-  return popen.channel;
-}
 
 let nativeAddon: string | null | undefined;
 
