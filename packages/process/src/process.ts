@@ -69,6 +69,10 @@ export interface ProcessOptions<A extends unknown[] = unknown[]> {
 
 type State = 'initial' | 'started' | 'closed';
 
+const noop = (): void => undefined;
+/** A timer that never fires in practice: it only keeps the event loop alive. */
+const kHoldMs = 2 ** 30;
+
 /** A static marker set on context-bound subclasses (`getContext('thread').Process`). */
 export const kStartMethod = Symbol.for('multiproc.startMethod');
 
@@ -262,8 +266,15 @@ export class Process<A extends unknown[] = unknown[]> {
     const popen = this.#popen;
     if (!popen) throw new ProcessError('can only join a started process');
     if (popen.exitcode === null) {
-      if (timeout === undefined || timeout === null) await popen.exited;
-      else await withTimeout(popen.exited, timeout);
+      // A daemon child does not hold the event loop, but whoever awaits it does: otherwise Node
+      // ends the program in the middle of the await (exit status 13) before the child's exit.
+      const hold = this.#daemon ? setInterval(noop, kHoldMs) : undefined;
+      try {
+        if (timeout === undefined || timeout === null) await popen.exited;
+        else await withTimeout(popen.exited, timeout);
+      } finally {
+        clearInterval(hold);
+      }
     }
     if (popen.exitcode !== null) children.delete(this as Process);
   }

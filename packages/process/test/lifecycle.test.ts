@@ -89,6 +89,19 @@ describe('the end of the parent', () => {
   );
 });
 
+describe('an awaited join() of a daemon child', () => {
+  it.each([
+    ['kill', '-9'],
+    ['pause', '0'],
+  ])(
+    'keeps the program alive until the child ends (%s), with nothing else pending',
+    (how, exitcode) => {
+      const run = runDriver('daemon-join.mjs', [how]);
+      expect([run.status, run.stdout, run.stderr]).toEqual([0, `${exitcode}\n`, '']);
+    },
+  );
+});
+
 describe('execArgv passed to children', () => {
   it('keeps loaders and flags, drops the inspector (its port is taken)', () => {
     const run = runDriver(
