@@ -375,7 +375,7 @@ export class Engine {
     task.worker = w;
     w.inflight.push(task);
     w.assigned++;
-    if (w.inflight.length === 1) this.#startClock(task);
+    if (w.inflight.length === 1) this.#startClock(w, task);
     const max = this.#options.maxtasksperchild;
     if (max !== null && w.assigned >= max) this.#retire(w);
   }
@@ -458,15 +458,15 @@ export class Engine {
     );
   }
 
-  #startClock(task: Task): void {
+  /** Starts the timeout of the task `w` runs now. */
+  #startClock(w: WorkerRecord, task: Task): void {
     const timeout = task.job.timeout;
     if (timeout === undefined || task.state !== 'sent') return;
-    task.timer = setTimeout(() => this.#onTimeout(task), timeout);
+    task.timer = setTimeout(() => this.#onTimeout(w, task), timeout);
   }
 
-  #onTimeout(task: Task): void {
+  #onTimeout(w: WorkerRecord, task: Task): void {
     if (task.state !== 'sent') return;
-    const w = task.worker as WorkerRecord;
     this.#settleFailed(
       task,
       new TimeoutError(
@@ -513,7 +513,7 @@ export class Engine {
     );
     if (message.retire) this.#retire(w);
     const next = w.inflight.peek();
-    if (next) this.#startClock(next);
+    if (next) this.#startClock(w, next);
     if (task.state === 'sent') this.#deliver(task, message.body);
     if (w.inflight.length === 0) this.#onIdle(w);
   }

@@ -397,10 +397,8 @@ const jobs = new WeakMap<IMapIterator<unknown>, IMapJob>();
  * ```
  */
 export class IMapIterator<R> implements AsyncIterableIterator<R> {
-  /** @internal Pools create these; see `Pool.imap`. */
-  constructor(job: unknown) {
-    jobs.set(this, job as IMapJob);
-  }
+  /** Pools create these: `pool.imap()`, `pool.imapUnordered()`. */
+  private constructor() {}
 
   /**
    * The next result. Rejects with the item's error if it threw (iteration can go on), with a
@@ -439,5 +437,9 @@ export function startIMap<R>(
   source: Source,
   options: ConstructorParameters<typeof IMapJob>[4],
 ): IMapIterator<R> {
-  return new IMapIterator<R>(new IMapJob(engine, method, fnId, source, options));
+  // The constructor is private, so that the public type offers none; the iterator is an object
+  // of the class whose state lives in `jobs`.
+  const iterator = Object.create(IMapIterator.prototype) as IMapIterator<R>;
+  jobs.set(iterator, new IMapJob(engine, method, fnId, source, options));
+  return iterator;
 }

@@ -549,32 +549,6 @@ export class ThreadPool extends Pool {
   }
 }
 
-const boundPools = new WeakMap<ProcessContext, typeof Pool>();
-
-/**
- * `Pool` bound to a context's start method: what `getContext('thread').Pool` is.
- *
- * @example
- * ```ts
- * const ThreadBackedPool = poolForContext(getContext('thread'));
- * await using pool = new ThreadBackedPool(2);
- * ```
- */
-export function poolForContext(context: ProcessContext): typeof Pool {
-  let Bound = boundPools.get(context);
-  if (!Bound) {
-    Bound = class Pool extends PoolBase {
-      protected override defaultContext(): ProcessContext {
-        return context;
-      }
-    };
-    boundPools.set(context, Bound);
-  }
-  return Bound;
-}
-
-const PoolBase = Pool;
-
 registerUnsendable(
   Pool,
   'is a Pool',

@@ -4,10 +4,9 @@
  *
  * @packageDocumentation
  */
-export { Process, type ProcessOptions, type Target } from './process.js';
+export { Process, activeChildren, type ProcessOptions, type Target } from './process.js';
 export {
   CurrentProcess,
-  activeChildren,
   cpuCount,
   currentProcess,
   isMainProcess,

@@ -18,13 +18,8 @@ import {
   type TaskRef,
   type TransferableHandle,
 } from '@multiproc/serialize';
-import {
-  children,
-  currentProcess,
-  nextChildIdentity,
-  selfIdentity,
-  type Identity,
-} from './current.js';
+import { children } from './children.js';
+import { currentProcess, nextChildIdentity, selfIdentity } from './current.js';
 import { installExitHandler } from './exit.js';
 import { SpawnPopen, ThreadPopen, type Popen } from './popen.js';
 import { setControlChannel } from './control.js';
@@ -33,6 +28,7 @@ import {
   encodeStartJson,
   isReviveOptions,
   kImportingTarget,
+  type Identity,
   type StartPayload,
 } from './protocol.js';
 import { getStartMethod, type StartMethod } from './start-method.js';
@@ -185,7 +181,7 @@ export class Process<A extends unknown[] = unknown[]> {
     this.#popen = method === 'thread' ? new ThreadPopen(launch) : new SpawnPopen(launch);
     setControlChannel(this, this.#popen.channel);
     this.#state = 'started';
-    children.add(this as Process);
+    children.add(this);
   }
 
   #encodeStart(method: StartMethod, handles: TransferableHandle[]): Buffer {
@@ -276,7 +272,7 @@ export class Process<A extends unknown[] = unknown[]> {
         clearInterval(hold);
       }
     }
-    if (popen.exitcode !== null) children.delete(this as Process);
+    if (popen.exitcode !== null) children.delete(this);
   }
 
   /** Whether the child has started and not yet exited. */
@@ -364,7 +360,7 @@ export class Process<A extends unknown[] = unknown[]> {
         `cannot close process ${this.#name} while it is still running; join() or terminate() it first`,
       );
     }
-    children.delete(this as Process);
+    children.delete(this);
     this.#popen = undefined;
     this.#state = 'closed';
   }
@@ -394,6 +390,19 @@ function isContextBound(Class: object): boolean {
     if (!Object.prototype.hasOwnProperty.call(c, kStartMethod)) return false;
   }
   return false;
+}
+
+/**
+ * The children of this process that are still running. Finished ones are forgotten (reaped).
+ *
+ * @example
+ * ```ts
+ * for (const p of activeChildren()) p.terminate();
+ * ```
+ */
+export function activeChildren(): Process[] {
+  // Only `Process.start()` adds to the set.
+  return children.reap() as Process[];
 }
 
 registerUnsendable(

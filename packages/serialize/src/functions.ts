@@ -9,20 +9,12 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeFunctionSource, type SourceForm } from './free-variables.js';
+import { analyzeFunctionSource } from './free-variables.js';
+import type { FunctionSpec } from './function-spec.js';
 import { locateFunction, staticExportNamesOf } from './locate.js';
 import { sharedState } from './shared-state.js';
 
-/** How a function travels. One member per way, discriminated on `kind`. */
-export type FunctionSpec =
-  | {
-      kind: 'ref';
-      module: string;
-      name: string;
-      /** the export name was inferred, not verified */ guessed?: boolean;
-    }
-  | { kind: 'source'; source: string; form: SourceForm; name: string }
-  | { kind: 'global'; path: string };
+export type { FunctionSpec } from './function-spec.js';
 
 const kTaskRef = Symbol.for('multiproc.taskRef');
 
