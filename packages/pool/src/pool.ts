@@ -56,7 +56,7 @@ const finalizer = new FinalizationRegistry<Engine>((engine) => engine.terminate(
 
 /** Materializes an iterable (awaiting an async one). */
 async function collect(iterable: Iterable<unknown> | AsyncIterable<unknown>): Promise<unknown[]> {
-  if (Array.isArray(iterable)) return iterable;
+  if (Array.isArray(iterable)) return iterable as unknown[];
   const out: unknown[] = [];
   for await (const item of iterable as AsyncIterable<unknown>) out.push(item);
   return out;

@@ -106,9 +106,11 @@ let parentThreadOnly: number | undefined;
 export function runChild(): void {
   // A spawn child has an IPC channel (`process.send`); a thread-context worker does not.
   if (!process.send) {
-    const { parentPort, workerData } = createRequire(import.meta.url)(
+    const threads = createRequire(import.meta.url)(
       'node:worker_threads',
     ) as typeof import('node:worker_threads');
+    const { parentPort } = threads;
+    const workerData: unknown = threads.workerData;
     if (parentPort && isThreadStart(workerData)) {
       setParentChannel(new ParentPortChannel(parentPort));
       const handles = workerData.handleFds.map((fd) => ({ fd }));
