@@ -9,6 +9,7 @@ import { sharedState } from '#serialize-resolve';
 export interface SpawnAddition {
   /** Placed at the stdio index the hook was given. */
   fd: number;
+  /** Variables added to the child's environment. */
   env: Readonly<Record<string, string>>;
 }
 
