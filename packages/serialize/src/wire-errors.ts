@@ -20,8 +20,10 @@ function hasCode(value: unknown, code: string): boolean {
  * ```
  */
 export class NeedsImportError extends TypeError {
+  /** `'ERR_MP_NEEDS_IMPORT'`. */
   readonly code = 'ERR_MP_NEEDS_IMPORT';
 
+  /** @param url - the module that must be imported. */
   constructor(
     message: string,
     /** The module that must be imported. */
@@ -30,6 +32,7 @@ export class NeedsImportError extends TypeError {
     super(message);
   }
 
+  /** Whether `value` is one, from either build of this package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasCode(value, 'ERR_MP_NEEDS_IMPORT');
   }
@@ -45,15 +48,18 @@ export class NeedsImportError extends TypeError {
  * ```
  */
 export class UnsendableError extends TypeError {
+  /** `'ERR_MP_UNSENDABLE'`. */
   readonly code = 'ERR_MP_UNSENDABLE';
   /** The item's position in its call. */
   readonly index: number;
 
+  /** @param index - the item's position in its call. */
   constructor(message: string, index: number) {
     super(message);
     this.index = index;
   }
 
+  /** Whether `value` is one, from either build of this package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasCode(value, 'ERR_MP_UNSENDABLE');
   }
