@@ -52,5 +52,6 @@ export {
   frameHeader,
   type FrameDecoderOptions,
 } from './framing.js';
+export { NeedsImportError, UnsendableError } from './wire-errors.js';
 export { sharedState } from './shared-state.js';
 export { isJsonSafe } from './json.js';
