@@ -11,7 +11,12 @@ import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/s
 import type { HeapBlock } from '@multiproc/shared-memory';
 import type { Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
-import { checkLockOption, lockFromOptions, type SynchronizedOptions } from './lock-option.js';
+import {
+  checkLockOption,
+  lockFromOptions,
+  underLock,
+  type SynchronizedOptions,
+} from './lock-option.js';
 import {
   checkElement,
   codeInfo,
@@ -380,13 +385,7 @@ export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
 
   #locked<R>(fn: () => R): R {
     const lock = this.#lock;
-    if (lock === undefined) return fn();
-    lock.acquireSync();
-    try {
-      return fn();
-    } finally {
-      lock.release();
-    }
+    return lock === undefined ? fn() : underLock(lock, fn);
   }
 
   /** Element `i`: one atomic read (under the lock for `'d'`). */

@@ -5,7 +5,12 @@ import { MultiprocError, registerShareable } from '@multiproc/serialize';
 import { heapAllocate, type HeapBlock } from '@multiproc/shared-memory';
 import type { AcquireOptions, Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
-import { checkLockOption, lockFromOptions, type SynchronizedOptions } from './lock-option.js';
+import {
+  checkLockOption,
+  lockFromOptions,
+  underLock,
+  type SynchronizedOptions,
+} from './lock-option.js';
 import {
   checkElement,
   codeInfo,
@@ -193,12 +198,7 @@ export class Value<C extends Typecode = Typecode> implements Disposable {
     if (cells.atomic) return cells.getAtomic(0) as ElementOf<C>;
     const lock = this.#lock;
     if (lock === undefined) return cells.get(0) as ElementOf<C>;
-    lock.acquireSync();
-    try {
-      return cells.get(0) as ElementOf<C>;
-    } finally {
-      lock.release();
-    }
+    return underLock(lock, () => cells.get(0) as ElementOf<C>);
   }
 
   /** Sets the value: one atomic write (under the lock for `'d'`). */
@@ -215,12 +215,7 @@ export class Value<C extends Typecode = Typecode> implements Disposable {
       return;
     }
     const stored = checkElement(cells.info, value, 'value');
-    lock.acquireSync();
-    try {
-      cells.setStored(0, stored);
-    } finally {
-      lock.release();
-    }
+    underLock(lock, () => cells.setStored(0, stored));
   }
 
   /**

@@ -38,6 +38,7 @@ import {
   type LockGuard,
 } from './lock.js';
 import type { MutexCore } from './mutex.js';
+import { currentChain } from './chain.js';
 import { isOwnerAlive, selfToken } from './owner.js';
 import {
   checkTimeout,
@@ -149,9 +150,9 @@ export class Condition implements Disposable, Acquirable {
     return mutexCoreOf(this.#lock)!;
   }
 
-  #assertOwned(method: string): MutexCore {
+  #assertOwned(method: string, chain: number): MutexCore {
     const core = this.#core();
-    if (!core.owned()) {
+    if (!core.owned(chain)) {
       throw new MultiprocError(
         `Condition.${method}() needs the condition's lock held by the calling thread`,
         'ERR_MP_NOT_OWNER',
@@ -217,7 +218,13 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    return withAcquired(this, fn);
+    let core: MutexCore;
+    try {
+      core = this.#core();
+    } catch (error) {
+      return rejected(error);
+    }
+    return withAcquired(this, fn, core);
   }
 
   /**
@@ -273,10 +280,10 @@ export class Condition implements Disposable, Acquirable {
     );
   }
 
-  *#wait(core: MutexCore, deadline: number | undefined): Waiting<boolean> {
+  *#wait(core: MutexCore, deadline: number | undefined, chain: number): Waiting<boolean> {
     const w = this.#words;
     const slot = this.#claimSlot();
-    const levels = core.releaseAll();
+    const levels = core.releaseAll(chain);
     try {
       while (Atomics.load(w, slot + kSlotState) === kWaiting && !expired(deadline)) {
         yield {
@@ -288,7 +295,7 @@ export class Condition implements Disposable, Acquirable {
         };
       }
     } finally {
-      yield* core.reacquire(levels);
+      yield* core.reacquire(levels, chain);
     }
     const notified = Atomics.load(w, slot + kSlotState) === kNotified;
     Atomics.store(w, slot + kSlotState, kFree);
@@ -309,15 +316,16 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   wait(timeout?: number): Promise<boolean> {
+    const chain = currentChain();
     let core: MutexCore;
     let deadline: number | undefined;
     try {
-      core = this.#assertOwned('wait');
+      core = this.#assertOwned('wait', chain);
       deadline = deadlineOf(checkTimeout(timeout));
     } catch (error) {
       return rejected(error);
     }
-    return runAsync(this.#wait(core, deadline));
+    return runAsync(this.#wait(core, deadline, chain));
   }
 
   /**
@@ -331,8 +339,9 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   waitSync(timeout?: number): boolean {
-    const core = this.#assertOwned('waitSync');
-    return runSync(this.#wait(core, deadlineOf(checkTimeout(timeout))));
+    const chain = currentChain();
+    const core = this.#assertOwned('waitSync', chain);
+    return runSync(this.#wait(core, deadlineOf(checkTimeout(timeout)), chain));
   }
 
   /**
@@ -391,7 +400,7 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   notify(n = 1): void {
-    this.#assertOwned('notify');
+    this.#assertOwned('notify', currentChain());
     if (typeof n !== 'number' || Number.isNaN(n) || n < 0) {
       throw invalidArgument('n', 'a number ≥ 0', n);
     }

@@ -5,6 +5,7 @@
 import { MultiprocError, TimeoutError, registerShareable } from '@multiproc/serialize';
 import type { HeapBlock } from '@multiproc/shared-memory';
 import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
+import { currentChain, inNewChain } from './chain.js';
 import { MutexCore, kMutexBytes, kMutexWords, type MutexKind } from './mutex.js';
 import { selfToken } from './owner.js';
 import { acquireDeadline, rejected, runAsync, runSync, type AcquireOptions } from './wait.js';
@@ -103,11 +104,23 @@ export function holdSync(
   return new LockGuard(() => target.release());
 }
 
-/** @internal `withLock()` for any acquirable. */
-export async function withAcquired<R>(
+/**
+ * @internal `withLock()` for any acquirable. Over an RLock (`core`), code in no chain yet gets one
+ * of its own, so that its hold excludes the other chains of this thread; unless chain 0 holds the
+ * lock already, where this is a re-entry.
+ */
+export function withAcquired<R>(
   target: Acquirable,
   fn: () => R | PromiseLike<R>,
+  core?: MutexCore,
 ): Promise<R> {
+  if (core?.recursive === true && currentChain() === 0 && !core.owned(0)) {
+    return inNewChain(() => runHolding(target, fn));
+  }
+  return runHolding(target, fn);
+}
+
+async function runHolding<R>(target: Acquirable, fn: () => R | PromiseLike<R>): Promise<R> {
   await target.acquire();
   try {
     return await fn();
@@ -127,6 +140,7 @@ export function withAcquiredSync<R>(target: Acquirable, fn: () => R): R {
 }
 
 const kCore = Symbol.for('multiproc.mutexCore');
+const kThreadSection = Symbol.for('multiproc.threadSection');
 
 /** @internal The engine of a Lock or RLock (of either build of this package), for Condition. */
 export function mutexCoreOf(lock: unknown): MutexCore | undefined {
@@ -200,11 +214,12 @@ export abstract class LockBase implements Disposable, Acquirable {
     } catch (error) {
       return rejected(error);
     }
-    if (this.#core.tryFast()) {
+    const chain = this.#recursive ? currentChain() : 0;
+    if (this.#core.tryFast(chain)) {
       this.#updateFast();
       return kResolvedTrue;
     }
-    return runAsync(this.#core.acquire(deadline)).then((acquired) => {
+    return runAsync(this.#core.acquire(deadline, chain)).then((acquired) => {
       this.#updateFast();
       return acquired;
     });
@@ -228,7 +243,19 @@ export abstract class LockBase implements Disposable, Acquirable {
   #acquireSyncSlow(options: AcquireOptions | undefined): boolean {
     this.#assertOpen();
     const deadline = acquireDeadline(options);
-    const acquired = this.#core.tryFast() || runSync(this.#core.acquire(deadline));
+    const chain = this.#recursive ? currentChain() : 0;
+    let acquired = this.#core.tryFast(chain);
+    if (!acquired) {
+      if (this.#core.heldByOtherChain(chain)) {
+        if (deadline !== undefined) return false; // nothing can release it while we block
+        throw new MultiprocError(
+          'acquireSync() of an RLock held by another async chain of this thread would wait ' +
+            'forever: only this thread can release it (use await acquire())',
+          'ERR_MP_DEADLOCK',
+        );
+      }
+      acquired = runSync(this.#core.acquire(deadline, chain));
+    }
     this.#updateFast();
     return acquired;
   }
@@ -250,14 +277,17 @@ export abstract class LockBase implements Disposable, Acquirable {
 
   #releaseSlow(): void {
     this.#assertOpen();
-    const error = this.#core.release();
+    const error = this.#core.release(this.#recursive ? currentChain() : 0);
     if (error === undefined) return;
-    throw error === 'unlocked'
-      ? new MultiprocError(`release() of an unlocked ${this.#what}`, 'ERR_MP_NOT_LOCKED')
-      : new MultiprocError(
-          `release() of an ${this.#what} owned by another thread or process`,
-          'ERR_MP_NOT_OWNER',
-        );
+    if (error === 'unlocked') {
+      throw new MultiprocError(`release() of an unlocked ${this.#what}`, 'ERR_MP_NOT_LOCKED');
+    }
+    throw new MultiprocError(
+      error === 'not-owner'
+        ? `release() of an ${this.#what} owned by another thread or process`
+        : `release() of an ${this.#what} owned by another async chain of this thread`,
+      'ERR_MP_NOT_OWNER',
+    );
   }
 
   /**
@@ -270,7 +300,7 @@ export abstract class LockBase implements Disposable, Acquirable {
    * ```
    */
   withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    return withAcquired(this, fn);
+    return withAcquired(this, fn, this.#core);
   }
 
   /**
@@ -365,6 +395,21 @@ export abstract class LockBase implements Disposable, Acquirable {
     this.close();
   }
 
+  /**
+   * @internal For one read or write of a `Value`/`SharedArray` element: runs `fn` holding the
+   * lock, or at once where this thread holds it already in any chain. A chain of this thread
+   * that holds it is suspended while `fn` runs, so `fn` cannot break its section.
+   */
+  [kThreadSection]<R>(fn: () => R): R {
+    if (this.#recursive && this.#state === 'open' && this.#core.heldByThisThread()) return fn();
+    this.acquireSync();
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
   /** @internal */
   [kCore](): MutexCore {
     this.#assertOpen();
@@ -405,7 +450,9 @@ export class Lock extends LockBase {
 /**
  * A recursive lock in shared memory, as Python's `multiprocessing.RLock`: the owning thread
  * may acquire it again without blocking and must release it once per acquire; only the owner
- * may release it. Ownership is per thread, so async tasks of one thread share it.
+ * may release it. The owner is an async chain, not a whole thread: inside `withLock(fn)`,
+ * everything `fn` awaits may re-enter, while other async tasks of the same thread wait as
+ * another process would (see the package README).
  *
  * @example
  * ```ts
