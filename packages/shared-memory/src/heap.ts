@@ -8,7 +8,7 @@
  *  byte 0        4        8        12       16                                 68        128
  *       ┌────────┬────────┬────────┬────────┬──────────────────────────────────┬─────────┐
  *       │ magic  │ lock   │ bump   │ size   │ free-list heads, one per class    │ unused  │
- *       │'MPHP'  │ (pid)  │ offset │ bytes  │ 16 B, 32 B … 64 KiB (13 × u32)    │         │
+ *       │'MPHP'  │(owner) │ offset │ bytes  │ 16 B, 32 B … 64 KiB (13 × u32)    │         │
  *       └────────┴────────┴────────┴────────┴──────────────────────────────────┴─────────┘
  *  128  ┌─────────────────────────────────┬──────────────────────────────┐
  *       │ block header (16 B)             │ payload (class size, 16-aligned)│ … next block
@@ -21,9 +21,9 @@
  *
  * Who does what: only the thread that created an arena allocates from it (bump pointer, then
  * per-class free lists), so arenas need no cross-process allocation protocol; any process may
- * free into it. The `lock` word (holder's pid, 0 when free) guards the free lists and the bump
- * pointer; a holder found dead is replaced, so a SIGKILL inside the tiny critical section cannot
- * wedge the heap.
+ * free into it. The `lock` word (the holder's owner token, a thread id; 0 when free; see owner.ts)
+ * guards the free lists and the bump pointer; a holder found dead is replaced, so neither a
+ * SIGKILL nor a worker thread terminated inside the tiny critical section can wedge the heap.
  *
  * Lifetime rule: each block has a reference count of the holders (processes or threads) that own
  * a `HeapBlock` for it. Allocation sets 1. Sending a block increments it on the sender's side, at
@@ -35,15 +35,9 @@
  * themselves are unlinked by the resource tracker when the program has ended.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  futexWaitSync,
-  isProcessAlive,
-  shmAttach,
-  shmCreate,
-  shmUnlink,
-  type ShmSegment,
-} from '@multiproc/native';
+import { futexWaitSync, shmAttach, shmCreate, shmUnlink, type ShmSegment } from '@multiproc/native';
 import { invalidArgument, registerShareable, sharedState } from '@multiproc/serialize';
+import { isOwnerAlive, selfToken } from './owner.js';
 import { track } from './tracker/client.js';
 
 const kMagic = 0x4d504850; // 'MPHP'
@@ -82,13 +76,23 @@ interface HeapState {
 
 const heap = sharedState<HeapState>('sharedMemoryHeap', () => ({ own: [], mapped: new Map() }));
 
+/**
+ * @internal For tests: called inside every critical section of the arena lock, so that a test
+ * can stop a thread there.
+ */
+export const heapTestHooks: { insideSection: (() => void) | undefined } = {
+  insideSection: undefined,
+};
+
 function lockArena(words: Int32Array): void {
-  const pid = process.pid;
   for (let spins = 0; ; spins++) {
-    const holder = Atomics.compareExchange(words, kLockWord, 0, pid);
-    if (holder === 0) return;
+    const holder = Atomics.compareExchange(words, kLockWord, 0, selfToken);
+    if (holder === 0) {
+      heapTestHooks.insideSection?.();
+      return;
+    }
     if (spins < kSpinsBeforeSleep) continue;
-    if (holder !== pid && !isProcessAlive(holder)) {
+    if (!isOwnerAlive(holder)) {
       Atomics.compareExchange(words, kLockWord, holder, 0); // its holder died inside; take over
       continue;
     }

@@ -25,7 +25,14 @@
 import { futexWake } from '@multiproc/native';
 import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
 import type { HeapBlock } from '@multiproc/shared-memory';
-import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
+import {
+  Received,
+  SharedObject,
+  construct,
+  isOwnerAlive,
+  received,
+  selfToken,
+} from '@multiproc/shared-memory/internal';
 import {
   RLock,
   holdAsync,
@@ -39,7 +46,6 @@ import {
 } from './lock.js';
 import type { MutexCore } from './mutex.js';
 import { currentChain } from './chain.js';
-import { isOwnerAlive, selfToken } from './owner.js';
 import {
   checkTimeout,
   deadlineOf,
@@ -51,9 +57,6 @@ import {
   type Waiting,
   rejected,
 } from './wait.js';
-
-// Set while a received Condition is built: the lock handle that came with it is its own.
-let adoptingLock = false;
 
 const kHeaderWords = 4;
 const kSlotWords = 4;
@@ -108,20 +111,22 @@ export type Predicate<T> = () => T;
  * await cond.withLock(() => { items.value += 1; cond.notify(); });
  * ```
  */
-export class Condition implements Disposable, Acquirable {
+export class Condition extends SharedObject implements Acquirable {
   readonly #words: Int32Array;
-  readonly #block: HeapBlock;
   readonly #lock: Lock | RLock;
   readonly #ownsLock: boolean;
   readonly #slots: number;
-  #state: Lifecycle = 'open';
 
   /**
    * @param lock - a `Lock` or `RLock` to use; a new `RLock` if omitted.
    */
-  constructor(lock?: Lock | RLock, options: ConditionOptions = {}) {
-    if (lock !== undefined && lock !== null && mutexCoreOf(lock) === undefined) {
-      throw invalidArgument('lock', 'a Lock or an RLock', lock);
+  constructor(lock?: Lock | RLock, options?: ConditionOptions);
+  constructor(lock?: Lock | RLock | Received<ConditionHandle>, options: ConditionOptions = {}) {
+    // A received condition owns the lock that arrived with it (a copy of its own).
+    const source = Received.is(lock) ? (lock as Received<ConditionHandle>) : undefined;
+    const given = source === undefined ? (lock as Lock | RLock | undefined) : source.data.lock;
+    if (given !== undefined && given !== null && mutexCoreOf(given) === undefined) {
+      throw invalidArgument('lock', 'a Lock or an RLock', given);
     }
     if (typeof options !== 'object' || options === null) {
       throw invalidArgument('options', 'an object like { maxWaiters }', options);
@@ -130,23 +135,17 @@ export class Condition implements Disposable, Acquirable {
     if (typeof maxWaiters !== 'number' || !Number.isInteger(maxWaiters) || maxWaiters < 1) {
       throw invalidArgument('options.maxWaiters', 'a positive integer', maxWaiters);
     }
-    const { block, fresh } = takeBlock((kHeaderWords + kSlotWords * maxWaiters) * 4);
-    this.#block = block;
-    const slots = fresh ? maxWaiters : Atomics.load(wordsOf(block, kHeaderWords), kSlots);
-    this.#words = wordsOf(block, kHeaderWords + kSlotWords * slots);
-    if (fresh) Atomics.store(this.#words, kSlots, slots);
+    super('Condition', source ?? (kHeaderWords + kSlotWords * maxWaiters) * 4);
+    const slots = this.fresh ? maxWaiters : Atomics.load(this.int32(kHeaderWords), kSlots);
+    this.#words = this.int32(kHeaderWords + kSlotWords * slots);
+    if (this.fresh) Atomics.store(this.#words, kSlots, slots);
     this.#slots = slots;
-    this.#ownsLock = lock === undefined || lock === null || adoptingLock;
-    adoptingLock = false;
-    this.#lock = lock ?? new RLock();
-  }
-
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw closedError('Condition');
+    this.#ownsLock = given === undefined || given === null || source !== undefined;
+    this.#lock = given ?? new RLock();
   }
 
   #core(): MutexCore {
-    this.#assertOpen();
+    this.assertOpen();
     return mutexCoreOf(this.#lock)!;
   }
 
@@ -176,7 +175,7 @@ export class Condition implements Disposable, Acquirable {
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
     try {
-      this.#assertOpen();
+      this.assertOpen();
     } catch (error) {
       return rejected(error);
     }
@@ -192,7 +191,7 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   acquireSync(options?: AcquireOptions): boolean {
-    this.#assertOpen();
+    this.assertOpen();
     return this.#lock.acquireSync(options);
   }
 
@@ -205,7 +204,7 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   release(): void {
-    this.#assertOpen();
+    this.assertOpen();
     this.#lock.release();
   }
 
@@ -441,37 +440,20 @@ export class Condition implements Disposable, Acquirable {
     this.notify(Infinity);
   }
 
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory (and on its lock, if it made one).
-   * Idempotent.
-   *
-   * @example
-   * ```ts
-   * cond.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.#block.release();
+  /** @internal A condition that made its lock (or received it) closes it too. */
+  protected override onClose(): void {
     if (this.#ownsLock) this.#lock.close();
   }
 
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
   /** @internal */
-  static toHandle(cond: Condition): { block: HeapBlock; lock: Lock | RLock } {
-    cond.#assertOpen();
-    return { block: cond.#block, lock: cond.#lock };
+  static toHandle(cond: Condition): ConditionHandle & { block: HeapBlock } {
+    return { ...SharedObject.handleOf(cond), lock: cond.#lock };
   }
+}
+
+/** What travels for a Condition besides its block. */
+interface ConditionHandle {
+  lock: Lock | RLock;
 }
 
 registerShareable<Condition>({
@@ -480,11 +462,7 @@ registerShareable<Condition>({
   module: import.meta.url,
   toHandle: (cond) => Condition.toHandle(cond),
   fromHandle: (data) => {
-    const { block, lock } = data as { block: HeapBlock; lock: Lock | RLock };
-    // The lock arrived as a handle of its own: this copy owns it (closes it with the condition).
-    return adoptBlock(block, () => {
-      adoptingLock = true;
-      return new Condition(lock);
-    });
+    const { block, lock } = data as ConditionHandle & { block: HeapBlock };
+    return construct(Condition, received(block, { lock }));
   },
 });

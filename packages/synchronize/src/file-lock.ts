@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import type * as ProperLockfile from 'proper-lockfile';
 import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
-import { closedError, type Lifecycle } from './block.js';
+import { closedError, type Lifecycle } from '@multiproc/shared-memory/internal';
 import { holdAsync, holdSync, withAcquired, withAcquiredSync, type LockGuard } from './lock.js';
 import { acquireDeadline, now, type AcquireOptions } from './wait.js';
 

@@ -2,12 +2,10 @@
  * `Lock` and `RLock`: thin shells over {@link MutexCore} (mutex.ts), plus `LockGuard` for
  * `using` blocks.
  */
-import { MultiprocError, TimeoutError, registerShareable } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
-import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
+import { MultiprocError, TimeoutError } from '@multiproc/serialize';
+import { SharedObject, selfToken, shareBlock, type Received } from '@multiproc/shared-memory/internal';
 import { currentChain, inNewChain } from './chain.js';
 import { MutexCore, kMutexBytes, kMutexWords, type MutexKind } from './mutex.js';
-import { selfToken } from './owner.js';
 import { acquireDeadline, rejected, runAsync, runSync, type AcquireOptions } from './wait.js';
 
 const kResolvedTrue = Promise.resolve(true);
@@ -156,9 +154,8 @@ export function mutexCoreOf(lock: unknown): MutexCore | undefined {
  * function guarded(lock: LockBase, fn: () => void) { lock.withLockSync(fn); }
  * ```
  */
-export abstract class LockBase implements Disposable, Acquirable {
+export abstract class LockBase extends SharedObject implements Acquirable {
   readonly #core: MutexCore;
-  readonly #block: HeapBlock;
   readonly #what: string;
   readonly #recursive: boolean;
   /**
@@ -167,26 +164,22 @@ export abstract class LockBase implements Disposable, Acquirable {
    */
   #fast: Int32Array;
   #usedByCondition = false;
-  #state: Lifecycle = 'open';
 
   /** @internal */
-  constructor(kind: MutexKind) {
-    this.#what = kind === 'lock' ? 'Lock' : 'RLock';
+  constructor(kind: MutexKind, source: Received | undefined) {
+    const what = kind === 'lock' ? 'Lock' : 'RLock';
+    super(what, source ?? kMutexBytes);
+    this.#what = what;
     this.#recursive = kind === 'rlock';
-    this.#block = takeBlock(kMutexBytes).block;
-    this.#core = new MutexCore(wordsOf(this.#block, kMutexWords), kind, this.#block);
+    this.#core = new MutexCore(this.int32(kMutexWords), kind, this.block);
     this.#fast = this.#recursive ? kNoFastPath : this.#core.words;
-  }
-
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw closedError(this.#what);
   }
 
   /** After a slow acquire: whether the next one may take the fast path. */
   #updateFast(): void {
     const core = this.#core;
     this.#fast =
-      this.#state === 'open' && !this.#recursive && !this.#usedByCondition && !core.lastOwnerDied
+      !this.closed && !this.#recursive && !this.#usedByCondition && !core.lastOwnerDied
         ? core.words
         : kNoFastPath;
   }
@@ -209,7 +202,7 @@ export abstract class LockBase implements Disposable, Acquirable {
     }
     let deadline: number | undefined | null;
     try {
-      this.#assertOpen();
+      this.assertOpen();
       deadline = acquireDeadline(options);
     } catch (error) {
       return rejected(error);
@@ -241,7 +234,7 @@ export abstract class LockBase implements Disposable, Acquirable {
   }
 
   #acquireSyncSlow(options: AcquireOptions | undefined): boolean {
-    this.#assertOpen();
+    this.assertOpen();
     const deadline = acquireDeadline(options);
     const chain = this.#recursive ? currentChain() : 0;
     let acquired = this.#core.tryFast(chain);
@@ -276,7 +269,7 @@ export abstract class LockBase implements Disposable, Acquirable {
   }
 
   #releaseSlow(): void {
-    this.#assertOpen();
+    this.assertOpen();
     const error = this.#core.release(this.#recursive ? currentChain() : 0);
     if (error === undefined) return;
     if (error === 'unlocked') {
@@ -349,7 +342,7 @@ export abstract class LockBase implements Disposable, Acquirable {
    * ```
    */
   locked(): boolean {
-    this.#assertOpen();
+    this.assertOpen();
     return this.#core.locked();
   }
 
@@ -369,30 +362,9 @@ export abstract class LockBase implements Disposable, Acquirable {
     return this.#core.lastOwnerDied;
   }
 
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory (idempotent). Other processes holding the
-   * same lock keep it; the memory is reused when the last one lets go.
-   *
-   * @example
-   * ```ts
-   * lock.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
+  /** @internal The fast paths must fall through to the slow one, which throws "closed". */
+  protected override onClose(): void {
     this.#fast = kNoFastPath;
-    this.#block.release();
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
   }
 
   /**
@@ -401,7 +373,7 @@ export abstract class LockBase implements Disposable, Acquirable {
    * that holds it is suspended while `fn` runs, so `fn` cannot break its section.
    */
   [kThreadSection]<R>(fn: () => R): R {
-    if (this.#recursive && this.#state === 'open' && this.#core.heldByThisThread()) return fn();
+    if (this.#recursive && !this.closed && this.#core.heldByThisThread()) return fn();
     this.acquireSync();
     try {
       return fn();
@@ -412,16 +384,10 @@ export abstract class LockBase implements Disposable, Acquirable {
 
   /** @internal */
   [kCore](): MutexCore {
-    this.#assertOpen();
+    this.assertOpen();
     this.#usedByCondition = true;
     this.#fast = kNoFastPath;
     return this.#core;
-  }
-
-  /** @internal The handle sent to another process or thread. */
-  static toHandle(lock: LockBase): { block: HeapBlock } {
-    lock.#assertOpen();
-    return { block: lock.#block };
   }
 }
 
@@ -442,8 +408,9 @@ export abstract class LockBase implements Disposable, Acquirable {
  * ```
  */
 export class Lock extends LockBase {
-  constructor() {
-    super('lock');
+  constructor();
+  constructor(source?: Received) {
+    super('lock', source);
   }
 }
 
@@ -466,23 +433,11 @@ export class Lock extends LockBase {
  * ```
  */
 export class RLock extends LockBase {
-  constructor() {
-    super('rlock');
+  constructor();
+  constructor(source?: Received) {
+    super('rlock', source);
   }
 }
 
-registerShareable<Lock>({
-  name: 'multiproc.Lock',
-  Class: Lock,
-  module: import.meta.url,
-  toHandle: (lock) => LockBase.toHandle(lock),
-  fromHandle: (data) => adoptBlock((data as { block: HeapBlock }).block, () => new Lock()),
-});
-
-registerShareable<RLock>({
-  name: 'multiproc.RLock',
-  Class: RLock,
-  module: import.meta.url,
-  toHandle: (lock) => LockBase.toHandle(lock),
-  fromHandle: (data) => adoptBlock((data as { block: HeapBlock }).block, () => new RLock()),
-});
+shareBlock('multiproc.Lock', Lock, import.meta.url);
+shareBlock('multiproc.RLock', RLock, import.meta.url);

@@ -32,16 +32,17 @@
  *   sleepers in arrival order, so the starving waiter is reached within a few hand-overs. A
  *   hand-over that woke nobody is undone (the word goes back to free).
  * - **Owner death**: a waiter sleeps at most {@link kOwnerCheckMs} at a time; after each such
- *   timeout it asks whether the owner in the word still lives (`kill(tid, 0)`, see owner.ts) and
- *   if not, takes the word over with `compareExchange` and reports `lastOwnerDied`. A
- *   non-blocking attempt that finds the lock held checks the owner at once.
+ *   timeout it asks whether the owner in the word still lives (`kill(tid, 0)`, `isOwnerAlive` of
+ *   `@multiproc/shared-memory/internal`) and if not, takes the word over with `compareExchange`
+ *   and reports `lastOwnerDied`. A non-blocking attempt that finds the lock held checks the owner
+ *   at once.
  * - **count** is the `RLock` recursion depth and **chain** the owning async chain of the owning
  *   thread (chain.ts), both touched by the owner only. Another chain of the owning thread finds
  *   the word held and waits like any other waiter; only a blocking (sync) wait is refused, since
  *   it would stop the one thread that can release.
  */
 import { futexWake } from '@multiproc/native';
-import { isOwnerAlive, kTokenMask, selfToken } from './owner.js';
+import { isOwnerAlive, kTokenMask, selfToken } from '@multiproc/shared-memory/internal';
 import { expired, now, sliceUntil, type Waiting } from './wait.js';
 
 export const kMutexBytes = 32;

@@ -24,9 +24,8 @@
  * a worker died holding a count (its exit code, say) may `release()` on its behalf.
  */
 import { futexWake } from '@multiproc/native';
-import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
-import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
+import { MultiprocError, invalidArgument } from '@multiproc/serialize';
+import { Received, SharedObject, shareBlock } from '@multiproc/shared-memory/internal';
 import {
   holdAsync,
   holdSync,
@@ -105,27 +104,22 @@ function* acquireSlow(
  * async function limited(slots: SemaphoreBase, job: () => Promise<void>) { await slots.withLock(job); }
  * ```
  */
-export abstract class SemaphoreBase implements Disposable, Acquirable {
+export abstract class SemaphoreBase extends SharedObject implements Acquirable {
   readonly #words: Int32Array;
-  readonly #block: HeapBlock;
   readonly #what: string;
-  #state: Lifecycle = 'open';
 
   /** @internal */
   constructor(value: unknown, bounded: boolean) {
-    this.#what = bounded ? 'BoundedSemaphore' : 'Semaphore';
-    const initial = value === undefined ? 1 : checkValue(value);
-    const { block, fresh } = takeBlock(kBytes);
-    this.#block = block;
-    this.#words = wordsOf(block, 4);
-    if (fresh) {
+    const what = bounded ? 'BoundedSemaphore' : 'Semaphore';
+    const source = Received.is(value) ? value : undefined;
+    const initial = value === undefined || source !== undefined ? 1 : checkValue(value);
+    super(what, source ?? kBytes);
+    this.#what = what;
+    this.#words = this.int32(4);
+    if (this.fresh) {
       this.#words[kBound] = bounded ? initial : -1;
       Atomics.store(this.#words, kValue, initial);
     }
-  }
-
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw closedError(this.#what);
   }
 
   /**
@@ -142,7 +136,7 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
   acquire(options?: AcquireOptions): Promise<boolean> {
     let deadline: number | undefined | null;
     try {
-      this.#assertOpen();
+      this.assertOpen();
       deadline = acquireDeadline(options);
     } catch (error) {
       return rejected(error);
@@ -161,7 +155,7 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
    * ```
    */
   acquireSync(options?: AcquireOptions): boolean {
-    this.#assertOpen();
+    this.assertOpen();
     const deadline = acquireDeadline(options);
     if (tryTake(this.#words)) return true;
     return runSync(acquireSlow(this.#words, deadline, this));
@@ -177,7 +171,7 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
    * ```
    */
   release(): void {
-    this.#assertOpen();
+    this.assertOpen();
     const w = this.#words;
     const bound = w[kBound]!;
     for (;;) {
@@ -204,7 +198,7 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
    * ```
    */
   getValue(): number {
-    this.#assertOpen();
+    this.assertOpen();
     return Atomics.load(this.#words, kValue);
   }
 
@@ -256,36 +250,6 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
   holdSync(options?: AcquireOptions): LockGuard {
     return holdSync(this, this.#what, options);
   }
-
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory (idempotent).
-   *
-   * @example
-   * ```ts
-   * sem.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.#block.release();
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal */
-  static toHandle(sem: SemaphoreBase): { block: HeapBlock } {
-    sem.#assertOpen();
-    return { block: sem.#block };
-  }
 }
 
 /**
@@ -302,7 +266,8 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
  */
 export class Semaphore extends SemaphoreBase {
   /** @param value - the initial count, an integer ≥ 0. @default 1 */
-  constructor(value?: number) {
+  constructor(value?: number);
+  constructor(value?: number | Received) {
     super(value, false);
   }
 }
@@ -321,24 +286,11 @@ export class Semaphore extends SemaphoreBase {
  */
 export class BoundedSemaphore extends SemaphoreBase {
   /** @param value - the initial (and largest) count, an integer ≥ 0. @default 1 */
-  constructor(value?: number) {
+  constructor(value?: number);
+  constructor(value?: number | Received) {
     super(value, true);
   }
 }
 
-registerShareable<Semaphore>({
-  name: 'multiproc.Semaphore',
-  Class: Semaphore,
-  module: import.meta.url,
-  toHandle: (sem) => SemaphoreBase.toHandle(sem),
-  fromHandle: (data) => adoptBlock((data as { block: HeapBlock }).block, () => new Semaphore()),
-});
-
-registerShareable<BoundedSemaphore>({
-  name: 'multiproc.BoundedSemaphore',
-  Class: BoundedSemaphore,
-  module: import.meta.url,
-  toHandle: (sem) => SemaphoreBase.toHandle(sem),
-  fromHandle: (data) =>
-    adoptBlock((data as { block: HeapBlock }).block, () => new BoundedSemaphore()),
-});
+shareBlock('multiproc.Semaphore', Semaphore, import.meta.url);
+shareBlock('multiproc.BoundedSemaphore', BoundedSemaphore, import.meta.url);
