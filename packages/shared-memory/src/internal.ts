@@ -14,7 +14,7 @@ export {
   closedError,
   construct,
   received,
-  shareBlock,
+  shareObject,
   type Lifecycle,
 } from './shared-object.js';
 export { isOwnerAlive, kTokenMask, selfToken, threadTokens } from './owner.js';

@@ -169,26 +169,31 @@ export abstract class SharedObject implements Disposable {
 }
 
 /**
- * @internal Makes a class whose handle is its block alone sendable: the receiver's copy is built
- * by the class's constructor from a {@link Received} block.
+ * @internal Makes a shared class sendable. Its handle is the block plus what `data` returns (the
+ * typecode of a value, the lock of a condition…); the receiver's copy is built by the class's
+ * constructor from a {@link Received} block, with that data.
  *
  * @example
  * ```ts
- * shareBlock('multiproc.Event', Event, import.meta.url);
+ * shareObject('multiproc.Event', Event, import.meta.url);
+ * shareObject('multiproc.Condition', Condition, import.meta.url, (c) => ({ lock: c.lock }));
  * ```
  */
-export function shareBlock<T extends SharedObject>(
+export function shareObject<T extends SharedObject>(
   name: string,
   Class: abstract new (...args: never[]) => T,
   module: string,
+  data?: (object: T) => object,
 ): void {
   registerShareable<T>({
     name,
     Class,
     module,
-    toHandle: (object) => SharedObject.handleOf(object),
-    fromHandle: (data) =>
-      construct(Class, received((data as { block: HeapBlock }).block, undefined)),
+    toHandle: (object) => ({ ...SharedObject.handleOf(object), ...data?.(object) }),
+    fromHandle: (handle) => {
+      const { block, ...rest } = handle as { block: HeapBlock };
+      return construct(Class, received(block, rest));
+    },
   });
 }
 

@@ -10,7 +10,10 @@ test('a thread terminated inside the arena lock does not wedge the next allocati
     cwd: root,
     timeoutMs: 15_000,
   });
-  expect({ code: result.code, stdout: result.stdout.trim() }).toEqual({ code: 0, stdout: 'ok 100' });
+  expect({ code: result.code, stdout: result.stdout.trim() }).toEqual({
+    code: 0,
+    stdout: 'ok 100',
+  });
   // The program's tracker unlinks its arenas once it has ended.
   for (let i = 0; i < 50 && [...shmNames()].some((n) => !before.has(n)); i++) {
     await new Promise((r) => setTimeout(r, 100));

@@ -30,13 +30,11 @@ import {
   BrokenBarrierError,
   describeFunction,
   invalidArgument,
-  registerShareable,
   resolveFunction,
   resolveFunctionSync,
   type FunctionSpec,
 } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
-import { Received, SharedObject, construct, received } from '@multiproc/shared-memory/internal';
+import { Received, SharedObject, shareObject } from '@multiproc/shared-memory/internal';
 import { MutexCore, kMutexWords } from './mutex.js';
 import {
   checkTimeout,
@@ -377,28 +375,21 @@ export class Barrier extends SharedObject {
     }
   }
 
-  /** @internal */
-  static toHandle(barrier: Barrier): BarrierHandle & { block: HeapBlock } {
+  /** @internal What travels besides the block. */
+  static handleData(barrier: Barrier): BarrierHandle {
+    const action = barrier.#action;
     return {
-      ...SharedObject.handleOf(barrier),
       action:
-        barrier.#action === undefined
+        action === undefined
           ? null
-          : typeof barrier.#action === 'function'
-            ? describeFunction(barrier.#action, 'options.action')
-            : barrier.#action,
+          : typeof action === 'function'
+            ? describeFunction(action, 'options.action')
+            : action,
       timeout: barrier.#timeout ?? null,
     };
   }
 }
 
-registerShareable<Barrier>({
-  name: 'multiproc.Barrier',
-  Class: Barrier,
-  module: import.meta.url,
-  toHandle: (barrier) => Barrier.toHandle(barrier),
-  fromHandle: (data) => {
-    const { block, action, timeout } = data as BarrierHandle & { block: HeapBlock };
-    return construct(Barrier, received(block, { action, timeout }));
-  },
-});
+shareObject('multiproc.Barrier', Barrier, import.meta.url, (barrier) =>
+  Barrier.handleData(barrier),
+);

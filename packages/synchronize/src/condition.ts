@@ -23,15 +23,13 @@
  * died, the slot is freed and the notification goes to the next waiter instead of being lost.
  */
 import { futexWake } from '@multiproc/native';
-import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
+import { MultiprocError, invalidArgument } from '@multiproc/serialize';
 import {
   Received,
   SharedObject,
-  construct,
   isOwnerAlive,
-  received,
   selfToken,
+  shareObject,
 } from '@multiproc/shared-memory/internal';
 import {
   RLock,
@@ -444,11 +442,6 @@ export class Condition extends SharedObject implements Acquirable {
   protected override onClose(): void {
     if (this.#ownsLock) this.#lock.close();
   }
-
-  /** @internal */
-  static toHandle(cond: Condition): ConditionHandle & { block: HeapBlock } {
-    return { ...SharedObject.handleOf(cond), lock: cond.#lock };
-  }
 }
 
 /** What travels for a Condition besides its block. */
@@ -456,13 +449,4 @@ interface ConditionHandle {
   lock: Lock | RLock;
 }
 
-registerShareable<Condition>({
-  name: 'multiproc.Condition',
-  Class: Condition,
-  module: import.meta.url,
-  toHandle: (cond) => Condition.toHandle(cond),
-  fromHandle: (data) => {
-    const { block, lock } = data as ConditionHandle & { block: HeapBlock };
-    return construct(Condition, received(block, { lock }));
-  },
-});
+shareObject('multiproc.Condition', Condition, import.meta.url, (cond) => ({ lock: cond.lock }));

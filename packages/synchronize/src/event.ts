@@ -18,7 +18,7 @@
  * (as `threading.Event` does). `isSet()` and a `wait()` on a set event are one `Atomics.load`.
  */
 import { futexWake } from '@multiproc/native';
-import { SharedObject, shareBlock, type Received } from '@multiproc/shared-memory/internal';
+import { SharedObject, shareObject, type Received } from '@multiproc/shared-memory/internal';
 import {
   checkTimeout,
   deadlineOf,
@@ -162,4 +162,4 @@ export class Event extends SharedObject {
   }
 }
 
-shareBlock('multiproc.Event', Event, import.meta.url);
+shareObject('multiproc.Event', Event, import.meta.url);

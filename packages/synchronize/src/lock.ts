@@ -3,7 +3,12 @@
  * `using` blocks.
  */
 import { MultiprocError, TimeoutError } from '@multiproc/serialize';
-import { SharedObject, selfToken, shareBlock, type Received } from '@multiproc/shared-memory/internal';
+import {
+  SharedObject,
+  selfToken,
+  shareObject,
+  type Received,
+} from '@multiproc/shared-memory/internal';
 import { currentChain, inNewChain } from './chain.js';
 import { MutexCore, kMutexBytes, kMutexWords, type MutexKind } from './mutex.js';
 import { acquireDeadline, rejected, runAsync, runSync, type AcquireOptions } from './wait.js';
@@ -439,5 +444,5 @@ export class RLock extends LockBase {
   }
 }
 
-shareBlock('multiproc.Lock', Lock, import.meta.url);
-shareBlock('multiproc.RLock', RLock, import.meta.url);
+shareObject('multiproc.Lock', Lock, import.meta.url);
+shareObject('multiproc.RLock', RLock, import.meta.url);

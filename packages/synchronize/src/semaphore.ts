@@ -25,7 +25,7 @@
  */
 import { futexWake } from '@multiproc/native';
 import { MultiprocError, invalidArgument } from '@multiproc/serialize';
-import { Received, SharedObject, shareBlock } from '@multiproc/shared-memory/internal';
+import { Received, SharedObject, shareObject } from '@multiproc/shared-memory/internal';
 import {
   holdAsync,
   holdSync,
@@ -292,5 +292,5 @@ export class BoundedSemaphore extends SemaphoreBase {
   }
 }
 
-shareBlock('multiproc.Semaphore', Semaphore, import.meta.url);
-shareBlock('multiproc.BoundedSemaphore', BoundedSemaphore, import.meta.url);
+shareObject('multiproc.Semaphore', Semaphore, import.meta.url);
+shareObject('multiproc.BoundedSemaphore', BoundedSemaphore, import.meta.url);
