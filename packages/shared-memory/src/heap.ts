@@ -35,10 +35,17 @@
  * themselves are unlinked by the resource tracker when the program has ended.
  */
 import { randomBytes } from 'node:crypto';
-import { futexWaitSync, shmAttach, shmCreate, shmUnlink, type ShmSegment } from '@multiproc/native';
+import {
+  flock,
+  futexWaitSync,
+  shmAttach,
+  shmCreate,
+  shmUnlink,
+  type ShmSegment,
+} from '@multiproc/native';
 import { invalidArgument, registerShareable, sharedState } from '@multiproc/serialize';
 import { isOwnerAlive, selfToken } from './owner.js';
-import { track } from './tracker/client.js';
+import { track, trackerAlive } from './tracker/client.js';
 
 const kMagic = 0x4d504850; // 'MPHP'
 const kArenaBytes = 1 << 20;
@@ -65,6 +72,8 @@ interface Arena {
   readonly buffer: SharedArrayBuffer;
   readonly words: Int32Array;
   readonly owned: boolean;
+  /** The descriptor kept open: its shared `flock` tells others the arena is in use. */
+  readonly fd: number;
 }
 
 interface HeapState {
@@ -72,9 +81,32 @@ interface HeapState {
   own: Arena[];
   /** Every arena this thread has mapped, by name. */
   mapped: Map<string, Arena>;
+  /** Whether {@link unlinkOrphanedArenas} will run when this thread exits. */
+  exitHook: boolean;
 }
 
-const heap = sharedState<HeapState>('sharedMemoryHeap', () => ({ own: [], mapped: new Map() }));
+const heap = sharedState<HeapState>('sharedMemoryHeap', () => ({
+  own: [],
+  mapped: new Map(),
+  exitHook: false,
+}));
+
+/**
+ * When a thread ends and no tracker will clean up after the program (it was killed, or never
+ * started), the arenas this thread created that nobody else maps are unlinked here: no other
+ * process holds a shared `flock` on them, so the exclusive one converts.
+ */
+function unlinkOrphanedArenas(): void {
+  if (trackerAlive()) return;
+  for (const arena of heap.mapped.values()) {
+    if (!arena.owned) continue;
+    try {
+      if (flock(arena.fd, 'exclusive')) shmUnlink(arena.name);
+    } catch {
+      // gone already
+    }
+  }
+}
 
 /**
  * @internal For tests: called inside every critical section of the arena lock, so that a test
@@ -125,8 +157,13 @@ function newArena(bytes: number): Arena {
     buffer: segment.buffer,
     words: new Int32Array(segment.buffer),
     owned: true,
+    fd: segment.fd,
   };
   heap.mapped.set(name, arena);
+  if (!heap.exitHook) {
+    heap.exitHook = true;
+    process.once('exit', unlinkOrphanedArenas);
+  }
   return arena;
 }
 
@@ -138,7 +175,7 @@ function attachArena(name: string): Arena {
   const words = new Int32Array(segment.buffer);
   if (Atomics.load(words, kMagicWord) !== kMagic)
     throw new Error(`segment ${name} is not a multiproc heap arena`);
-  const arena: Arena = { name, buffer: segment.buffer, words, owned: false };
+  const arena: Arena = { name, buffer: segment.buffer, words, owned: false, fd: segment.fd };
   heap.mapped.set(name, arena);
   return arena;
 }

@@ -123,6 +123,18 @@ describe('the resource tracker', () => {
     expect(holder.child.exitCode).toBe(null); // unlinked while the holder still runs
   }, 20_000);
 
+  test('a program whose tracker was SIGKILLed unlinks its heap arenas when it ends normally', async () => {
+    const program = await startProgram(fixture('heap-tracker-killed.mjs'), [], 'pipe');
+    const { arenas, dir } = JSON.parse(program.line) as { arenas: string[]; dir: string };
+    expect(arenas).toHaveLength(2);
+    process.kill(trackerPid(dir), 'SIGKILL');
+    await sleep(200);
+    program.child.stdin!.write('end\n');
+    const exit = await new Promise<number | null>((resolve) => program.child.once('exit', resolve));
+    expect(exit).toBe(0);
+    expect(arenas.filter((name) => shmNames().has(name))).toEqual([]);
+  }, 20_000);
+
   test('ownership follows the journals across processes: a segment a child unlinked is forgotten, a name created again is owned again', async () => {
     const run = await runNode(fixture('journal-cross.mjs'), [], { cwd: root });
     expect(run.code).toBe(0);

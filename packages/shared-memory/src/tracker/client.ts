@@ -276,6 +276,21 @@ export function untrack(name: string): void {
   if (conn) writeLine(conn, { type: 'release', name, t: stamp() });
 }
 
+/**
+ * Whether this process's tracker still listens: a `hello` reaches it (a dead one's socket
+ * refuses the write). False when none was ever started.
+ */
+export function trackerAlive(): boolean {
+  const conn = existingConnection();
+  if (!conn) return false;
+  try {
+    writeLine(conn, { type: 'hello', pid: process.pid });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Names this thread has told the tracker about (owned or held) and not forgotten since. */
 const registered = new Set<string>();
 
