@@ -101,7 +101,8 @@ export abstract class SharedObject implements Disposable {
   protected readonly block: HeapBlock;
   /** Whether the block was allocated by this constructor (so its words are to be set up). */
   protected readonly fresh: boolean;
-  readonly #what: string;
+  /** The class's name, for messages: `Lock is closed`. */
+  protected readonly what: string;
   readonly #owned: boolean;
   #state: Lifecycle = 'open';
 
@@ -110,7 +111,7 @@ export abstract class SharedObject implements Disposable {
    * @param source - the bytes of a fresh block, or a received one to adopt.
    */
   protected constructor(what: string, source: number | Received) {
-    this.#what = what;
+    this.what = what;
     if (typeof source === 'number') {
       this.block = heapAllocate(source);
       this.fresh = true;
@@ -129,7 +130,7 @@ export abstract class SharedObject implements Disposable {
 
   /** Throws `<what> is closed` once `close()` was called. */
   protected assertOpen(): void {
-    if (this.#state !== 'open') throw closedError(this.#what);
+    if (this.#state !== 'open') throw closedError(this.what);
   }
 
   /** Runs when the object closes, before the block is released (a subclass's own holds). */

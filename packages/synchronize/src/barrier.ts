@@ -156,7 +156,7 @@ export class Barrier extends SharedObject {
     let action: Action | FunctionSpec | undefined;
     let timeout: number | undefined;
     if (Received.is(parties)) {
-      const data = parties.data as BarrierHandle;
+      const data = parties.data;
       action = data.action ?? undefined;
       timeout = data.timeout ?? undefined;
     } else {

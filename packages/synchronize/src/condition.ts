@@ -24,24 +24,9 @@
  */
 import { futexWake } from '@multiproc/native';
 import { MultiprocError, invalidArgument } from '@multiproc/serialize';
-import {
-  Received,
-  SharedObject,
-  isOwnerAlive,
-  selfToken,
-  shareObject,
-} from '@multiproc/shared-memory/internal';
-import {
-  RLock,
-  holdAsync,
-  holdSync,
-  mutexCoreOf,
-  withAcquired,
-  withAcquiredSync,
-  type Acquirable,
-  type Lock,
-  type LockGuard,
-} from './lock.js';
+import { Received, isOwnerAlive, selfToken, shareObject } from '@multiproc/shared-memory/internal';
+import { AcquirableObject } from './guard.js';
+import { RLock, mutexCoreOf, type Lock } from './lock.js';
 import type { MutexCore } from './mutex.js';
 import { currentChain } from './chain.js';
 import {
@@ -109,7 +94,7 @@ export type Predicate<T> = () => T;
  * await cond.withLock(() => { items.value += 1; cond.notify(); });
  * ```
  */
-export class Condition extends SharedObject implements Acquirable {
+export class Condition extends AcquirableObject {
   readonly #words: Int32Array;
   readonly #lock: Lock | RLock;
   readonly #ownsLock: boolean;
@@ -121,7 +106,7 @@ export class Condition extends SharedObject implements Acquirable {
   constructor(lock?: Lock | RLock, options?: ConditionOptions);
   constructor(lock?: Lock | RLock | Received<ConditionHandle>, options: ConditionOptions = {}) {
     // A received condition owns the lock that arrived with it (a copy of its own).
-    const source = Received.is(lock) ? (lock as Received<ConditionHandle>) : undefined;
+    const source = Received.is(lock) ? lock : undefined;
     const given = source === undefined ? (lock as Lock | RLock | undefined) : source.data.lock;
     if (given !== undefined && given !== null && mutexCoreOf(given) === undefined) {
       throw invalidArgument('lock', 'a Lock or an RLock', given);
@@ -145,6 +130,11 @@ export class Condition extends SharedObject implements Acquirable {
   #core(): MutexCore {
     this.assertOpen();
     return mutexCoreOf(this.#lock)!;
+  }
+
+  /** @internal `withLock` over an RLock opens an async chain. */
+  protected override chainCore(): MutexCore {
+    return this.#core();
   }
 
   #assertOwned(method: string, chain: number): MutexCore {
@@ -204,60 +194,6 @@ export class Condition extends SharedObject implements Acquirable {
   release(): void {
     this.assertOpen();
     this.#lock.release();
-  }
-
-  /**
-   * Runs `fn` holding the lock (as Python's `with cond:`), releasing it even if `fn` throws.
-   *
-   * @example
-   * ```ts
-   * await cond.withLock(() => cond.notifyAll());
-   * ```
-   */
-  withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    let core: MutexCore;
-    try {
-      core = this.#core();
-    } catch (error) {
-      return rejected(error);
-    }
-    return withAcquired(this, fn, core);
-  }
-
-  /**
-   * {@link withLock}, blocking.
-   *
-   * @example
-   * ```ts
-   * cond.withLockSync(() => cond.notify());
-   * ```
-   */
-  withLockSync<R>(fn: () => R): R {
-    return withAcquiredSync(this, fn);
-  }
-
-  /**
-   * Acquires the lock and returns a guard that releases it at the end of a `using` block.
-   *
-   * @example
-   * ```ts
-   * await using _held = await cond.hold();
-   * ```
-   */
-  hold(options?: AcquireOptions): Promise<LockGuard> {
-    return holdAsync(this, 'Condition', options);
-  }
-
-  /**
-   * {@link hold}, blocking.
-   *
-   * @example
-   * ```ts
-   * using _held = cond.holdSync();
-   * ```
-   */
-  holdSync(options?: AcquireOptions): LockGuard {
-    return holdSync(this, 'Condition', options);
   }
 
   #claimSlot(): number {

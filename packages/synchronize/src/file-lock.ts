@@ -14,7 +14,7 @@ import { resolve as resolvePath } from 'node:path';
 import type * as ProperLockfile from 'proper-lockfile';
 import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
 import { closedError, type Lifecycle } from '@multiproc/shared-memory/internal';
-import { holdAsync, holdSync, withAcquired, withAcquiredSync, type LockGuard } from './lock.js';
+import { holdAsync, holdSync, withAcquired, withAcquiredSync, type LockGuard } from './guard.js';
 import { acquireDeadline, now, type AcquireOptions } from './wait.js';
 
 /**

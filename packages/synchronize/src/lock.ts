@@ -2,14 +2,10 @@
  * `Lock` and `RLock`: thin shells over {@link MutexCore} (mutex.ts), plus `LockGuard` for
  * `using` blocks.
  */
-import { MultiprocError, TimeoutError } from '@multiproc/serialize';
-import {
-  SharedObject,
-  selfToken,
-  shareObject,
-  type Received,
-} from '@multiproc/shared-memory/internal';
-import { currentChain, inNewChain } from './chain.js';
+import { MultiprocError } from '@multiproc/serialize';
+import { selfToken, shareObject, type Received } from '@multiproc/shared-memory/internal';
+import { currentChain } from './chain.js';
+import { AcquirableObject } from './guard.js';
 import { MutexCore, kMutexBytes, kMutexWords, type MutexKind } from './mutex.js';
 import { acquireDeadline, rejected, runAsync, runSync, type AcquireOptions } from './wait.js';
 
@@ -23,124 +19,6 @@ const me = selfToken;
 // acquire must reset `lastOwnerDied`), and a lock a Condition uses (it drives the core directly).
 // The fast paths then need no check of their own.
 const kNoFastPath = new Int32Array(kMutexWords).fill(-1);
-
-/**
- * Holds an acquired lock (or semaphore count) until `release()` or the end of a `using` block,
- * even when the block throws.
- *
- * @example
- * ```ts
- * {
- *   using _held = lock.holdSync();
- *   counter.value += 1;
- * } // released here
- * {
- *   await using _held = await lock.hold();
- * }
- * ```
- */
-export class LockGuard implements Disposable, AsyncDisposable {
-  #release: (() => void) | undefined;
-
-  /** @internal Made by `hold()`/`holdSync()`. */
-  constructor(release: () => void) {
-    this.#release = release;
-  }
-
-  /** Whether this guard still holds what it acquired. */
-  get held(): boolean {
-    return this.#release !== undefined;
-  }
-
-  /** Releases what was acquired; idempotent. */
-  release(): void {
-    const release = this.#release;
-    if (release === undefined) return;
-    this.#release = undefined;
-    release();
-  }
-
-  /** Same as `release()`, for `using`. */
-  [Symbol.dispose](): void {
-    this.release();
-  }
-
-  /** Same as `release()`, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    this.release();
-    return Promise.resolve();
-  }
-}
-
-/** Something with acquire/release, as every lock-like primitive of this package has. */
-export interface Acquirable {
-  acquire(options?: AcquireOptions): Promise<boolean>;
-  acquireSync(options?: AcquireOptions): boolean;
-  release(): void;
-}
-
-function notAcquired(what: string, options: AcquireOptions | undefined): TimeoutError {
-  return new TimeoutError(
-    options?.block === false
-      ? `${what} is held elsewhere (block: false)`
-      : `${what} was not acquired within ${String(options?.timeout)} ms`,
-  );
-}
-
-/** @internal `hold()` for any acquirable: a guard, or a TimeoutError when not acquired. */
-export async function holdAsync(
-  target: Acquirable,
-  what: string,
-  options: AcquireOptions | undefined,
-): Promise<LockGuard> {
-  if (!(await target.acquire(options))) throw notAcquired(what, options);
-  return new LockGuard(() => target.release());
-}
-
-/** @internal `holdSync()` for any acquirable. */
-export function holdSync(
-  target: Acquirable,
-  what: string,
-  options: AcquireOptions | undefined,
-): LockGuard {
-  if (!target.acquireSync(options)) throw notAcquired(what, options);
-  return new LockGuard(() => target.release());
-}
-
-/**
- * @internal `withLock()` for any acquirable. Over an RLock (`core`), code in no chain yet gets one
- * of its own, so that its hold excludes the other chains of this thread; unless chain 0 holds the
- * lock already, where this is a re-entry.
- */
-export function withAcquired<R>(
-  target: Acquirable,
-  fn: () => R | PromiseLike<R>,
-  core?: MutexCore,
-): Promise<R> {
-  if (core?.recursive === true && currentChain() === 0 && !core.owned(0)) {
-    return inNewChain(() => runHolding(target, fn));
-  }
-  return runHolding(target, fn);
-}
-
-async function runHolding<R>(target: Acquirable, fn: () => R | PromiseLike<R>): Promise<R> {
-  await target.acquire();
-  try {
-    return await fn();
-  } finally {
-    target.release();
-  }
-}
-
-/** @internal `withLockSync()` for any acquirable. */
-export function withAcquiredSync<R>(target: Acquirable, fn: () => R): R {
-  target.acquireSync();
-  try {
-    return fn();
-  } finally {
-    target.release();
-  }
-}
 
 const kCore = Symbol.for('multiproc.mutexCore');
 const kThreadSection = Symbol.for('multiproc.threadSection');
@@ -159,9 +37,8 @@ export function mutexCoreOf(lock: unknown): MutexCore | undefined {
  * function guarded(lock: LockBase, fn: () => void) { lock.withLockSync(fn); }
  * ```
  */
-export abstract class LockBase extends SharedObject implements Acquirable {
+export abstract class LockBase extends AcquirableObject {
   readonly #core: MutexCore;
-  readonly #what: string;
   readonly #recursive: boolean;
   /**
    * The core's words, for the fast paths inlined here (measured: ~30% more uncontended
@@ -174,7 +51,6 @@ export abstract class LockBase extends SharedObject implements Acquirable {
   constructor(kind: MutexKind, source: Received | undefined) {
     const what = kind === 'lock' ? 'Lock' : 'RLock';
     super(what, source ?? kMutexBytes);
-    this.#what = what;
     this.#recursive = kind === 'rlock';
     this.#core = new MutexCore(this.int32(kMutexWords), kind, this.block);
     this.#fast = this.#recursive ? kNoFastPath : this.#core.words;
@@ -278,64 +154,14 @@ export abstract class LockBase extends SharedObject implements Acquirable {
     const error = this.#core.release(this.#recursive ? currentChain() : 0);
     if (error === undefined) return;
     if (error === 'unlocked') {
-      throw new MultiprocError(`release() of an unlocked ${this.#what}`, 'ERR_MP_NOT_LOCKED');
+      throw new MultiprocError(`release() of an unlocked ${this.what}`, 'ERR_MP_NOT_LOCKED');
     }
     throw new MultiprocError(
       error === 'not-owner'
-        ? `release() of an ${this.#what} owned by another thread or process`
-        : `release() of an ${this.#what} owned by another async chain of this thread`,
+        ? `release() of an ${this.what} owned by another thread or process`
+        : `release() of an ${this.what} owned by another async chain of this thread`,
       'ERR_MP_NOT_OWNER',
     );
-  }
-
-  /**
-   * Runs `fn` holding the lock and releases it afterwards, even if `fn` throws or rejects.
-   * Resolves with what `fn` returned.
-   *
-   * @example
-   * ```ts
-   * const total = await lock.withLock(() => (counter.value += 1));
-   * ```
-   */
-  withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    return withAcquired(this, fn, this.#core);
-  }
-
-  /**
-   * {@link withLock}, blocking: acquires with `acquireSync`, runs `fn`, releases.
-   *
-   * @example
-   * ```ts
-   * lock.withLockSync(() => { counter.value += 1; });
-   * ```
-   */
-  withLockSync<R>(fn: () => R): R {
-    return withAcquiredSync(this, fn);
-  }
-
-  /**
-   * Acquires and returns a {@link LockGuard} that releases at the end of a `using` or
-   * `await using` block. Rejects with `TimeoutError` if `options` gave up.
-   *
-   * @example
-   * ```ts
-   * await using _held = await lock.hold();
-   * ```
-   */
-  hold(options?: AcquireOptions): Promise<LockGuard> {
-    return holdAsync(this, this.#what, options);
-  }
-
-  /**
-   * {@link hold}, blocking. Throws `TimeoutError` if `options` gave up.
-   *
-   * @example
-   * ```ts
-   * using _held = lock.holdSync();
-   * ```
-   */
-  holdSync(options?: AcquireOptions): LockGuard {
-    return holdSync(this, this.#what, options);
   }
 
   /**
@@ -365,6 +191,11 @@ export abstract class LockBase extends SharedObject implements Acquirable {
    */
   get lastOwnerDied(): boolean {
     return this.#core.lastOwnerDied;
+  }
+
+  /** @internal `withLock` on an RLock opens an async chain. */
+  protected override chainCore(): MutexCore {
+    return this.#core;
   }
 
   /** @internal The fast paths must fall through to the slow one, which throws "closed". */

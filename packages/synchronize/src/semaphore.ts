@@ -25,15 +25,8 @@
  */
 import { futexWake } from '@multiproc/native';
 import { MultiprocError, invalidArgument } from '@multiproc/serialize';
-import { Received, SharedObject, shareObject } from '@multiproc/shared-memory/internal';
-import {
-  holdAsync,
-  holdSync,
-  withAcquired,
-  withAcquiredSync,
-  type Acquirable,
-  type LockGuard,
-} from './lock.js';
+import { Received, shareObject } from '@multiproc/shared-memory/internal';
+import { AcquirableObject } from './guard.js';
 import {
   acquireDeadline,
   expired,
@@ -104,9 +97,8 @@ function* acquireSlow(
  * async function limited(slots: SemaphoreBase, job: () => Promise<void>) { await slots.withLock(job); }
  * ```
  */
-export abstract class SemaphoreBase extends SharedObject implements Acquirable {
+export abstract class SemaphoreBase extends AcquirableObject {
   readonly #words: Int32Array;
-  readonly #what: string;
 
   /** @internal */
   constructor(value: unknown, bounded: boolean) {
@@ -114,7 +106,6 @@ export abstract class SemaphoreBase extends SharedObject implements Acquirable {
     const source = Received.is(value) ? value : undefined;
     const initial = value === undefined || source !== undefined ? 1 : checkValue(value);
     super(what, source ?? kBytes);
-    this.#what = what;
     this.#words = this.int32(4);
     if (this.fresh) {
       this.#words[kBound] = bounded ? initial : -1;
@@ -179,8 +170,8 @@ export abstract class SemaphoreBase extends SharedObject implements Acquirable {
       if (bound >= 0 ? v >= bound : v >= kMaxValue) {
         throw new MultiprocError(
           bound >= 0
-            ? `${this.#what} released too many times (its value ${v} is its initial value)`
-            : `${this.#what} value would exceed ${kMaxValue}`,
+            ? `${this.what} released too many times (its value ${v} is its initial value)`
+            : `${this.what} value would exceed ${kMaxValue}`,
           'ERR_MP_RELEASED_TOO_MANY_TIMES',
         );
       }
@@ -200,55 +191,6 @@ export abstract class SemaphoreBase extends SharedObject implements Acquirable {
   getValue(): number {
     this.assertOpen();
     return Atomics.load(this.#words, kValue);
-  }
-
-  /**
-   * Runs `fn` holding one count, releasing it afterwards even if `fn` throws or rejects.
-   *
-   * @example
-   * ```ts
-   * await sem.withLock(() => download(url));
-   * ```
-   */
-  withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    return withAcquired(this, fn);
-  }
-
-  /**
-   * {@link withLock}, blocking.
-   *
-   * @example
-   * ```ts
-   * sem.withLockSync(() => work());
-   * ```
-   */
-  withLockSync<R>(fn: () => R): R {
-    return withAcquiredSync(this, fn);
-  }
-
-  /**
-   * Takes one count and returns a guard that gives it back at the end of a `using` block.
-   * Rejects with `TimeoutError` if `options` gave up.
-   *
-   * @example
-   * ```ts
-   * await using _slot = await sem.hold();
-   * ```
-   */
-  hold(options?: AcquireOptions): Promise<LockGuard> {
-    return holdAsync(this, this.#what, options);
-  }
-
-  /**
-   * {@link hold}, blocking.
-   *
-   * @example
-   * ```ts
-   * using _slot = sem.holdSync();
-   * ```
-   */
-  holdSync(options?: AcquireOptions): LockGuard {
-    return holdSync(this, this.#what, options);
   }
 }
 
