@@ -43,8 +43,8 @@ import {
   remaining,
   runAsync,
   runSync,
+  rejecting,
   type Waiting,
-  rejected,
 } from './wait.js';
 
 const kBytes = 64;
@@ -310,13 +310,7 @@ export class Barrier extends SharedObject {
    * ```
    */
   wait(timeout?: number): Promise<number> {
-    let deadline: number | undefined;
-    try {
-      deadline = this.#deadline(timeout);
-    } catch (error) {
-      return rejected(error);
-    }
-    return runAsync(this.#wait(deadline));
+    return rejecting(() => runAsync(this.#wait(this.#deadline(timeout))));
   }
 
   /**

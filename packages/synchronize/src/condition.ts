@@ -30,15 +30,14 @@ import { RLock, mutexCoreOf, type Lock } from './lock.js';
 import type { MutexCore } from './mutex.js';
 import { currentChain } from './chain.js';
 import {
-  checkTimeout,
-  deadlineOf,
   expired,
   remaining,
   runAsync,
   runSync,
+  rejecting,
+  waitDeadline,
   type AcquireOptions,
   type Waiting,
-  rejected,
 } from './wait.js';
 
 const kHeaderWords = 4;
@@ -78,6 +77,11 @@ export interface ConditionOptions {
  * ```
  */
 export type Predicate<T> = () => T;
+
+function checkPredicate<T>(predicate: Predicate<T>): Predicate<T> {
+  if (typeof predicate !== 'function') throw invalidArgument('predicate', 'a function', predicate);
+  return predicate;
+}
 
 /**
  * A condition variable in shared memory, as Python's `multiprocessing.Condition`: wait (with the
@@ -162,12 +166,10 @@ export class Condition extends AcquirableObject {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    try {
+    return rejecting(() => {
       this.assertOpen();
-    } catch (error) {
-      return rejected(error);
-    }
-    return this.#lock.acquire(options);
+      return this.#lock.acquire(options);
+    });
   }
 
   /**
@@ -250,15 +252,10 @@ export class Condition extends AcquirableObject {
    */
   wait(timeout?: number): Promise<boolean> {
     const chain = currentChain();
-    let core: MutexCore;
-    let deadline: number | undefined;
-    try {
-      core = this.#assertOwned('wait', chain);
-      deadline = deadlineOf(checkTimeout(timeout));
-    } catch (error) {
-      return rejected(error);
-    }
-    return runAsync(this.#wait(core, deadline, chain));
+    return rejecting(() => {
+      const core = this.#assertOwned('wait', chain);
+      return runAsync(this.#wait(core, waitDeadline(timeout), chain));
+    });
   }
 
   /**
@@ -274,7 +271,7 @@ export class Condition extends AcquirableObject {
   waitSync(timeout?: number): boolean {
     const chain = currentChain();
     const core = this.#assertOwned('waitSync', chain);
-    return runSync(this.#wait(core, deadlineOf(checkTimeout(timeout)), chain));
+    return runSync(this.#wait(core, waitDeadline(timeout), chain));
   }
 
   /**
@@ -287,18 +284,11 @@ export class Condition extends AcquirableObject {
    * await cond.withLock(() => cond.waitFor(() => queue.length > 0, 1000));
    * ```
    */
-  async waitFor<T>(predicate: Predicate<T>, timeout?: number): Promise<T> {
-    if (typeof predicate !== 'function')
-      throw invalidArgument('predicate', 'a function', predicate);
-    const deadline = deadlineOf(checkTimeout(timeout));
-    let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left === 0) break;
-      await this.wait(left);
-      result = predicate();
-    }
-    return result;
+  waitFor<T>(predicate: Predicate<T>, timeout?: number): Promise<T> {
+    const chain = currentChain();
+    return rejecting(() =>
+      runAsync(this.#waitFor(checkPredicate(predicate), waitDeadline(timeout), chain)),
+    );
   }
 
   /**
@@ -310,14 +300,15 @@ export class Condition extends AcquirableObject {
    * ```
    */
   waitForSync<T>(predicate: Predicate<T>, timeout?: number): T {
-    if (typeof predicate !== 'function')
-      throw invalidArgument('predicate', 'a function', predicate);
-    const deadline = deadlineOf(checkTimeout(timeout));
+    const chain = currentChain();
+    return runSync(this.#waitFor(checkPredicate(predicate), waitDeadline(timeout), chain));
+  }
+
+  /** Waits until `predicate()` is truthy or `deadline` passes; returns its last value. */
+  *#waitFor<T>(predicate: Predicate<T>, deadline: number | undefined, chain: number): Waiting<T> {
     let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left === 0) break;
-      this.waitSync(left);
+    while (!result && !expired(deadline)) {
+      yield* this.#wait(this.#assertOwned('wait', chain), deadline, chain);
       result = predicate();
     }
     return result;

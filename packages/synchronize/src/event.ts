@@ -20,15 +20,14 @@
 import { futexWake } from '@multiproc/native';
 import { SharedObject, shareObject, type Received } from '@multiproc/shared-memory/internal';
 import {
-  checkTimeout,
-  deadlineOf,
   expired,
   keepAlive,
   remaining,
   runAsync,
   runSync,
+  rejecting,
+  waitDeadline,
   type Waiting,
-  rejected,
 } from './wait.js';
 
 const kBytes = 16;
@@ -135,15 +134,12 @@ export class Event extends SharedObject {
    * ```
    */
   wait(timeout?: number): Promise<boolean> {
-    let deadline: number | undefined;
-    try {
+    return rejecting(() => {
       this.assertOpen();
-      deadline = deadlineOf(checkTimeout(timeout));
-    } catch (error) {
-      return rejected(error);
-    }
-    if ((Atomics.load(this.#words, kFlag) & 1) !== 0) return kResolvedTrue;
-    return runAsync(waitSlow(this.#words, deadline, this));
+      const deadline = waitDeadline(timeout);
+      if ((Atomics.load(this.#words, kFlag) & 1) !== 0) return kResolvedTrue;
+      return runAsync(waitSlow(this.#words, deadline, this));
+    });
   }
 
   /**
@@ -156,7 +152,7 @@ export class Event extends SharedObject {
    */
   waitSync(timeout?: number): boolean {
     this.assertOpen();
-    const deadline = deadlineOf(checkTimeout(timeout));
+    const deadline = waitDeadline(timeout);
     if ((Atomics.load(this.#words, kFlag) & 1) !== 0) return true;
     return runSync(waitSlow(this.#words, deadline, this));
   }

@@ -6,7 +6,7 @@ import { TimeoutError } from '@multiproc/serialize';
 import { SharedObject } from '@multiproc/shared-memory/internal';
 import { currentChain, inNewChain } from './chain.js';
 import type { MutexCore } from './mutex.js';
-import { rejected, type AcquireOptions } from './wait.js';
+import { rejecting, type AcquireOptions } from './wait.js';
 
 /**
  * Holds an acquired lock (or semaphore count) until `release()` or the end of a `using` block,
@@ -155,13 +155,7 @@ export abstract class AcquirableObject extends SharedObject implements Acquirabl
    * ```
    */
   withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    let core: MutexCore | undefined;
-    try {
-      core = this.chainCore();
-    } catch (error) {
-      return rejected(error);
-    }
-    return withAcquired(this, fn, core);
+    return rejecting(() => withAcquired(this, fn, this.chainCore()));
   }
 
   /**

@@ -7,7 +7,7 @@ import { selfToken, shareObject, type Received } from '@multiproc/shared-memory/
 import { currentChain } from './chain.js';
 import { AcquirableObject } from './guard.js';
 import { MutexCore, kMutexBytes, kMutexWords, type MutexKind } from './mutex.js';
-import { acquireDeadline, rejected, runAsync, runSync, type AcquireOptions } from './wait.js';
+import { acquireDeadline, runAsync, runSync, rejecting, type AcquireOptions } from './wait.js';
 
 const kResolvedTrue = Promise.resolve(true);
 const me = selfToken;
@@ -81,21 +81,18 @@ export abstract class LockBase extends AcquirableObject {
     if (options === undefined && Atomics.compareExchange(this.#fast, 0, 0, me) === 0) {
       return kResolvedTrue;
     }
-    let deadline: number | undefined | null;
-    try {
+    return rejecting(() => {
       this.assertOpen();
-      deadline = acquireDeadline(options);
-    } catch (error) {
-      return rejected(error);
-    }
-    const chain = this.#recursive ? currentChain() : 0;
-    if (this.#core.tryFast(chain)) {
-      this.#updateFast();
-      return kResolvedTrue;
-    }
-    return runAsync(this.#core.acquire(deadline, chain)).then((acquired) => {
-      this.#updateFast();
-      return acquired;
+      const deadline = acquireDeadline(options);
+      const chain = this.#recursive ? currentChain() : 0;
+      if (this.#core.tryFast(chain)) {
+        this.#updateFast();
+        return kResolvedTrue;
+      }
+      return runAsync(this.#core.acquire(deadline, chain)).then((acquired) => {
+        this.#updateFast();
+        return acquired;
+      });
     });
   }
 

@@ -34,9 +34,9 @@ import {
   remaining,
   runAsync,
   runSync,
+  rejecting,
   type AcquireOptions,
   type Waiting,
-  rejected,
 } from './wait.js';
 
 const kBytes = 16;
@@ -125,15 +125,12 @@ export abstract class SemaphoreBase extends AcquirableObject {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    let deadline: number | undefined | null;
-    try {
+    return rejecting(() => {
       this.assertOpen();
-      deadline = acquireDeadline(options);
-    } catch (error) {
-      return rejected(error);
-    }
-    if (tryTake(this.#words)) return kResolvedTrue;
-    return runAsync(acquireSlow(this.#words, deadline, this));
+      const deadline = acquireDeadline(options);
+      if (tryTake(this.#words)) return kResolvedTrue;
+      return runAsync(acquireSlow(this.#words, deadline, this));
+    });
   }
 
   /**

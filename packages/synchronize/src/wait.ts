@@ -227,6 +227,23 @@ export function rejected(error: unknown): Promise<never> {
 }
 
 /**
+ * Runs the synchronous start of a promise-returning method, so that what it throws (bad input,
+ * a closed object) reaches the caller as a rejection.
+ */
+export function rejecting<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return rejected(error);
+  }
+}
+
+/** The deadline of a `wait(timeout)`: checked, then absolute. */
+export function waitDeadline(timeout: unknown): number | undefined {
+  return deadlineOf(checkTimeout(timeout));
+}
+
+/**
  * Marks `value` as used after a wait, so that a suspended waiting generator keeps it (and the heap
  * block it holds) reachable until the wait is over.
  */
