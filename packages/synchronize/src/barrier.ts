@@ -231,7 +231,6 @@ export class Barrier extends SharedObject {
     const w = this.#words;
     yield* this.#lock();
     try {
-      // Wait while the previous round drains or a reset completes.
       while (w[kState] === kDraining || w[kState] === kResetting) {
         if (expired(deadline)) {
           this.#break();

@@ -329,7 +329,6 @@ export class FileLock implements Disposable {
     this.#state = 'closed';
   }
 
-  /** Same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -36,7 +36,7 @@ export class LockGuard implements Disposable, AsyncDisposable {
     return this.#release !== undefined;
   }
 
-  /** Releases what was acquired; idempotent. */
+  /** Releases what was acquired (once; later calls do nothing). */
   release(): void {
     const release = this.#release;
     if (release === undefined) return;
@@ -44,12 +44,10 @@ export class LockGuard implements Disposable, AsyncDisposable {
     release();
   }
 
-  /** Same as `release()`, for `using`. */
   [Symbol.dispose](): void {
     this.release();
   }
 
-  /** Same as `release()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     this.release();
     return Promise.resolve();

@@ -242,7 +242,6 @@ export class MutexCore {
     return !this.recursive || this.words[kChain] === chain;
   }
 
-  /** Whether an RLock is held by a chain of this thread other than `chain`. */
   heldByOtherChain(chain: number): boolean {
     return (
       this.recursive &&
@@ -251,12 +250,10 @@ export class MutexCore {
     );
   }
 
-  /** Whether the calling thread holds the lock, in any chain. */
   heldByThisThread(): boolean {
     return (Atomics.load(this.words, kState) & kTokenMask) === me;
   }
 
-  /** Whether anyone holds the lock (or it is being handed over). */
   locked(): boolean {
     return Atomics.load(this.words, kState) !== 0;
   }

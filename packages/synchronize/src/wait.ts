@@ -149,17 +149,14 @@ export function deadlineOf(timeout: number | undefined): number | undefined {
   return timeout === undefined || timeout === Infinity ? undefined : now() + timeout;
 }
 
-/** ms left until `deadline` (never negative); `undefined` for no deadline. */
 export function remaining(deadline: number | undefined): number | undefined {
   return deadline === undefined ? undefined : Math.max(0, deadline - now());
 }
 
-/** The shorter of `slice` and what is left until `deadline`. */
 export function sliceUntil(deadline: number | undefined, slice: number): number {
   return deadline === undefined ? slice : Math.min(slice, Math.max(0, deadline - now()));
 }
 
-/** Whether `deadline` has passed. */
 export function expired(deadline: number | undefined): boolean {
   return deadline !== undefined && now() >= deadline;
 }
