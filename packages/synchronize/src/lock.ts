@@ -81,18 +81,20 @@ export abstract class LockBase extends AcquirableObject {
     if (options === undefined && Atomics.compareExchange(this.#fast, 0, 0, me) === 0) {
       return kResolvedTrue;
     }
-    return rejecting(() => {
-      this.assertOpen();
-      const deadline = acquireDeadline(options);
-      const chain = this.#recursive ? currentChain() : 0;
-      if (this.#core.tryFast(chain)) {
-        this.#updateFast();
-        return kResolvedTrue;
-      }
-      return runAsync(this.#core.acquire(deadline, chain)).then((acquired) => {
-        this.#updateFast();
-        return acquired;
-      });
+    return rejecting(() => this.#acquireSlow(options));
+  }
+
+  #acquireSlow(options: AcquireOptions | undefined): Promise<boolean> {
+    this.assertOpen();
+    const deadline = acquireDeadline(options);
+    const chain = this.#recursive ? currentChain() : 0;
+    if (this.#core.tryFast(chain)) {
+      this.#updateFast();
+      return kResolvedTrue;
+    }
+    return runAsync(this.#core.acquire(deadline, chain)).then((acquired) => {
+      this.#updateFast();
+      return acquired;
     });
   }
 
