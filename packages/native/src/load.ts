@@ -48,7 +48,9 @@ interface Attempt {
  * ```
  */
 export class NativeLoadError extends Error {
+  /** Always `'ERR_MP_NATIVE_LOAD'`. */
   readonly code = 'ERR_MP_NATIVE_LOAD';
+  /** Every place the addon was looked for, and why each failed. */
   readonly attempts: readonly Attempt[];
 
   constructor(message: string, attempts: readonly Attempt[]) {

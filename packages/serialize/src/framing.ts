@@ -27,6 +27,7 @@ export const MAX_FRAME_LENGTH = constants.MAX_LENGTH;
 
 /** Thrown by a decoder for a stream that breaks the framing rules. */
 export class FrameError extends Error {
+  /** Always `'ERR_MP_FRAME'`. */
   readonly code = 'ERR_MP_FRAME';
 }
 
