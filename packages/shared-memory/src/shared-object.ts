@@ -162,7 +162,7 @@ export abstract class SharedObject implements Disposable {
     this.close();
   }
 
-  /** The block, for a handle; throws if `object` is closed. */
+  /** @internal The block, for a handle; throws if `object` is closed. */
   static handleOf(object: SharedObject): { block: HeapBlock } {
     object.assertOpen();
     return { block: object.block };
