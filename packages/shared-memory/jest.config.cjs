@@ -4,5 +4,9 @@ const base = require('../../tooling/jest.cjs')(__dirname);
 module.exports = {
   ...base,
   maxWorkers: 1,
-  moduleNameMapper: { ...base.moduleNameMapper, '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    ...base.moduleNameMapper,
+    '^@multiproc\\/shared-memory\\/internal$': '<rootDir>/dist/internal.cjs',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
 };

@@ -1,7 +1,8 @@
 import { createServer, connect, type Socket } from 'node:net';
 import { Pool, ThreadPool } from '@multiproc/pool';
 import { Pipe } from '@multiproc/connection';
-import { ShareableList, SharedMemory, heapAllocate } from '@multiproc/shared-memory';
+import { ShareableList, SharedMemory } from '@multiproc/shared-memory';
+import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { expectNoChildren, settle, tempDir } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -8,7 +8,7 @@
  *  byte 0        4        8        12       16                                 68        128
  *       ┌────────┬────────┬────────┬────────┬──────────────────────────────────┬─────────┐
  *       │ magic  │ lock   │ bump   │ size   │ free-list heads, one per class    │ unused  │
- *       │'MPHP'  │ (pid)  │ offset │ bytes  │ 16 B, 32 B … 64 KiB (13 × u32)    │         │
+ *       │'MPHP'  │(owner) │ offset │ bytes  │ 16 B, 32 B … 64 KiB (13 × u32)    │         │
  *       └────────┴────────┴────────┴────────┴──────────────────────────────────┴─────────┘
  *  128  ┌─────────────────────────────────┬──────────────────────────────┐
  *       │ block header (16 B)             │ payload (class size, 16-aligned)│ … next block
@@ -21,9 +21,9 @@
  *
  * Who does what: only the thread that created an arena allocates from it (bump pointer, then
  * per-class free lists), so arenas need no cross-process allocation protocol; any process may
- * free into it. The `lock` word (holder's pid, 0 when free) guards the free lists and the bump
- * pointer; a holder found dead is replaced, so a SIGKILL inside the tiny critical section cannot
- * wedge the heap.
+ * free into it. The `lock` word (the holder's owner token, a thread id; 0 when free; see owner.ts)
+ * guards the free lists and the bump pointer; a holder found dead is replaced, so neither a
+ * SIGKILL nor a worker thread terminated inside the tiny critical section can wedge the heap.
  *
  * Lifetime rule: each block has a reference count of the holders (processes or threads) that own
  * a `HeapBlock` for it. Allocation sets 1. Sending a block increments it on the sender's side, at
@@ -36,15 +36,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  flock,
   futexWaitSync,
-  isProcessAlive,
   shmAttach,
   shmCreate,
   shmUnlink,
   type ShmSegment,
 } from '@multiproc/native';
 import { invalidArgument, registerShareable, sharedState } from '@multiproc/serialize';
-import { track } from './tracker/client.js';
+import { isOwnerAlive, selfToken } from './owner.js';
+import { track, trackerAlive } from './tracker/client.js';
 
 const kMagic = 0x4d504850; // 'MPHP'
 const kArenaBytes = 1 << 20;
@@ -71,6 +72,8 @@ interface Arena {
   readonly buffer: SharedArrayBuffer;
   readonly words: Int32Array;
   readonly owned: boolean;
+  /** The descriptor kept open: its shared `flock` tells others the arena is in use. */
+  readonly fd: number;
 }
 
 interface HeapState {
@@ -78,17 +81,50 @@ interface HeapState {
   own: Arena[];
   /** Every arena this thread has mapped, by name. */
   mapped: Map<string, Arena>;
+  /** Whether {@link unlinkOrphanedArenas} will run when this thread exits. */
+  exitHook: boolean;
 }
 
-const heap = sharedState<HeapState>('sharedMemoryHeap', () => ({ own: [], mapped: new Map() }));
+const heap = sharedState<HeapState>('sharedMemoryHeap', () => ({
+  own: [],
+  mapped: new Map(),
+  exitHook: false,
+}));
+
+/**
+ * When a thread ends and no tracker will clean up after the program (it was killed, or never
+ * started), the arenas this thread created that nobody else maps are unlinked here: no other
+ * process holds a shared `flock` on them, so the exclusive one converts.
+ */
+function unlinkOrphanedArenas(): void {
+  if (trackerAlive()) return;
+  for (const arena of heap.mapped.values()) {
+    if (!arena.owned) continue;
+    try {
+      if (flock(arena.fd, 'exclusive')) shmUnlink(arena.name);
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * @internal For tests: called inside every critical section of the arena lock, so that a test
+ * can stop a thread there.
+ */
+export const heapTestHooks: { insideSection: (() => void) | undefined } = {
+  insideSection: undefined,
+};
 
 function lockArena(words: Int32Array): void {
-  const pid = process.pid;
   for (let spins = 0; ; spins++) {
-    const holder = Atomics.compareExchange(words, kLockWord, 0, pid);
-    if (holder === 0) return;
+    const holder = Atomics.compareExchange(words, kLockWord, 0, selfToken);
+    if (holder === 0) {
+      heapTestHooks.insideSection?.();
+      return;
+    }
     if (spins < kSpinsBeforeSleep) continue;
-    if (holder !== pid && !isProcessAlive(holder)) {
+    if (!isOwnerAlive(holder)) {
       Atomics.compareExchange(words, kLockWord, holder, 0); // its holder died inside; take over
       continue;
     }
@@ -121,8 +157,13 @@ function newArena(bytes: number): Arena {
     buffer: segment.buffer,
     words: new Int32Array(segment.buffer),
     owned: true,
+    fd: segment.fd,
   };
   heap.mapped.set(name, arena);
+  if (!heap.exitHook) {
+    heap.exitHook = true;
+    process.once('exit', unlinkOrphanedArenas);
+  }
   return arena;
 }
 
@@ -134,7 +175,7 @@ function attachArena(name: string): Arena {
   const words = new Int32Array(segment.buffer);
   if (Atomics.load(words, kMagicWord) !== kMagic)
     throw new Error(`segment ${name} is not a multiproc heap arena`);
-  const arena: Arena = { name, buffer: segment.buffer, words, owned: false };
+  const arena: Arena = { name, buffer: segment.buffer, words, owned: false, fd: segment.fd };
   heap.mapped.set(name, arena);
   return arena;
 }

@@ -8,6 +8,5 @@
  */
 export { SharedMemory, freshSegmentName, type SharedMemoryOptions } from './shared-memory.js';
 export { ShareableList, type ShareableListOptions, type ShareableValue } from './shareable-list.js';
-export { HeapBlock, heapAllocate, heapStats, type HeapStats } from './heap.js';
-export { trackerChildOptions, type TrackerChildOptions } from './tracker/client.js';
+export { HeapBlock, heapStats, type HeapStats } from './heap.js';
 export { TRACKER_ENV, TRACKER_FD_ENV } from './tracker/protocol.js';

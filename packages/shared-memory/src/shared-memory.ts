@@ -16,7 +16,7 @@ import {
   validateShmSize,
 } from '@multiproc/native';
 import { invalidArgument, registerShareable } from '@multiproc/serialize';
-import { track } from './tracker/client.js';
+import { track, untrack } from './tracker/client.js';
 
 /**
  * Options of `new SharedMemory()`, as in Python's `SharedMemory(name=None, create=False, size=0)`.
@@ -46,6 +46,15 @@ export interface SharedMemoryOptions {
 }
 
 type State = 'open' | 'closed';
+
+/** What `fromFd` hands the constructor: an anonymous segment, already mapped. */
+class Anonymous {
+  constructor(
+    readonly fd: number,
+    readonly buf: SharedArrayBuffer,
+    readonly label: string,
+  ) {}
+}
 
 // 12 random hex digits drawn once per thread, then a counter: as unlikely to collide as fresh
 // random bytes each time (Python's `psm_` + 8), without ~5 µs of randomBytes per segment.
@@ -119,13 +128,10 @@ export class SharedMemory {
   #state: State = 'open';
   #unlinked = false;
 
-  /** Set by `fromFd` around its `new SharedMemory()`: the anonymous segment to adopt. */
-  static #adopting: { fd: number; buf: SharedArrayBuffer; label: string } | undefined;
-
-  constructor(options: SharedMemoryOptions = {}) {
-    const adopt = SharedMemory.#adopting;
-    if (adopt) {
-      SharedMemory.#adopting = undefined;
+  constructor(options?: SharedMemoryOptions);
+  constructor(options: SharedMemoryOptions | Anonymous = {}) {
+    if (options instanceof Anonymous) {
+      const adopt = options;
       this.#name = `memfd:${adopt.label}`;
       this.#buf = adopt.buf;
       this.#fd = adopt.fd;
@@ -220,8 +226,8 @@ export class SharedMemory {
    * ```
    */
   static fromFd(fd: number, size?: number, label = 'multiproc'): SharedMemory {
-    SharedMemory.#adopting = { fd, buf: mapFd(fd, size), label };
-    return new SharedMemory();
+    const anonymous = new Anonymous(fd, mapFd(fd, size), label);
+    return new (SharedMemory as new (source: Anonymous) => SharedMemory)(anonymous);
   }
 
   #assertOpen(): void {
@@ -308,6 +314,7 @@ export class SharedMemory {
     // may unlink the segment as soon as we are done with it.
     if (!this.#anonymous) flock(this.#fd, 'unlock');
     closeFd(this.#fd);
+    if (!this.#anonymous) untrack(this.#name);
   }
 
   /**

@@ -14,8 +14,9 @@
  *   one warning line on stderr (like Python's "leaked shared_memory objects"); heap arenas and
  *   segments the program unlinked itself get none.
  * - held segments (attached by name from another program): the tracker keeps a descriptor with
- *   `LOCK_SH` on each for the program's lifetime, so the creator's tracker does not unlink it
- *   under this program; at the end it just closes them.
+ *   `LOCK_SH` on each while a thread of the program has it open (a `hold` per thread, a `release`
+ *   when that thread closes its last handle; a thread that dies holding keeps it to the end), so
+ *   the creator's tracker does not unlink it under this program; at the end it closes them.
  *
  * Which segments are owned comes from the journals the program's threads append to in this
  * directory (`own` before a create, `forget` after an unlink; see `tracker/client.ts`), and from
@@ -41,8 +42,8 @@ const dir = process.argv[2];
 const names = new Map<string, { t: number; owned: boolean; warn: boolean; pass: number }>();
 /** Segments owned when the program ended, filled by `end()`. */
 const owned = new Map<string, { warn: boolean }>();
-/** Held segments: the descriptor keeping `LOCK_SH`, and when the hold was sent. */
-const held = new Map<string, { fd: number; t: number }>();
+/** Held segments: the descriptor keeping `LOCK_SH`, the latest hold's time, the threads holding. */
+const held = new Map<string, { fd: number; t: number; count: number }>();
 /** Journals by file name: bytes read so far, and an incomplete last line. */
 const journals = new Map<string, { offset: number; partial: Buffer }>();
 let passes = 0;
@@ -96,15 +97,25 @@ function handle(message: TrackerMessage): void {
     case 'hold': {
       if (names.get(message.name)?.owned) return;
       const previous = held.get(message.name);
-      if (previous && previous.t >= message.t) return;
+      if (previous && previous.t >= message.t) {
+        previous.count++;
+        return;
+      }
       try {
         const fd = shmOpen(message.name);
         flock(fd, 'shared', { wait: true });
         if (previous) closeFd(previous.fd); // the name now stands for this segment
-        held.set(message.name, { fd, t: message.t });
+        held.set(message.name, { fd, t: message.t, count: (previous?.count ?? 0) + 1 });
       } catch {
         // gone already: nothing to hold
       }
+      return;
+    }
+    case 'release': {
+      const hold = held.get(message.name);
+      if (!hold || --hold.count > 0) return;
+      closeFd(hold.fd);
+      held.delete(message.name);
       return;
     }
     case 'forget': {

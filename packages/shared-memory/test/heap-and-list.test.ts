@@ -2,7 +2,8 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { decode, encode } from '@multiproc/serialize';
 import type { HeapBlock } from '@multiproc/shared-memory';
-import { ShareableList, heapAllocate, heapStats } from '@multiproc/shared-memory';
+import { ShareableList, heapStats } from '@multiproc/shared-memory';
+import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { exited, fixture, nextMessage, shmNames } from './helpers.js';
 
 const root = join(__dirname, '..');

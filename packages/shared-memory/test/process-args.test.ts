@@ -2,7 +2,8 @@
 import { readdirSync } from 'node:fs';
 import type { Process } from '@multiproc/process';
 import { activeChildren, getContext } from '@multiproc/process';
-import { SharedMemory, heapAllocate } from '@multiproc/shared-memory';
+import { SharedMemory } from '@multiproc/shared-memory';
+import { heapAllocate } from '@multiproc/shared-memory/internal';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/process-targets.cjs') as Record<

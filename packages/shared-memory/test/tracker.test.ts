@@ -13,14 +13,15 @@ const root = join(__dirname, '..');
 async function startProgram(
   file: string,
   args: string[],
+  stdin: 'ignore' | 'pipe' = 'ignore',
 ): Promise<{ child: ChildProcess; line: string; nextLine: () => Promise<string> }> {
   const child = spawn(process.execPath, [file, ...args], {
     cwd: root,
     detached: true,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: [stdin, 'pipe', 'inherit'],
   });
   started.push(child);
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const nextLine = async (): Promise<string> => {
     const next = await lines.next();
     if (next.done === true) throw new Error(`${file} exited before printing`);
@@ -105,6 +106,34 @@ describe('the resource tracker', () => {
     killGroup(holder.child);
     expect(await waitUntil(() => !shmNames().has(name), 5_000)).toBe(true);
   });
+
+  test('a program that attached a segment and closed every handle no longer keeps it (cpython#82300)', async () => {
+    const creator = await startProgram(fixture('create-and-wait.mjs'), ['keep']);
+    const name = creator.line.trim();
+    const holder = await startProgram(fixture('attach-close-and-wait.mjs'), [name], 'pipe');
+    expect(holder.line).toBe('attached 2');
+    holder.child.stdin!.write('close\n');
+    expect(await holder.nextLine()).toBe('open 1');
+    killGroup(creator.child);
+    await sleep(1_000);
+    expect(shmNames().has(name)).toBe(true); // one handle is still open
+    holder.child.stdin!.write('close\n');
+    expect(await holder.nextLine()).toBe('open 0');
+    expect(await waitUntil(() => !shmNames().has(name), 3_000)).toBe(true);
+    expect(holder.child.exitCode).toBe(null); // unlinked while the holder still runs
+  }, 20_000);
+
+  test('a program whose tracker was SIGKILLed unlinks its heap arenas when it ends normally', async () => {
+    const program = await startProgram(fixture('heap-tracker-killed.mjs'), [], 'pipe');
+    const { arenas, dir } = JSON.parse(program.line) as { arenas: string[]; dir: string };
+    expect(arenas).toHaveLength(2);
+    process.kill(trackerPid(dir), 'SIGKILL');
+    await sleep(200);
+    program.child.stdin!.write('end\n');
+    const exit = await new Promise<number | null>((resolve) => program.child.once('exit', resolve));
+    expect(exit).toBe(0);
+    expect(arenas.filter((name) => shmNames().has(name))).toEqual([]);
+  }, 20_000);
 
   test('ownership follows the journals across processes: a segment a child unlinked is forgotten, a name created again is owned again', async () => {
     const run = await runNode(fixture('journal-cross.mjs'), [], { cwd: root });

@@ -7,11 +7,22 @@
  * the classes do not define — an index — falls through to the proxy's traps. Measured cost: see
  * the package README (`get(i)`/`set(i, v)` are the fast way, `view[i]` the fastest).
  */
-import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
+import { invalidArgument } from '@multiproc/serialize';
+import {
+  Received,
+  SharedObject,
+  borrowed,
+  construct,
+  shareObject,
+} from '@multiproc/shared-memory/internal';
 import type { Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
-import { checkLockOption, lockFromOptions, type SynchronizedOptions } from './lock-option.js';
+import {
+  checkLockOption,
+  lockFromOptions,
+  underLock,
+  type SynchronizedOptions,
+} from './lock-option.js';
 import {
   checkElement,
   codeInfo,
@@ -20,9 +31,7 @@ import {
   type Typecode,
   type ViewOf,
 } from './typecodes.js';
-import { adopt, borrow, takeBlock } from './value.js';
-
-type Lifecycle = 'open' | 'closed';
+import { blockBytes, receivedLock, typecodeOf, type ElementsHandle } from './value.js';
 
 /** An index key: a canonical integer string (negative counts from the end, as in Python). */
 function indexOf(key: string | symbol): number | undefined {
@@ -78,10 +87,6 @@ function checkSizeOrSequence(
   return out;
 }
 
-function closedError(what: string): MultiprocError {
-  return new MultiprocError(`${what} is closed`, 'ERR_MP_CLOSED');
-}
-
 /**
  * What `RawArray` and `SharedArray` share: indexing, `length`, `slice`, `toArray`, iteration.
  * Not constructed directly.
@@ -91,7 +96,10 @@ function closedError(what: string): MultiprocError {
  * function sum(arr: ArrayBase<'i'>): number { return arr.toArray().reduce((a, b) => a + b, 0); }
  * ```
  */
-export abstract class ArrayBase<C extends Typecode> implements Disposable, Iterable<ElementOf<C>> {
+export abstract class ArrayBase<C extends Typecode>
+  extends SharedObject
+  implements Iterable<ElementOf<C>>
+{
   /** `arr[i]`: element `i` (negative counts from the end); out of range throws a `RangeError`. */
   [index: number]: ElementOf<C>;
   /** The typecode. */
@@ -100,34 +108,38 @@ export abstract class ArrayBase<C extends Typecode> implements Disposable, Itera
   readonly length: number;
   /** @internal */
   protected readonly cells: Cells;
-  readonly #block: HeapBlock;
   readonly #what: string;
-  readonly #borrowed: boolean;
-  #state: Lifecycle = 'open';
 
   /** @internal */
   constructor(
     what: string,
-    typecode: C,
+    typecode: C | Received<ElementsHandle>,
     sizeOrSequence: number | Iterable<ElementOf<C>>,
     check?: () => void,
   ) {
-    const info = codeInfo(typecode);
-    const taken = takeBlockFor(info, sizeOrSequence, check);
-    this.#what = what;
-    this.typecode = typecode;
-    this.length = taken.length;
-    this.#block = taken.block;
-    this.#borrowed = taken.borrowed;
-    this.cells = new Cells(info, taken.block, taken.length);
-    if (taken.values !== undefined) {
-      for (let i = 0; i < taken.values.length; i++) this.cells.setStored(i, taken.values[i]!);
+    const source = Received.is(typecode) ? typecode : undefined;
+    const code = typecodeOf(typecode);
+    const info = codeInfo(code);
+    let length = source?.data.length ?? 0;
+    let values: (number | bigint)[] | undefined;
+    if (source === undefined) {
+      const checked = checkSizeOrSequence(info, sizeOrSequence);
+      check?.();
+      if (typeof checked === 'number') {
+        length = checked;
+      } else {
+        length = checked.length;
+        values = checked;
+      }
     }
-  }
-
-  /** @internal */
-  protected assertOpen(): void {
-    if (this.#state !== 'open') throw closedError(this.#what);
+    super(what, source ?? blockBytes(info, length));
+    this.#what = what;
+    this.typecode = code;
+    this.length = length;
+    this.cells = new Cells(info, this.block, length);
+    if (values !== undefined) {
+      for (let i = 0; i < values.length; i++) this.cells.setStored(i, values[i]!);
+    }
   }
 
   /** @internal Checks an index; returns it as a position (negative ones count from the end). */
@@ -222,75 +234,18 @@ export abstract class ArrayBase<C extends Typecode> implements Disposable, Itera
     return this.toArray()[Symbol.iterator]();
   }
 
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory (idempotent).
-   *
-   * @example
-   * ```ts
-   * arr.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    if (!this.#borrowed) this.#block.release();
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal */
-  protected get block(): HeapBlock {
-    return this.#block;
-  }
-
-  /** @internal */
-  static handleOf(arr: ArrayBase<Typecode>): {
-    block: HeapBlock;
-    typecode: Typecode;
-    length: number;
-  } {
-    arr.assertOpen();
-    return { block: arr.#block, typecode: arr.typecode, length: arr.length };
+  /** @internal What travels besides the block. */
+  static handleData(arr: ArrayBase<Typecode>): ElementsHandle {
+    return { typecode: arr.typecode, length: arr.length };
   }
 }
 
+// The proxy stands between ArrayBase and SharedObject: an object over SharedObject's prototype,
+// so that inherited members (and `instanceof SharedObject`) are found through it.
 Object.setPrototypeOf(
   ArrayBase.prototype,
-  new Proxy(Object.create(Object.prototype) as object, indexTraps),
+  new Proxy(Object.create(SharedObject.prototype) as object, indexTraps),
 );
-
-let adoptedLength: number | undefined;
-
-function takeBlockFor(
-  info: CodeInfo,
-  sizeOrSequence: unknown,
-  check: (() => void) | undefined,
-): {
-  block: HeapBlock;
-  borrowed: boolean;
-  length: number;
-  values: (number | bigint)[] | undefined;
-} {
-  if (adoptedLength !== undefined) {
-    const length = adoptedLength;
-    adoptedLength = undefined;
-    const { block, borrowed } = takeBlock(info, length);
-    return { block, borrowed, length, values: undefined };
-  }
-  const checked = checkSizeOrSequence(info, sizeOrSequence);
-  check?.();
-  const length = typeof checked === 'number' ? checked : checked.length;
-  const { block, borrowed } = takeBlock(info, length);
-  return { block, borrowed, length, values: typeof checked === 'number' ? undefined : checked };
-}
 
 /**
  * A fixed-length typed array in shared memory, without a lock, as Python's
@@ -311,7 +266,11 @@ export class RawArray<C extends Typecode = Typecode> extends ArrayBase<C> {
    * @param typecode - see {@link Typecode}.
    * @param sizeOrSequence - a length (zero-filled) or the initial elements.
    */
-  constructor(typecode: C, sizeOrSequence: number | Iterable<ElementOf<C>>) {
+  constructor(typecode: C, sizeOrSequence: number | Iterable<ElementOf<C>>);
+  constructor(
+    typecode: C | Received<ElementsHandle>,
+    sizeOrSequence: number | Iterable<ElementOf<C>> = 0,
+  ) {
     super('RawArray', typecode, sizeOrSequence);
   }
 
@@ -328,11 +287,6 @@ export class RawArray<C extends Typecode = Typecode> extends ArrayBase<C> {
   /** A plain array of elements `start … end-1`. */
   slice(start?: number, end?: number): ElementOf<C>[] {
     return this.copy(start, end);
-  }
-
-  /** @internal */
-  static toHandle(arr: RawArray): { block: HeapBlock; typecode: Typecode; length: number } {
-    return ArrayBase.handleOf(arr);
   }
 }
 
@@ -364,29 +318,21 @@ export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
     typecode: C,
     sizeOrSequence: number | Iterable<ElementOf<C>>,
     options?: SynchronizedOptions,
+  );
+  constructor(
+    typecode: C | Received<ElementsHandle>,
+    sizeOrSequence: number | Iterable<ElementOf<C>> = 0,
+    options?: SynchronizedOptions,
   ) {
-    const received = receivedLock;
-    receivedLock = undefined;
     super('SharedArray', typecode, sizeOrSequence, () => checkLockOption(options));
-    if (received !== undefined) {
-      this.#lock = received.lock;
-      this.#ownsLock = received.lock !== undefined;
-    } else {
-      const { lock, owned } = lockFromOptions(options);
-      this.#lock = lock;
-      this.#ownsLock = owned;
-    }
+    ({ lock: this.#lock, owned: this.#ownsLock } = Received.is(typecode)
+      ? receivedLock(typecode)
+      : lockFromOptions(options));
   }
 
   #locked<R>(fn: () => R): R {
     const lock = this.#lock;
-    if (lock === undefined) return fn();
-    lock.acquireSync();
-    try {
-      return fn();
-    } finally {
-      lock.release();
-    }
+    return lock === undefined ? fn() : underLock(lock, fn);
   }
 
   /** Element `i`: one atomic read (under the lock for `'d'`). */
@@ -442,60 +388,23 @@ export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
    */
   getObj(): RawArray<C> {
     this.assertOpen();
-    adoptedLength = this.length;
-    return borrow(this.block, () => new RawArray(this.typecode, 0));
+    const { typecode, length } = this;
+    return construct(RawArray<C>, borrowed(this.block, { typecode, length }));
   }
 
-  /** Drops this object's hold on the shared memory, and on its lock if it made it. */
-  override close(): void {
-    if (this.closed) return;
-    super.close();
+  /** @internal An array that made its lock (or received it) closes it too. */
+  protected override onClose(): void {
     if (this.#ownsLock) this.#lock?.close();
   }
 
-  /** @internal */
-  static toHandle(arr: SharedArray): {
-    block: HeapBlock;
-    typecode: Typecode;
-    length: number;
-    lock: Lock | RLock | null;
-  } {
-    return { ...ArrayBase.handleOf(arr), lock: arr.#lock ?? null };
+  /** @internal What travels besides the block. */
+  static override handleData(arr: ArrayBase<Typecode>): ElementsHandle {
+    const lock = arr instanceof SharedArray ? (arr.#lock ?? null) : null;
+    return { ...ArrayBase.handleData(arr), lock };
   }
 }
 
-let receivedLock: { lock: Lock | RLock | undefined } | undefined;
-
-registerShareable<RawArray>({
-  name: 'multiproc.RawArray',
-  Class: RawArray,
-  module: import.meta.url,
-  toHandle: (arr) => RawArray.toHandle(arr),
-  fromHandle: (data) => {
-    const { block, typecode, length } = data as {
-      block: HeapBlock;
-      typecode: Typecode;
-      length: number;
-    };
-    adoptedLength = length;
-    return adopt(block, undefined, () => new RawArray(typecode, 0));
-  },
-});
-
-registerShareable<SharedArray>({
-  name: 'multiproc.SharedArray',
-  Class: SharedArray,
-  module: import.meta.url,
-  toHandle: (arr) => SharedArray.toHandle(arr),
-  fromHandle: (data) => {
-    const { block, typecode, length, lock } = data as {
-      block: HeapBlock;
-      typecode: Typecode;
-      length: number;
-      lock: Lock | RLock | null;
-    };
-    adoptedLength = length;
-    receivedLock = { lock: lock ?? undefined };
-    return adopt(block, lock, () => new SharedArray(typecode, 0));
-  },
-});
+shareObject('multiproc.RawArray', RawArray, import.meta.url, (arr) => ArrayBase.handleData(arr));
+shareObject('multiproc.SharedArray', SharedArray, import.meta.url, (arr) =>
+  SharedArray.handleData(arr),
+);

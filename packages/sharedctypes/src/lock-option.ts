@@ -56,3 +56,17 @@ export function checkLockOption(options: unknown): void {
     throw invalidArgument('options.lock', 'a boolean, a Lock or an RLock', lock);
   }
 }
+
+// Lock's method of the same key (synchronize/src/lock.ts), found by key so that either build of
+// that package serves.
+const kThreadSection = Symbol.for('multiproc.threadSection');
+
+/**
+ * Runs one element access under `lock`: with it held, or at once where this thread holds it
+ * already, in any async chain (that chain is suspended while this runs, so nothing it does is
+ * interleaved).
+ */
+export function underLock<R>(lock: Lock | RLock, fn: () => R): R {
+  const section = (lock as unknown as Record<symbol, (fn: () => R) => R>)[kThreadSection]!;
+  return section.call(lock, fn);
+}

@@ -1,11 +1,21 @@
 /**
  * `RawValue` and `Value`: one typed element in a block of the shared-memory heap.
  */
-import { MultiprocError, registerShareable } from '@multiproc/serialize';
-import { heapAllocate, type HeapBlock } from '@multiproc/shared-memory';
+import {
+  Received,
+  SharedObject,
+  borrowed,
+  construct,
+  shareObject,
+} from '@multiproc/shared-memory/internal';
 import type { AcquireOptions, Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
-import { checkLockOption, lockFromOptions, type SynchronizedOptions } from './lock-option.js';
+import {
+  checkLockOption,
+  lockFromOptions,
+  underLock,
+  type SynchronizedOptions,
+} from './lock-option.js';
 import {
   checkElement,
   codeInfo,
@@ -14,24 +24,23 @@ import {
   type Typecode,
 } from './typecodes.js';
 
-type Lifecycle = 'open' | 'closed';
-
-/** Set while an object is rebuilt from a handle: its block (and lock) instead of new ones. */
-let adopting: { block: HeapBlock; lock: Lock | RLock | undefined; borrowed: boolean } | undefined;
-
-function take(
-  info: CodeInfo,
-  length: number,
-): { block: HeapBlock; fresh: boolean; borrowed: boolean } {
-  const adopted = adopting;
-  adopting = undefined;
-  if (adopted !== undefined)
-    return { block: adopted.block, fresh: false, borrowed: adopted.borrowed };
-  return { block: heapAllocate(Math.max(8, info.bytes * length)), fresh: true, borrowed: false };
+/** What travels for a value besides its block: also the arrays' (array.ts). */
+export interface ElementsHandle {
+  typecode: Typecode;
+  /** The element count (arrays). */
+  length?: number;
+  /** The lock of a `Value`/`SharedArray`; `null` for none. */
+  lock?: Lock | RLock | null;
 }
 
-function closedError(what: string): MultiprocError {
-  return new MultiprocError(`${what} is closed`, 'ERR_MP_CLOSED');
+/** The bytes of a fresh block for `length` elements. */
+export function blockBytes(info: CodeInfo, length: number): number {
+  return Math.max(8, info.bytes * length);
+}
+
+/** The typecode a constructor got, or the one that came with a received block. */
+export function typecodeOf<C extends Typecode>(typecode: C | Received<ElementsHandle>): C {
+  return (Received.is(typecode) ? typecode.data.typecode : typecode) as C;
 }
 
 /**
@@ -49,37 +58,34 @@ function closedError(what: string): MultiprocError {
  * lock.withLockSync(() => { counter.value += 1; });
  * ```
  */
-export class RawValue<C extends Typecode = Typecode> implements Disposable {
+export class RawValue<C extends Typecode = Typecode> extends SharedObject {
   /** The typecode. */
   readonly typecode: C;
   readonly #cells: Cells;
-  readonly #block: HeapBlock;
   readonly #info: CodeInfo;
   readonly #view: Cells['view'];
-  readonly #borrowed: boolean;
-  #state: Lifecycle = 'open';
 
   /**
    * @param typecode - see {@link Typecode}.
    * @param initial - the initial value (a `bigint` for 64-bit codes, a one-character string for
    *   `'c'`); zero if omitted.
    */
-  constructor(typecode: C, initial?: ElementOf<C>) {
-    const info = codeInfo(typecode);
+  constructor(typecode: C, initial?: ElementOf<C>);
+  constructor(typecode: C | Received<ElementsHandle>, initial?: ElementOf<C>) {
+    const code = typecodeOf(typecode);
+    const info = codeInfo(code);
     const stored = initial === undefined ? undefined : checkElement(info, initial, 'initial');
-    const { block, fresh, borrowed } = take(info, 1);
-    this.typecode = typecode;
+    super('RawValue', Received.is(typecode) ? typecode : blockBytes(info, 1));
+    this.typecode = code;
     this.#info = info;
-    this.#block = block;
-    this.#borrowed = borrowed;
-    this.#cells = new Cells(info, block, 1);
+    this.#cells = new Cells(info, this.block, 1);
     this.#view = this.#cells.view;
-    if (fresh && stored !== undefined) this.#cells.setStored(0, stored);
+    if (this.fresh && stored !== undefined) this.#cells.setStored(0, stored);
   }
 
   /** The value (a plain read). */
   get value(): ElementOf<C> {
-    if (this.#state !== 'open') throw closedError('RawValue');
+    this.assertOpen();
     const stored = this.#view[0]!;
     return (
       this.#info.kind === 'char' ? String.fromCharCode(stored as number) : stored
@@ -88,7 +94,7 @@ export class RawValue<C extends Typecode = Typecode> implements Disposable {
 
   /** Sets the value (a plain write); a `TypeError`/`RangeError` if it does not fit the typecode. */
   set value(value: ElementOf<C>) {
-    if (this.#state !== 'open') throw closedError('RawValue');
+    this.assertOpen();
     this.#view[0] = checkElement(this.#info, value, 'value');
   }
 
@@ -97,39 +103,9 @@ export class RawValue<C extends Typecode = Typecode> implements Disposable {
     return this.#view;
   }
 
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory (idempotent).
-   *
-   * @example
-   * ```ts
-   * counter.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    if (!this.#borrowed) this.#block.release();
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
   /** `RawValue('i', 3)`. */
-  toString(): string {
+  override toString(): string {
     return `RawValue('${this.typecode}', ${String(this.value)})`;
-  }
-
-  /** @internal */
-  static toHandle(value: RawValue): { block: HeapBlock; typecode: Typecode } {
-    if (value.#state !== 'open') throw closedError('RawValue');
-    return { block: value.#block, typecode: value.typecode };
   }
 }
 
@@ -148,62 +124,50 @@ export class RawValue<C extends Typecode = Typecode> implements Disposable {
  * await counter.getLock().withLock(() => { counter.value += 1; });
  * ```
  */
-export class Value<C extends Typecode = Typecode> implements Disposable {
+export class Value<C extends Typecode = Typecode> extends SharedObject {
   /** The typecode. */
   readonly typecode: C;
   readonly #cells: Cells;
-  readonly #block: HeapBlock;
   readonly #lock: Lock | RLock | undefined;
   readonly #ownsLock: boolean;
-  #state: Lifecycle = 'open';
 
   /**
    * @param typecode - see {@link Typecode}.
    * @param initial - the initial value; zero if omitted.
    * @param options - `lock`: `true` (a new `RLock`, the default), `false`, or a lock to share.
    */
-  constructor(typecode: C, initial?: ElementOf<C>, options?: SynchronizedOptions) {
-    const info = codeInfo(typecode);
+  constructor(typecode: C, initial?: ElementOf<C>, options?: SynchronizedOptions);
+  constructor(
+    typecode: C | Received<ElementsHandle>,
+    initial?: ElementOf<C>,
+    options?: SynchronizedOptions,
+  ) {
+    const source = Received.is(typecode) ? typecode : undefined;
+    const code = typecodeOf(typecode);
+    const info = codeInfo(code);
     const stored = initial === undefined ? undefined : checkElement(info, initial, 'initial');
-    const adopted = adopting;
-    if (adopted === undefined) checkLockOption(options);
-    const { block, fresh } = take(info, 1);
-    this.typecode = typecode;
-    this.#block = block;
-    this.#cells = new Cells(info, block, 1);
-    if (fresh && stored !== undefined) this.#cells.setStored(0, stored);
-    if (adopted !== undefined) {
-      this.#lock = adopted.lock;
-      this.#ownsLock = adopted.lock !== undefined;
-    } else {
-      const { lock, owned } = lockFromOptions(options);
-      this.#lock = lock;
-      this.#ownsLock = owned;
-    }
-  }
-
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw closedError('Value');
+    if (source === undefined) checkLockOption(options);
+    super('Value', source ?? blockBytes(info, 1));
+    this.typecode = code;
+    this.#cells = new Cells(info, this.block, 1);
+    if (this.fresh && stored !== undefined) this.#cells.setStored(0, stored);
+    ({ lock: this.#lock, owned: this.#ownsLock } =
+      source === undefined ? lockFromOptions(options) : receivedLock(source));
   }
 
   /** The value: one atomic read (under the lock for `'d'`). */
   get value(): ElementOf<C> {
-    this.#assertOpen();
+    this.assertOpen();
     const cells = this.#cells;
     if (cells.atomic) return cells.getAtomic(0) as ElementOf<C>;
     const lock = this.#lock;
     if (lock === undefined) return cells.get(0) as ElementOf<C>;
-    lock.acquireSync();
-    try {
-      return cells.get(0) as ElementOf<C>;
-    } finally {
-      lock.release();
-    }
+    return underLock(lock, () => cells.get(0) as ElementOf<C>);
   }
 
   /** Sets the value: one atomic write (under the lock for `'d'`). */
   set value(value: ElementOf<C>) {
-    this.#assertOpen();
+    this.assertOpen();
     const cells = this.#cells;
     if (cells.atomic) {
       cells.setAtomic(0, value, 'value');
@@ -215,12 +179,7 @@ export class Value<C extends Typecode = Typecode> implements Disposable {
       return;
     }
     const stored = checkElement(cells.info, value, 'value');
-    lock.acquireSync();
-    try {
-      cells.setStored(0, stored);
-    } finally {
-      lock.release();
-    }
+    underLock(lock, () => cells.setStored(0, stored));
   }
 
   /**
@@ -233,7 +192,7 @@ export class Value<C extends Typecode = Typecode> implements Disposable {
    * ```
    */
   getLock(): Lock | RLock {
-    this.#assertOpen();
+    this.assertOpen();
     if (this.#lock === undefined) {
       throw new TypeError('this Value was made with { lock: false } and has no lock');
     }
@@ -251,13 +210,8 @@ export class Value<C extends Typecode = Typecode> implements Disposable {
    * ```
    */
   getObj(): RawValue<C> {
-    this.#assertOpen();
-    adopting = { block: this.#block, lock: undefined, borrowed: true };
-    try {
-      return new RawValue(this.typecode);
-    } finally {
-      adopting = undefined;
-    }
+    this.assertOpen();
+    return construct(RawValue<C>, borrowed(this.block, { typecode: this.typecode }));
   }
 
   /**
@@ -269,7 +223,7 @@ export class Value<C extends Typecode = Typecode> implements Disposable {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    if (this.#lock === undefined || this.#state !== 'open') {
+    if (this.#lock === undefined || this.closed) {
       try {
         this.getLock();
       } catch (error) {
@@ -305,113 +259,36 @@ export class Value<C extends Typecode = Typecode> implements Disposable {
 
   /** The typed array over the value's memory (length 1): plain access. */
   get view(): Cells['view'] {
-    this.#assertOpen();
+    this.assertOpen();
     return this.#cells.view;
   }
 
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory, and on its lock if it made it (idempotent).
-   *
-   * @example
-   * ```ts
-   * counter.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.#block.release();
+  /** @internal A value that made its lock (or received it) closes it too. */
+  protected override onClose(): void {
     if (this.#ownsLock) this.#lock?.close();
   }
 
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
   /** `Value('d', 3.14)`. */
-  toString(): string {
+  override toString(): string {
     return `Value('${this.typecode}', ${String(this.value)})`;
   }
 
-  /** @internal */
-  static toHandle(value: Value): {
-    block: HeapBlock;
-    typecode: Typecode;
-    lock: Lock | RLock | null;
-  } {
-    value.#assertOpen();
-    return { block: value.#block, typecode: value.typecode, lock: value.#lock ?? null };
+  /** @internal What travels besides the block. */
+  static handleData(value: Value): ElementsHandle {
+    return { typecode: value.typecode, lock: value.#lock ?? null };
   }
 }
 
-/** @internal Rebuilds an object around a received block. */
-export function adopt<T>(
-  block: HeapBlock,
-  lock: Lock | RLock | null | undefined,
-  make: () => T,
-): T {
-  adopting = { block, lock: lock ?? undefined, borrowed: false };
-  try {
-    return make();
-  } finally {
-    adopting = undefined;
-  }
-}
-
-/** @internal For array.ts: the block being adopted, or a fresh one. */
-export function takeBlock(
-  info: CodeInfo,
-  length: number,
-): {
-  block: HeapBlock;
-  fresh: boolean;
-  borrowed: boolean;
+/** The lock that came with a received object: its own copy, closed with it. */
+export function receivedLock(source: Received<ElementsHandle>): {
   lock: Lock | RLock | undefined;
-  adopted: boolean;
+  owned: boolean;
 } {
-  const adopted = adopting;
-  const taken = take(info, length);
-  return { ...taken, lock: adopted?.lock, adopted: adopted !== undefined };
+  const lock = source.data.lock ?? undefined;
+  return { lock, owned: lock !== undefined };
 }
 
-/** @internal For array.ts's getObj(). */
-export function borrow<T>(block: HeapBlock, make: () => T): T {
-  adopting = { block, lock: undefined, borrowed: true };
-  try {
-    return make();
-  } finally {
-    adopting = undefined;
-  }
-}
-
-registerShareable<RawValue>({
-  name: 'multiproc.RawValue',
-  Class: RawValue,
-  module: import.meta.url,
-  toHandle: (value) => RawValue.toHandle(value),
-  fromHandle: (data) => {
-    const { block, typecode } = data as { block: HeapBlock; typecode: Typecode };
-    return adopt(block, undefined, () => new RawValue(typecode));
-  },
-});
-
-registerShareable<Value>({
-  name: 'multiproc.Value',
-  Class: Value,
-  module: import.meta.url,
-  toHandle: (value) => Value.toHandle(value),
-  fromHandle: (data) => {
-    const { block, typecode, lock } = data as {
-      block: HeapBlock;
-      typecode: Typecode;
-      lock: Lock | RLock | null;
-    };
-    return adopt(block, lock, () => new Value(typecode));
-  },
-});
+shareObject('multiproc.RawValue', RawValue, import.meta.url, (value) => ({
+  typecode: value.typecode,
+}));
+shareObject('multiproc.Value', Value, import.meta.url, (value) => Value.handleData(value));

@@ -30,13 +30,11 @@ import {
   BrokenBarrierError,
   describeFunction,
   invalidArgument,
-  registerShareable,
   resolveFunction,
   resolveFunctionSync,
   type FunctionSpec,
 } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
-import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
+import { Received, SharedObject, shareObject } from '@multiproc/shared-memory/internal';
 import { MutexCore, kMutexWords } from './mutex.js';
 import {
   checkTimeout,
@@ -45,8 +43,8 @@ import {
   remaining,
   runAsync,
   runSync,
+  rejecting,
   type Waiting,
-  rejected,
 } from './wait.js';
 
 const kBytes = 64;
@@ -83,16 +81,13 @@ export interface BarrierOptions {
   timeout?: number | undefined;
 }
 
-/** What travels for a Barrier. */
+/** What travels for a Barrier besides its block. */
 interface BarrierHandle {
-  block: HeapBlock;
   action: FunctionSpec | null;
   timeout: number | null;
 }
 
 type Action = () => unknown;
-
-let adoptingAction: FunctionSpec | undefined;
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -146,41 +141,43 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * if (index === 0) console.log('everyone is here');
  * ```
  */
-export class Barrier implements Disposable {
+export class Barrier extends SharedObject {
   readonly #words: Int32Array;
-  readonly #block: HeapBlock;
   readonly #mutex: MutexCore;
   /** The action: a function, or (received from another process) how to load it. */
   #action: Action | FunctionSpec | undefined;
   readonly #timeout: number | undefined;
-  #state: Lifecycle = 'open';
 
   /**
    * @param parties - how many must call `wait()` before all go on: a positive integer.
    */
-  constructor(parties: number, options: BarrierOptions = {}) {
-    if (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1) {
-      throw invalidArgument('parties', 'a positive integer', parties);
+  constructor(parties: number, options?: BarrierOptions);
+  constructor(parties: number | Received<BarrierHandle>, options: BarrierOptions = {}) {
+    let action: Action | FunctionSpec | undefined;
+    let timeout: number | undefined;
+    if (Received.is(parties)) {
+      const data = parties.data;
+      action = data.action ?? undefined;
+      timeout = data.timeout ?? undefined;
+    } else {
+      if (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1) {
+        throw invalidArgument('parties', 'a positive integer', parties);
+      }
+      if (typeof options !== 'object' || options === null) {
+        throw invalidArgument('options', 'an object like { action, timeout }', options);
+      }
+      action = options.action;
+      if (action !== undefined && typeof action !== 'function') {
+        throw invalidArgument('options.action', 'a function', action);
+      }
+      timeout = checkTimeout(options.timeout, 'options.timeout');
     }
-    if (typeof options !== 'object' || options === null) {
-      throw invalidArgument('options', 'an object like { action, timeout }', options);
-    }
-    const { action } = options;
-    if (action !== undefined && typeof action !== 'function') {
-      throw invalidArgument('options.action', 'a function', action);
-    }
-    this.#timeout = checkTimeout(options.timeout, 'options.timeout');
-    this.#action = adoptingAction ?? action;
-    adoptingAction = undefined;
-    const { block, fresh } = takeBlock(kBytes);
-    this.#block = block;
-    this.#words = wordsOf(block, kBytes / 4);
+    super('Barrier', typeof parties === 'number' ? kBytes : parties);
+    this.#timeout = timeout;
+    this.#action = action;
+    this.#words = this.int32(kBytes / 4);
     this.#mutex = new MutexCore(this.#words.subarray(0, kMutexWords), 'lock');
-    if (fresh) Atomics.store(this.#words, kParties, parties);
-  }
-
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw closedError('Barrier');
+    if (this.fresh) Atomics.store(this.#words, kParties, parties as number);
   }
 
   /** How many parties the barrier waits for. */
@@ -234,7 +231,6 @@ export class Barrier implements Disposable {
     const w = this.#words;
     yield* this.#lock();
     try {
-      // Wait while the previous round drains or a reset completes.
       while (w[kState] === kDraining || w[kState] === kResetting) {
         if (expired(deadline)) {
           this.#break();
@@ -297,7 +293,7 @@ export class Barrier implements Disposable {
   }
 
   #deadline(timeout: unknown): number | undefined {
-    this.#assertOpen();
+    this.assertOpen();
     return deadlineOf(timeout === undefined ? this.#timeout : checkTimeout(timeout));
   }
 
@@ -313,13 +309,7 @@ export class Barrier implements Disposable {
    * ```
    */
   wait(timeout?: number): Promise<number> {
-    let deadline: number | undefined;
-    try {
-      deadline = this.#deadline(timeout);
-    } catch (error) {
-      return rejected(error);
-    }
-    return runAsync(this.#wait(deadline));
+    return rejecting(() => runAsync(this.#wait(this.#deadline(timeout))));
   }
 
   /**
@@ -344,7 +334,7 @@ export class Barrier implements Disposable {
    * ```
    */
   reset(): void {
-    this.#assertOpen();
+    this.assertOpen();
     const w = this.#words;
     runSync(this.#lock());
     try {
@@ -369,7 +359,7 @@ export class Barrier implements Disposable {
    * ```
    */
   abort(): void {
-    this.#assertOpen();
+    this.assertOpen();
     runSync(this.#lock());
     try {
       this.#break();
@@ -378,58 +368,21 @@ export class Barrier implements Disposable {
     }
   }
 
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory (idempotent).
-   *
-   * @example
-   * ```ts
-   * barrier.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.#block.release();
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal */
-  static toHandle(barrier: Barrier): BarrierHandle {
-    barrier.#assertOpen();
+  /** @internal What travels besides the block. */
+  static handleData(barrier: Barrier): BarrierHandle {
+    const action = barrier.#action;
     return {
-      block: barrier.#block,
       action:
-        barrier.#action === undefined
+        action === undefined
           ? null
-          : typeof barrier.#action === 'function'
-            ? describeFunction(barrier.#action, 'options.action')
-            : barrier.#action,
+          : typeof action === 'function'
+            ? describeFunction(action, 'options.action')
+            : action,
       timeout: barrier.#timeout ?? null,
     };
   }
 }
 
-registerShareable<Barrier>({
-  name: 'multiproc.Barrier',
-  Class: Barrier,
-  module: import.meta.url,
-  toHandle: (barrier) => Barrier.toHandle(barrier),
-  fromHandle: (data) => {
-    const { block, action, timeout } = data as BarrierHandle;
-    adoptingAction = action ?? undefined;
-    try {
-      return adoptBlock(block, () => new Barrier(1, { timeout: timeout ?? undefined }));
-    } finally {
-      adoptingAction = undefined;
-    }
-  },
-});
+shareObject('multiproc.Barrier', Barrier, import.meta.url, (barrier) =>
+  Barrier.handleData(barrier),
+);

@@ -23,36 +23,22 @@
  * died, the slot is freed and the notification goes to the next waiter instead of being lost.
  */
 import { futexWake } from '@multiproc/native';
-import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
-import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
-import {
-  RLock,
-  holdAsync,
-  holdSync,
-  mutexCoreOf,
-  withAcquired,
-  withAcquiredSync,
-  type Acquirable,
-  type Lock,
-  type LockGuard,
-} from './lock.js';
+import { MultiprocError, invalidArgument } from '@multiproc/serialize';
+import { Received, isOwnerAlive, selfToken, shareObject } from '@multiproc/shared-memory/internal';
+import { AcquirableObject } from './guard.js';
+import { RLock, mutexCoreOf, type Lock } from './lock.js';
 import type { MutexCore } from './mutex.js';
-import { isOwnerAlive, selfToken } from './owner.js';
+import { currentChain } from './chain.js';
 import {
-  checkTimeout,
-  deadlineOf,
   expired,
   remaining,
   runAsync,
   runSync,
+  rejecting,
+  waitDeadline,
   type AcquireOptions,
   type Waiting,
-  rejected,
 } from './wait.js';
-
-// Set while a received Condition is built: the lock handle that came with it is its own.
-let adoptingLock = false;
 
 const kHeaderWords = 4;
 const kSlotWords = 4;
@@ -92,6 +78,11 @@ export interface ConditionOptions {
  */
 export type Predicate<T> = () => T;
 
+function checkPredicate<T>(predicate: Predicate<T>): Predicate<T> {
+  if (typeof predicate !== 'function') throw invalidArgument('predicate', 'a function', predicate);
+  return predicate;
+}
+
 /**
  * A condition variable in shared memory, as Python's `multiprocessing.Condition`: wait (with the
  * lock held) until another process notifies. The lock is an `RLock` unless one is given.
@@ -107,20 +98,22 @@ export type Predicate<T> = () => T;
  * await cond.withLock(() => { items.value += 1; cond.notify(); });
  * ```
  */
-export class Condition implements Disposable, Acquirable {
+export class Condition extends AcquirableObject {
   readonly #words: Int32Array;
-  readonly #block: HeapBlock;
   readonly #lock: Lock | RLock;
   readonly #ownsLock: boolean;
   readonly #slots: number;
-  #state: Lifecycle = 'open';
 
   /**
    * @param lock - a `Lock` or `RLock` to use; a new `RLock` if omitted.
    */
-  constructor(lock?: Lock | RLock, options: ConditionOptions = {}) {
-    if (lock !== undefined && lock !== null && mutexCoreOf(lock) === undefined) {
-      throw invalidArgument('lock', 'a Lock or an RLock', lock);
+  constructor(lock?: Lock | RLock, options?: ConditionOptions);
+  constructor(lock?: Lock | RLock | Received<ConditionHandle>, options: ConditionOptions = {}) {
+    // A received condition owns the lock that arrived with it (a copy of its own).
+    const source = Received.is(lock) ? lock : undefined;
+    const given = source === undefined ? (lock as Lock | RLock | undefined) : source.data.lock;
+    if (given !== undefined && given !== null && mutexCoreOf(given) === undefined) {
+      throw invalidArgument('lock', 'a Lock or an RLock', given);
     }
     if (typeof options !== 'object' || options === null) {
       throw invalidArgument('options', 'an object like { maxWaiters }', options);
@@ -129,29 +122,28 @@ export class Condition implements Disposable, Acquirable {
     if (typeof maxWaiters !== 'number' || !Number.isInteger(maxWaiters) || maxWaiters < 1) {
       throw invalidArgument('options.maxWaiters', 'a positive integer', maxWaiters);
     }
-    const { block, fresh } = takeBlock((kHeaderWords + kSlotWords * maxWaiters) * 4);
-    this.#block = block;
-    const slots = fresh ? maxWaiters : Atomics.load(wordsOf(block, kHeaderWords), kSlots);
-    this.#words = wordsOf(block, kHeaderWords + kSlotWords * slots);
-    if (fresh) Atomics.store(this.#words, kSlots, slots);
+    super('Condition', source ?? (kHeaderWords + kSlotWords * maxWaiters) * 4);
+    const slots = this.fresh ? maxWaiters : Atomics.load(this.int32(kHeaderWords), kSlots);
+    this.#words = this.int32(kHeaderWords + kSlotWords * slots);
+    if (this.fresh) Atomics.store(this.#words, kSlots, slots);
     this.#slots = slots;
-    this.#ownsLock = lock === undefined || lock === null || adoptingLock;
-    adoptingLock = false;
-    this.#lock = lock ?? new RLock();
-  }
-
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw closedError('Condition');
+    this.#ownsLock = given === undefined || given === null || source !== undefined;
+    this.#lock = given ?? new RLock();
   }
 
   #core(): MutexCore {
-    this.#assertOpen();
+    this.assertOpen();
     return mutexCoreOf(this.#lock)!;
   }
 
-  #assertOwned(method: string): MutexCore {
+  /** @internal `withLock` over an RLock opens an async chain. */
+  protected override chainCore(): MutexCore {
+    return this.#core();
+  }
+
+  #assertOwned(method: string, chain: number): MutexCore {
     const core = this.#core();
-    if (!core.owned()) {
+    if (!core.owned(chain)) {
       throw new MultiprocError(
         `Condition.${method}() needs the condition's lock held by the calling thread`,
         'ERR_MP_NOT_OWNER',
@@ -174,12 +166,10 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    try {
-      this.#assertOpen();
-    } catch (error) {
-      return rejected(error);
-    }
-    return this.#lock.acquire(options);
+    return rejecting(() => {
+      this.assertOpen();
+      return this.#lock.acquire(options);
+    });
   }
 
   /**
@@ -191,7 +181,7 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   acquireSync(options?: AcquireOptions): boolean {
-    this.#assertOpen();
+    this.assertOpen();
     return this.#lock.acquireSync(options);
   }
 
@@ -204,56 +194,8 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   release(): void {
-    this.#assertOpen();
+    this.assertOpen();
     this.#lock.release();
-  }
-
-  /**
-   * Runs `fn` holding the lock (as Python's `with cond:`), releasing it even if `fn` throws.
-   *
-   * @example
-   * ```ts
-   * await cond.withLock(() => cond.notifyAll());
-   * ```
-   */
-  withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    return withAcquired(this, fn);
-  }
-
-  /**
-   * {@link withLock}, blocking.
-   *
-   * @example
-   * ```ts
-   * cond.withLockSync(() => cond.notify());
-   * ```
-   */
-  withLockSync<R>(fn: () => R): R {
-    return withAcquiredSync(this, fn);
-  }
-
-  /**
-   * Acquires the lock and returns a guard that releases it at the end of a `using` block.
-   *
-   * @example
-   * ```ts
-   * await using _held = await cond.hold();
-   * ```
-   */
-  hold(options?: AcquireOptions): Promise<LockGuard> {
-    return holdAsync(this, 'Condition', options);
-  }
-
-  /**
-   * {@link hold}, blocking.
-   *
-   * @example
-   * ```ts
-   * using _held = cond.holdSync();
-   * ```
-   */
-  holdSync(options?: AcquireOptions): LockGuard {
-    return holdSync(this, 'Condition', options);
   }
 
   #claimSlot(): number {
@@ -273,10 +215,10 @@ export class Condition implements Disposable, Acquirable {
     );
   }
 
-  *#wait(core: MutexCore, deadline: number | undefined): Waiting<boolean> {
+  *#wait(core: MutexCore, deadline: number | undefined, chain: number): Waiting<boolean> {
     const w = this.#words;
     const slot = this.#claimSlot();
-    const levels = core.releaseAll();
+    const levels = core.releaseAll(chain);
     try {
       while (Atomics.load(w, slot + kSlotState) === kWaiting && !expired(deadline)) {
         yield {
@@ -288,7 +230,7 @@ export class Condition implements Disposable, Acquirable {
         };
       }
     } finally {
-      yield* core.reacquire(levels);
+      yield* core.reacquire(levels, chain);
     }
     const notified = Atomics.load(w, slot + kSlotState) === kNotified;
     Atomics.store(w, slot + kSlotState, kFree);
@@ -309,15 +251,11 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   wait(timeout?: number): Promise<boolean> {
-    let core: MutexCore;
-    let deadline: number | undefined;
-    try {
-      core = this.#assertOwned('wait');
-      deadline = deadlineOf(checkTimeout(timeout));
-    } catch (error) {
-      return rejected(error);
-    }
-    return runAsync(this.#wait(core, deadline));
+    const chain = currentChain();
+    return rejecting(() => {
+      const core = this.#assertOwned('wait', chain);
+      return runAsync(this.#wait(core, waitDeadline(timeout), chain));
+    });
   }
 
   /**
@@ -331,8 +269,9 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   waitSync(timeout?: number): boolean {
-    const core = this.#assertOwned('waitSync');
-    return runSync(this.#wait(core, deadlineOf(checkTimeout(timeout))));
+    const chain = currentChain();
+    const core = this.#assertOwned('waitSync', chain);
+    return runSync(this.#wait(core, waitDeadline(timeout), chain));
   }
 
   /**
@@ -345,18 +284,11 @@ export class Condition implements Disposable, Acquirable {
    * await cond.withLock(() => cond.waitFor(() => queue.length > 0, 1000));
    * ```
    */
-  async waitFor<T>(predicate: Predicate<T>, timeout?: number): Promise<T> {
-    if (typeof predicate !== 'function')
-      throw invalidArgument('predicate', 'a function', predicate);
-    const deadline = deadlineOf(checkTimeout(timeout));
-    let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left === 0) break;
-      await this.wait(left);
-      result = predicate();
-    }
-    return result;
+  waitFor<T>(predicate: Predicate<T>, timeout?: number): Promise<T> {
+    const chain = currentChain();
+    return rejecting(() =>
+      runAsync(this.#waitFor(checkPredicate(predicate), waitDeadline(timeout), chain)),
+    );
   }
 
   /**
@@ -368,14 +300,15 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   waitForSync<T>(predicate: Predicate<T>, timeout?: number): T {
-    if (typeof predicate !== 'function')
-      throw invalidArgument('predicate', 'a function', predicate);
-    const deadline = deadlineOf(checkTimeout(timeout));
+    const chain = currentChain();
+    return runSync(this.#waitFor(checkPredicate(predicate), waitDeadline(timeout), chain));
+  }
+
+  /** Waits until `predicate()` is truthy or `deadline` passes; returns its last value. */
+  *#waitFor<T>(predicate: Predicate<T>, deadline: number | undefined, chain: number): Waiting<T> {
     let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left === 0) break;
-      this.waitSync(left);
+    while (!result && !expired(deadline)) {
+      yield* this.#wait(this.#assertOwned('wait', chain), deadline, chain);
       result = predicate();
     }
     return result;
@@ -391,7 +324,7 @@ export class Condition implements Disposable, Acquirable {
    * ```
    */
   notify(n = 1): void {
-    this.#assertOwned('notify');
+    this.#assertOwned('notify', currentChain());
     if (typeof n !== 'number' || Number.isNaN(n) || n < 0) {
       throw invalidArgument('n', 'a number ≥ 0', n);
     }
@@ -432,50 +365,15 @@ export class Condition implements Disposable, Acquirable {
     this.notify(Infinity);
   }
 
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory (and on its lock, if it made one).
-   * Idempotent.
-   *
-   * @example
-   * ```ts
-   * cond.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.#block.release();
+  /** @internal A condition that made its lock (or received it) closes it too. */
+  protected override onClose(): void {
     if (this.#ownsLock) this.#lock.close();
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal */
-  static toHandle(cond: Condition): { block: HeapBlock; lock: Lock | RLock } {
-    cond.#assertOpen();
-    return { block: cond.#block, lock: cond.#lock };
   }
 }
 
-registerShareable<Condition>({
-  name: 'multiproc.Condition',
-  Class: Condition,
-  module: import.meta.url,
-  toHandle: (cond) => Condition.toHandle(cond),
-  fromHandle: (data) => {
-    const { block, lock } = data as { block: HeapBlock; lock: Lock | RLock };
-    // The lock arrived as a handle of its own: this copy owns it (closes it with the condition).
-    return adoptBlock(block, () => {
-      adoptingLock = true;
-      return new Condition(lock);
-    });
-  },
-});
+/** What travels for a Condition besides its block. */
+interface ConditionHandle {
+  lock: Lock | RLock;
+}
+
+shareObject('multiproc.Condition', Condition, import.meta.url, (cond) => ({ lock: cond.lock }));

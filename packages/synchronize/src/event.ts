@@ -18,19 +18,16 @@
  * (as `threading.Event` does). `isSet()` and a `wait()` on a set event are one `Atomics.load`.
  */
 import { futexWake } from '@multiproc/native';
-import { registerShareable } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
-import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
+import { SharedObject, shareObject, type Received } from '@multiproc/shared-memory/internal';
 import {
-  checkTimeout,
-  deadlineOf,
   expired,
   keepAlive,
   remaining,
   runAsync,
   runSync,
+  rejecting,
+  waitDeadline,
   type Waiting,
-  rejected,
 } from './wait.js';
 
 const kBytes = 16;
@@ -68,18 +65,13 @@ function* waitSlow(w: Int32Array, deadline: number | undefined, owner: object): 
  * ready.set();
  * ```
  */
-export class Event implements Disposable {
+export class Event extends SharedObject {
   readonly #words: Int32Array;
-  readonly #block: HeapBlock;
-  #state: Lifecycle = 'open';
 
-  constructor() {
-    this.#block = takeBlock(kBytes).block;
-    this.#words = wordsOf(this.#block, 4);
-  }
-
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw closedError('Event');
+  constructor();
+  constructor(source?: Received) {
+    super('Event', source ?? kBytes);
+    this.#words = this.int32(4);
   }
 
   /**
@@ -91,7 +83,7 @@ export class Event implements Disposable {
    * ```
    */
   isSet(): boolean {
-    this.#assertOpen();
+    this.assertOpen();
     return (Atomics.load(this.#words, kFlag) & 1) !== 0;
   }
 
@@ -104,7 +96,7 @@ export class Event implements Disposable {
    * ```
    */
   set(): void {
-    this.#assertOpen();
+    this.assertOpen();
     const w = this.#words;
     for (;;) {
       const v = Atomics.load(w, kFlag);
@@ -123,7 +115,7 @@ export class Event implements Disposable {
    * ```
    */
   clear(): void {
-    this.#assertOpen();
+    this.assertOpen();
     const w = this.#words;
     for (;;) {
       const v = Atomics.load(w, kFlag);
@@ -142,15 +134,12 @@ export class Event implements Disposable {
    * ```
    */
   wait(timeout?: number): Promise<boolean> {
-    let deadline: number | undefined;
-    try {
-      this.#assertOpen();
-      deadline = deadlineOf(checkTimeout(timeout));
-    } catch (error) {
-      return rejected(error);
-    }
-    if ((Atomics.load(this.#words, kFlag) & 1) !== 0) return kResolvedTrue;
-    return runAsync(waitSlow(this.#words, deadline, this));
+    return rejecting(() => {
+      this.assertOpen();
+      const deadline = waitDeadline(timeout);
+      if ((Atomics.load(this.#words, kFlag) & 1) !== 0) return kResolvedTrue;
+      return runAsync(waitSlow(this.#words, deadline, this));
+    });
   }
 
   /**
@@ -162,47 +151,11 @@ export class Event implements Disposable {
    * ```
    */
   waitSync(timeout?: number): boolean {
-    this.#assertOpen();
-    const deadline = deadlineOf(checkTimeout(timeout));
+    this.assertOpen();
+    const deadline = waitDeadline(timeout);
     if ((Atomics.load(this.#words, kFlag) & 1) !== 0) return true;
     return runSync(waitSlow(this.#words, deadline, this));
   }
-
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory (idempotent).
-   *
-   * @example
-   * ```ts
-   * ready.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.#block.release();
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal */
-  static toHandle(event: Event): { block: HeapBlock } {
-    event.#assertOpen();
-    return { block: event.#block };
-  }
 }
 
-registerShareable<Event>({
-  name: 'multiproc.Event',
-  Class: Event,
-  module: import.meta.url,
-  toHandle: (event) => Event.toHandle(event),
-  fromHandle: (data) => adoptBlock((data as { block: HeapBlock }).block, () => new Event()),
-});
+shareObject('multiproc.Event', Event, import.meta.url);

@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import type * as ProperLockfile from 'proper-lockfile';
 import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
-import { closedError, type Lifecycle } from './block.js';
-import { holdAsync, holdSync, withAcquired, withAcquiredSync, type LockGuard } from './lock.js';
+import { closedError, type Lifecycle } from '@multiproc/shared-memory/internal';
+import { holdAsync, holdSync, withAcquired, withAcquiredSync, type LockGuard } from './guard.js';
 import { acquireDeadline, now, type AcquireOptions } from './wait.js';
 
 /**
@@ -329,7 +329,6 @@ export class FileLock implements Disposable {
     this.#state = 'closed';
   }
 
-  /** Same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -6,7 +6,8 @@
  *
  * @packageDocumentation
  */
-export { Lock, RLock, LockBase, LockGuard } from './lock.js';
+export { Lock, RLock, LockBase } from './lock.js';
+export { LockGuard } from './guard.js';
 export { Semaphore, BoundedSemaphore, SemaphoreBase } from './semaphore.js';
 export { Event } from './event.js';
 export { Condition, type ConditionOptions, type Predicate } from './condition.js';

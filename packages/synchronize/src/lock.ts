@@ -2,12 +2,12 @@
  * `Lock` and `RLock`: thin shells over {@link MutexCore} (mutex.ts), plus `LockGuard` for
  * `using` blocks.
  */
-import { MultiprocError, TimeoutError, registerShareable } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
-import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
+import { MultiprocError } from '@multiproc/serialize';
+import { selfToken, shareObject, type Received } from '@multiproc/shared-memory/internal';
+import { currentChain } from './chain.js';
+import { AcquirableObject } from './guard.js';
 import { MutexCore, kMutexBytes, kMutexWords, type MutexKind } from './mutex.js';
-import { selfToken } from './owner.js';
-import { acquireDeadline, rejected, runAsync, runSync, type AcquireOptions } from './wait.js';
+import { acquireDeadline, runAsync, runSync, rejecting, type AcquireOptions } from './wait.js';
 
 const kResolvedTrue = Promise.resolve(true);
 const me = selfToken;
@@ -20,113 +20,8 @@ const me = selfToken;
 // The fast paths then need no check of their own.
 const kNoFastPath = new Int32Array(kMutexWords).fill(-1);
 
-/**
- * Holds an acquired lock (or semaphore count) until `release()` or the end of a `using` block,
- * even when the block throws.
- *
- * @example
- * ```ts
- * {
- *   using _held = lock.holdSync();
- *   counter.value += 1;
- * } // released here
- * {
- *   await using _held = await lock.hold();
- * }
- * ```
- */
-export class LockGuard implements Disposable, AsyncDisposable {
-  #release: (() => void) | undefined;
-
-  /** @internal Made by `hold()`/`holdSync()`. */
-  constructor(release: () => void) {
-    this.#release = release;
-  }
-
-  /** Whether this guard still holds what it acquired. */
-  get held(): boolean {
-    return this.#release !== undefined;
-  }
-
-  /** Releases what was acquired; idempotent. */
-  release(): void {
-    const release = this.#release;
-    if (release === undefined) return;
-    this.#release = undefined;
-    release();
-  }
-
-  /** Same as `release()`, for `using`. */
-  [Symbol.dispose](): void {
-    this.release();
-  }
-
-  /** Same as `release()`, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    this.release();
-    return Promise.resolve();
-  }
-}
-
-/** Something with acquire/release, as every lock-like primitive of this package has. */
-export interface Acquirable {
-  acquire(options?: AcquireOptions): Promise<boolean>;
-  acquireSync(options?: AcquireOptions): boolean;
-  release(): void;
-}
-
-function notAcquired(what: string, options: AcquireOptions | undefined): TimeoutError {
-  return new TimeoutError(
-    options?.block === false
-      ? `${what} is held elsewhere (block: false)`
-      : `${what} was not acquired within ${String(options?.timeout)} ms`,
-  );
-}
-
-/** @internal `hold()` for any acquirable: a guard, or a TimeoutError when not acquired. */
-export async function holdAsync(
-  target: Acquirable,
-  what: string,
-  options: AcquireOptions | undefined,
-): Promise<LockGuard> {
-  if (!(await target.acquire(options))) throw notAcquired(what, options);
-  return new LockGuard(() => target.release());
-}
-
-/** @internal `holdSync()` for any acquirable. */
-export function holdSync(
-  target: Acquirable,
-  what: string,
-  options: AcquireOptions | undefined,
-): LockGuard {
-  if (!target.acquireSync(options)) throw notAcquired(what, options);
-  return new LockGuard(() => target.release());
-}
-
-/** @internal `withLock()` for any acquirable. */
-export async function withAcquired<R>(
-  target: Acquirable,
-  fn: () => R | PromiseLike<R>,
-): Promise<R> {
-  await target.acquire();
-  try {
-    return await fn();
-  } finally {
-    target.release();
-  }
-}
-
-/** @internal `withLockSync()` for any acquirable. */
-export function withAcquiredSync<R>(target: Acquirable, fn: () => R): R {
-  target.acquireSync();
-  try {
-    return fn();
-  } finally {
-    target.release();
-  }
-}
-
 const kCore = Symbol.for('multiproc.mutexCore');
+const kThreadSection = Symbol.for('multiproc.threadSection');
 
 /** @internal The engine of a Lock or RLock (of either build of this package), for Condition. */
 export function mutexCoreOf(lock: unknown): MutexCore | undefined {
@@ -142,10 +37,8 @@ export function mutexCoreOf(lock: unknown): MutexCore | undefined {
  * function guarded(lock: LockBase, fn: () => void) { lock.withLockSync(fn); }
  * ```
  */
-export abstract class LockBase implements Disposable, Acquirable {
+export abstract class LockBase extends AcquirableObject {
   readonly #core: MutexCore;
-  readonly #block: HeapBlock;
-  readonly #what: string;
   readonly #recursive: boolean;
   /**
    * The core's words, for the fast paths inlined here (measured: ~30% more uncontended
@@ -153,26 +46,21 @@ export abstract class LockBase implements Disposable, Acquirable {
    */
   #fast: Int32Array;
   #usedByCondition = false;
-  #state: Lifecycle = 'open';
 
   /** @internal */
-  constructor(kind: MutexKind) {
-    this.#what = kind === 'lock' ? 'Lock' : 'RLock';
+  constructor(kind: MutexKind, source: Received | undefined) {
+    const what = kind === 'lock' ? 'Lock' : 'RLock';
+    super(what, source ?? kMutexBytes);
     this.#recursive = kind === 'rlock';
-    this.#block = takeBlock(kMutexBytes).block;
-    this.#core = new MutexCore(wordsOf(this.#block, kMutexWords), kind, this.#block);
+    this.#core = new MutexCore(this.int32(kMutexWords), kind, this.block);
     this.#fast = this.#recursive ? kNoFastPath : this.#core.words;
-  }
-
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw closedError(this.#what);
   }
 
   /** After a slow acquire: whether the next one may take the fast path. */
   #updateFast(): void {
     const core = this.#core;
     this.#fast =
-      this.#state === 'open' && !this.#recursive && !this.#usedByCondition && !core.lastOwnerDied
+      !this.closed && !this.#recursive && !this.#usedByCondition && !core.lastOwnerDied
         ? core.words
         : kNoFastPath;
   }
@@ -193,18 +81,18 @@ export abstract class LockBase implements Disposable, Acquirable {
     if (options === undefined && Atomics.compareExchange(this.#fast, 0, 0, me) === 0) {
       return kResolvedTrue;
     }
-    let deadline: number | undefined | null;
-    try {
-      this.#assertOpen();
-      deadline = acquireDeadline(options);
-    } catch (error) {
-      return rejected(error);
-    }
-    if (this.#core.tryFast()) {
+    return rejecting(() => this.#acquireSlow(options));
+  }
+
+  #acquireSlow(options: AcquireOptions | undefined): Promise<boolean> {
+    this.assertOpen();
+    const deadline = acquireDeadline(options);
+    const chain = this.#recursive ? currentChain() : 0;
+    if (this.#core.tryFast(chain)) {
       this.#updateFast();
       return kResolvedTrue;
     }
-    return runAsync(this.#core.acquire(deadline)).then((acquired) => {
+    return runAsync(this.#core.acquire(deadline, chain)).then((acquired) => {
       this.#updateFast();
       return acquired;
     });
@@ -226,9 +114,21 @@ export abstract class LockBase implements Disposable, Acquirable {
   }
 
   #acquireSyncSlow(options: AcquireOptions | undefined): boolean {
-    this.#assertOpen();
+    this.assertOpen();
     const deadline = acquireDeadline(options);
-    const acquired = this.#core.tryFast() || runSync(this.#core.acquire(deadline));
+    const chain = this.#recursive ? currentChain() : 0;
+    let acquired = this.#core.tryFast(chain);
+    if (!acquired) {
+      if (this.#core.heldByOtherChain(chain)) {
+        if (deadline !== undefined) return false; // nothing can release it while we block
+        throw new MultiprocError(
+          'acquireSync() of an RLock held by another async chain of this thread would wait ' +
+            'forever: only this thread can release it (use await acquire())',
+          'ERR_MP_DEADLOCK',
+        );
+      }
+      acquired = runSync(this.#core.acquire(deadline, chain));
+    }
     this.#updateFast();
     return acquired;
   }
@@ -249,65 +149,18 @@ export abstract class LockBase implements Disposable, Acquirable {
   }
 
   #releaseSlow(): void {
-    this.#assertOpen();
-    const error = this.#core.release();
+    this.assertOpen();
+    const error = this.#core.release(this.#recursive ? currentChain() : 0);
     if (error === undefined) return;
-    throw error === 'unlocked'
-      ? new MultiprocError(`release() of an unlocked ${this.#what}`, 'ERR_MP_NOT_LOCKED')
-      : new MultiprocError(
-          `release() of an ${this.#what} owned by another thread or process`,
-          'ERR_MP_NOT_OWNER',
-        );
-  }
-
-  /**
-   * Runs `fn` holding the lock and releases it afterwards, even if `fn` throws or rejects.
-   * Resolves with what `fn` returned.
-   *
-   * @example
-   * ```ts
-   * const total = await lock.withLock(() => (counter.value += 1));
-   * ```
-   */
-  withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    return withAcquired(this, fn);
-  }
-
-  /**
-   * {@link withLock}, blocking: acquires with `acquireSync`, runs `fn`, releases.
-   *
-   * @example
-   * ```ts
-   * lock.withLockSync(() => { counter.value += 1; });
-   * ```
-   */
-  withLockSync<R>(fn: () => R): R {
-    return withAcquiredSync(this, fn);
-  }
-
-  /**
-   * Acquires and returns a {@link LockGuard} that releases at the end of a `using` or
-   * `await using` block. Rejects with `TimeoutError` if `options` gave up.
-   *
-   * @example
-   * ```ts
-   * await using _held = await lock.hold();
-   * ```
-   */
-  hold(options?: AcquireOptions): Promise<LockGuard> {
-    return holdAsync(this, this.#what, options);
-  }
-
-  /**
-   * {@link hold}, blocking. Throws `TimeoutError` if `options` gave up.
-   *
-   * @example
-   * ```ts
-   * using _held = lock.holdSync();
-   * ```
-   */
-  holdSync(options?: AcquireOptions): LockGuard {
-    return holdSync(this, this.#what, options);
+    if (error === 'unlocked') {
+      throw new MultiprocError(`release() of an unlocked ${this.what}`, 'ERR_MP_NOT_LOCKED');
+    }
+    throw new MultiprocError(
+      error === 'not-owner'
+        ? `release() of an ${this.what} owned by another thread or process`
+        : `release() of an ${this.what} owned by another async chain of this thread`,
+      'ERR_MP_NOT_OWNER',
+    );
   }
 
   /**
@@ -319,7 +172,7 @@ export abstract class LockBase implements Disposable, Acquirable {
    * ```
    */
   locked(): boolean {
-    this.#assertOpen();
+    this.assertOpen();
     return this.#core.locked();
   }
 
@@ -339,44 +192,37 @@ export abstract class LockBase implements Disposable, Acquirable {
     return this.#core.lastOwnerDied;
   }
 
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
+  /** @internal `withLock` on an RLock opens an async chain. */
+  protected override chainCore(): MutexCore {
+    return this.#core;
+  }
+
+  /** @internal The fast paths must fall through to the slow one, which throws "closed". */
+  protected override onClose(): void {
+    this.#fast = kNoFastPath;
   }
 
   /**
-   * Drops this object's hold on the shared memory (idempotent). Other processes holding the
-   * same lock keep it; the memory is reused when the last one lets go.
-   *
-   * @example
-   * ```ts
-   * lock.close();
-   * ```
+   * @internal For one read or write of a `Value`/`SharedArray` element: runs `fn` holding the
+   * lock, or at once where this thread holds it already in any chain. A chain of this thread
+   * that holds it is suspended while `fn` runs, so `fn` cannot break its section.
    */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.#fast = kNoFastPath;
-    this.#block.release();
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
+  [kThreadSection]<R>(fn: () => R): R {
+    if (this.#recursive && !this.closed && this.#core.heldByThisThread()) return fn();
+    this.acquireSync();
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
   }
 
   /** @internal */
   [kCore](): MutexCore {
-    this.#assertOpen();
+    this.assertOpen();
     this.#usedByCondition = true;
     this.#fast = kNoFastPath;
     return this.#core;
-  }
-
-  /** @internal The handle sent to another process or thread. */
-  static toHandle(lock: LockBase): { block: HeapBlock } {
-    lock.#assertOpen();
-    return { block: lock.#block };
   }
 }
 
@@ -397,15 +243,18 @@ export abstract class LockBase implements Disposable, Acquirable {
  * ```
  */
 export class Lock extends LockBase {
-  constructor() {
-    super('lock');
+  constructor();
+  constructor(source?: Received) {
+    super('lock', source);
   }
 }
 
 /**
  * A recursive lock in shared memory, as Python's `multiprocessing.RLock`: the owning thread
  * may acquire it again without blocking and must release it once per acquire; only the owner
- * may release it. Ownership is per thread, so async tasks of one thread share it.
+ * may release it. The owner is an async chain, not a whole thread: inside `withLock(fn)`,
+ * everything `fn` awaits may re-enter, while other async tasks of the same thread wait as
+ * another process would (see the package README).
  *
  * @example
  * ```ts
@@ -419,23 +268,11 @@ export class Lock extends LockBase {
  * ```
  */
 export class RLock extends LockBase {
-  constructor() {
-    super('rlock');
+  constructor();
+  constructor(source?: Received) {
+    super('rlock', source);
   }
 }
 
-registerShareable<Lock>({
-  name: 'multiproc.Lock',
-  Class: Lock,
-  module: import.meta.url,
-  toHandle: (lock) => LockBase.toHandle(lock),
-  fromHandle: (data) => adoptBlock((data as { block: HeapBlock }).block, () => new Lock()),
-});
-
-registerShareable<RLock>({
-  name: 'multiproc.RLock',
-  Class: RLock,
-  module: import.meta.url,
-  toHandle: (lock) => LockBase.toHandle(lock),
-  fromHandle: (data) => adoptBlock((data as { block: HeapBlock }).block, () => new RLock()),
-});
+shareObject('multiproc.Lock', Lock, import.meta.url);
+shareObject('multiproc.RLock', RLock, import.meta.url);

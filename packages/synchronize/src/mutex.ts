@@ -5,10 +5,10 @@
  * Layout (a 32-byte heap block, Int32 words):
  *
  * ```
- *  word  0        1         2          3        4 … 7
- *      ┌────────┬─────────┬──────────┬────────┬────────┐
- *      │ state  │ waiters │ starving │ count  │ unused │
- *      └────────┴─────────┴──────────┴────────┴────────┘
+ *  word  0        1         2          3        4        5 … 7
+ *      ┌────────┬─────────┬──────────┬────────┬────────┬────────┐
+ *      │ state  │ waiters │ starving │ count  │ chain  │ unused │
+ *      └────────┴─────────┴──────────┴────────┴────────┴────────┘
  *
  *  state:  bit 31      bit 30     bits 0-29
  *         ┌─────────┬──────────┬──────────────────────────────────┐
@@ -32,13 +32,17 @@
  *   sleepers in arrival order, so the starving waiter is reached within a few hand-overs. A
  *   hand-over that woke nobody is undone (the word goes back to free).
  * - **Owner death**: a waiter sleeps at most {@link kOwnerCheckMs} at a time; after each such
- *   timeout it asks whether the owner in the word still lives (`kill(tid, 0)`, see owner.ts) and
- *   if not, takes the word over with `compareExchange` and reports `lastOwnerDied`. A
- *   non-blocking attempt that finds the lock held checks the owner at once.
- * - **count** is the `RLock` recursion depth, touched by the owner only.
+ *   timeout it asks whether the owner in the word still lives (`kill(tid, 0)`, `isOwnerAlive` of
+ *   `@multiproc/shared-memory/internal`) and if not, takes the word over with `compareExchange`
+ *   and reports `lastOwnerDied`. A non-blocking attempt that finds the lock held checks the owner
+ *   at once.
+ * - **count** is the `RLock` recursion depth and **chain** the owning async chain of the owning
+ *   thread (chain.ts), both touched by the owner only. Another chain of the owning thread finds
+ *   the word held and waits like any other waiter; only a blocking (sync) wait is refused, since
+ *   it would stop the one thread that can release.
  */
 import { futexWake } from '@multiproc/native';
-import { isOwnerAlive, kTokenMask, selfToken } from './owner.js';
+import { isOwnerAlive, kTokenMask, selfToken } from '@multiproc/shared-memory/internal';
 import { expired, now, sliceUntil, type Waiting } from './wait.js';
 
 export const kMutexBytes = 32;
@@ -47,6 +51,7 @@ const kState = 0;
 const kWaiters = 1;
 const kStarving = 2;
 const kCount = 3;
+const kChain = 4;
 
 const kWaitersBit = 1 << 31; // negative as an int32
 const kHandoff = 1 << 30;
@@ -71,7 +76,7 @@ const me = selfToken;
 export type MutexKind = 'lock' | 'rlock';
 
 /** Why a release was refused. */
-export type ReleaseError = 'unlocked' | 'not-owner';
+export type ReleaseError = 'unlocked' | 'not-owner' | 'other-chain';
 
 /** The engine; one per handle object, over the shared words. */
 export class MutexCore {
@@ -91,16 +96,19 @@ export class MutexCore {
     this.owner = owner;
   }
 
-  /** One `compareExchange`: true if the lock was free (or, for an RLock, already ours). */
-  tryFast(): boolean {
+  /** One `compareExchange`: true if the lock was free (or, for an RLock, already `chain`'s). */
+  tryFast(chain = 0): boolean {
     const w = this.words;
     const old = Atomics.compareExchange(w, kState, 0, me);
     if (old === 0) {
-      if (this.recursive) w[kCount] = 1;
+      if (this.recursive) {
+        w[kCount] = 1;
+        w[kChain] = chain;
+      }
       if (this.lastOwnerDied) this.lastOwnerDied = false;
       return true;
     }
-    if (this.recursive && (old & kTokenMask) === me) {
+    if (this.recursive && (old & kTokenMask) === me && w[kChain] === chain) {
       w[kCount] = w[kCount]! + 1;
       return true;
     }
@@ -111,11 +119,11 @@ export class MutexCore {
    * The slow path, after `tryFast` failed. `deadline`: `null` for a single attempt, `undefined`
    * for none, else an absolute `now()` time.
    */
-  *acquire(deadline: number | undefined | null): Waiting<boolean> {
+  *acquire(deadline: number | undefined | null, chain = 0): Waiting<boolean> {
     const w = this.words;
     let s = Atomics.load(w, kState);
-    if (s === 0 && Atomics.compareExchange(w, kState, 0, me) === 0) return this.#took(false);
-    if (deadline === null) return this.#takeFromDead(s, 0);
+    if (s === 0 && Atomics.compareExchange(w, kState, 0, me) === 0) return this.#took(false, chain);
+    if (deadline === null) return this.#takeFromDead(s, 0, chain);
     Atomics.add(w, kWaiters, 1);
     let slept = false;
     let starving = false;
@@ -127,7 +135,7 @@ export class MutexCore {
         // when others wait, so that our release wakes one of them.
         if (s === 0 || (slept && (s & kHandoff) !== 0)) {
           const next = Atomics.load(w, kWaiters) > 1 ? me | kWaitersBit : me;
-          if (Atomics.compareExchange(w, kState, s, next) === s) return this.#took(false);
+          if (Atomics.compareExchange(w, kState, s, next) === s) return this.#took(false, chain);
           continue;
         }
         if (expired(deadline)) return false;
@@ -147,7 +155,7 @@ export class MutexCore {
         };
         slept = true;
         if (result === 'timed-out' && (s & kHandoff) === 0 && Atomics.load(w, kState) === s) {
-          if (this.#takeFromDead(s, 1)) return true;
+          if (this.#takeFromDead(s, 1, chain)) return true;
         }
       }
     } finally {
@@ -157,17 +165,20 @@ export class MutexCore {
   }
 
   /** Takes the lock if the owner in state `s` is dead; `self` is 1 if we are a registered waiter. */
-  #takeFromDead(s: number, self: number): boolean {
+  #takeFromDead(s: number, self: number, chain: number): boolean {
     const owner = s & kTokenMask;
     if (owner === 0 || (s & kHandoff) !== 0 || isOwnerAlive(owner)) return false;
     const w = this.words;
     const next = Atomics.load(w, kWaiters) > self ? me | kWaitersBit : me;
     if (Atomics.compareExchange(w, kState, s, next) !== s) return false;
-    return this.#took(true);
+    return this.#took(true, chain);
   }
 
-  #took(ownerDied: boolean): true {
-    if (this.recursive) this.words[kCount] = 1;
+  #took(ownerDied: boolean, chain: number): true {
+    if (this.recursive) {
+      this.words[kCount] = 1;
+      this.words[kChain] = chain;
+    }
     this.lastOwnerDied = ownerDied;
     return true;
   }
@@ -176,11 +187,12 @@ export class MutexCore {
    * Releases one level. Returns an error kind instead of throwing, so each shell words its own
    * message. A `Lock` may be released by anyone while locked; an `RLock` only by its owner.
    */
-  release(): ReleaseError | undefined {
+  release(chain = 0): ReleaseError | undefined {
     const w = this.words;
     if (this.recursive) {
       const s = Atomics.load(w, kState);
       if ((s & kTokenMask) !== me) return (s & kTokenMask) === 0 ? 'unlocked' : 'not-owner';
+      if (w[kChain] !== chain) return 'other-chain';
       const count = w[kCount]!;
       if (count > 1) {
         w[kCount] = count - 1;
@@ -224,27 +236,39 @@ export class MutexCore {
     return true;
   }
 
-  /** Whether the calling thread holds the lock. */
-  owned(): boolean {
+  /** Whether the calling thread holds the lock (for an RLock, as `chain`). */
+  owned(chain = 0): boolean {
+    if ((Atomics.load(this.words, kState) & kTokenMask) !== me) return false;
+    return !this.recursive || this.words[kChain] === chain;
+  }
+
+  heldByOtherChain(chain: number): boolean {
+    return (
+      this.recursive &&
+      (Atomics.load(this.words, kState) & kTokenMask) === me &&
+      this.words[kChain] !== chain
+    );
+  }
+
+  heldByThisThread(): boolean {
     return (Atomics.load(this.words, kState) & kTokenMask) === me;
   }
 
-  /** Whether anyone holds the lock (or it is being handed over). */
   locked(): boolean {
     return Atomics.load(this.words, kState) !== 0;
   }
 
   /** For `Condition.wait`: releases every level held and returns how many there were. */
-  releaseAll(): number {
+  releaseAll(chain: number): number {
     const levels = this.recursive ? this.words[kCount]! : 1;
     if (this.recursive) this.words[kCount] = 1;
-    this.release();
+    this.release(chain);
     return levels;
   }
 
   /** For `Condition.wait`: takes the lock again with `levels` levels. */
-  *reacquire(levels: number): Waiting<void> {
-    if (!this.tryFast()) yield* this.acquire(undefined);
+  *reacquire(levels: number, chain: number): Waiting<void> {
+    if (!this.tryFast(chain)) yield* this.acquire(undefined, chain);
     if (this.recursive) this.words[kCount] = levels;
   }
 }

@@ -24,17 +24,9 @@
  * a worker died holding a count (its exit code, say) may `release()` on its behalf.
  */
 import { futexWake } from '@multiproc/native';
-import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
-import { adoptBlock, closedError, takeBlock, wordsOf, type Lifecycle } from './block.js';
-import {
-  holdAsync,
-  holdSync,
-  withAcquired,
-  withAcquiredSync,
-  type Acquirable,
-  type LockGuard,
-} from './lock.js';
+import { MultiprocError, invalidArgument } from '@multiproc/serialize';
+import { Received, shareObject } from '@multiproc/shared-memory/internal';
+import { AcquirableObject } from './guard.js';
 import {
   acquireDeadline,
   expired,
@@ -42,9 +34,9 @@ import {
   remaining,
   runAsync,
   runSync,
+  rejecting,
   type AcquireOptions,
   type Waiting,
-  rejected,
 } from './wait.js';
 
 const kBytes = 16;
@@ -105,27 +97,20 @@ function* acquireSlow(
  * async function limited(slots: SemaphoreBase, job: () => Promise<void>) { await slots.withLock(job); }
  * ```
  */
-export abstract class SemaphoreBase implements Disposable, Acquirable {
+export abstract class SemaphoreBase extends AcquirableObject {
   readonly #words: Int32Array;
-  readonly #block: HeapBlock;
-  readonly #what: string;
-  #state: Lifecycle = 'open';
 
   /** @internal */
   constructor(value: unknown, bounded: boolean) {
-    this.#what = bounded ? 'BoundedSemaphore' : 'Semaphore';
-    const initial = value === undefined ? 1 : checkValue(value);
-    const { block, fresh } = takeBlock(kBytes);
-    this.#block = block;
-    this.#words = wordsOf(block, 4);
-    if (fresh) {
+    const what = bounded ? 'BoundedSemaphore' : 'Semaphore';
+    const source = Received.is(value) ? value : undefined;
+    const initial = value === undefined || source !== undefined ? 1 : checkValue(value);
+    super(what, source ?? kBytes);
+    this.#words = this.int32(4);
+    if (this.fresh) {
       this.#words[kBound] = bounded ? initial : -1;
       Atomics.store(this.#words, kValue, initial);
     }
-  }
-
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw closedError(this.#what);
   }
 
   /**
@@ -140,15 +125,12 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    let deadline: number | undefined | null;
-    try {
-      this.#assertOpen();
-      deadline = acquireDeadline(options);
-    } catch (error) {
-      return rejected(error);
-    }
-    if (tryTake(this.#words)) return kResolvedTrue;
-    return runAsync(acquireSlow(this.#words, deadline, this));
+    return rejecting(() => {
+      this.assertOpen();
+      const deadline = acquireDeadline(options);
+      if (tryTake(this.#words)) return kResolvedTrue;
+      return runAsync(acquireSlow(this.#words, deadline, this));
+    });
   }
 
   /**
@@ -161,7 +143,7 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
    * ```
    */
   acquireSync(options?: AcquireOptions): boolean {
-    this.#assertOpen();
+    this.assertOpen();
     const deadline = acquireDeadline(options);
     if (tryTake(this.#words)) return true;
     return runSync(acquireSlow(this.#words, deadline, this));
@@ -177,7 +159,7 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
    * ```
    */
   release(): void {
-    this.#assertOpen();
+    this.assertOpen();
     const w = this.#words;
     const bound = w[kBound]!;
     for (;;) {
@@ -185,8 +167,8 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
       if (bound >= 0 ? v >= bound : v >= kMaxValue) {
         throw new MultiprocError(
           bound >= 0
-            ? `${this.#what} released too many times (its value ${v} is its initial value)`
-            : `${this.#what} value would exceed ${kMaxValue}`,
+            ? `${this.what} released too many times (its value ${v} is its initial value)`
+            : `${this.what} value would exceed ${kMaxValue}`,
           'ERR_MP_RELEASED_TOO_MANY_TIMES',
         );
       }
@@ -204,87 +186,8 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
    * ```
    */
   getValue(): number {
-    this.#assertOpen();
+    this.assertOpen();
     return Atomics.load(this.#words, kValue);
-  }
-
-  /**
-   * Runs `fn` holding one count, releasing it afterwards even if `fn` throws or rejects.
-   *
-   * @example
-   * ```ts
-   * await sem.withLock(() => download(url));
-   * ```
-   */
-  withLock<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    return withAcquired(this, fn);
-  }
-
-  /**
-   * {@link withLock}, blocking.
-   *
-   * @example
-   * ```ts
-   * sem.withLockSync(() => work());
-   * ```
-   */
-  withLockSync<R>(fn: () => R): R {
-    return withAcquiredSync(this, fn);
-  }
-
-  /**
-   * Takes one count and returns a guard that gives it back at the end of a `using` block.
-   * Rejects with `TimeoutError` if `options` gave up.
-   *
-   * @example
-   * ```ts
-   * await using _slot = await sem.hold();
-   * ```
-   */
-  hold(options?: AcquireOptions): Promise<LockGuard> {
-    return holdAsync(this, this.#what, options);
-  }
-
-  /**
-   * {@link hold}, blocking.
-   *
-   * @example
-   * ```ts
-   * using _slot = sem.holdSync();
-   * ```
-   */
-  holdSync(options?: AcquireOptions): LockGuard {
-    return holdSync(this, this.#what, options);
-  }
-
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /**
-   * Drops this object's hold on the shared memory (idempotent).
-   *
-   * @example
-   * ```ts
-   * sem.close();
-   * ```
-   */
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.#block.release();
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal */
-  static toHandle(sem: SemaphoreBase): { block: HeapBlock } {
-    sem.#assertOpen();
-    return { block: sem.#block };
   }
 }
 
@@ -302,7 +205,8 @@ export abstract class SemaphoreBase implements Disposable, Acquirable {
  */
 export class Semaphore extends SemaphoreBase {
   /** @param value - the initial count, an integer ≥ 0. @default 1 */
-  constructor(value?: number) {
+  constructor(value?: number);
+  constructor(value?: number | Received) {
     super(value, false);
   }
 }
@@ -321,24 +225,11 @@ export class Semaphore extends SemaphoreBase {
  */
 export class BoundedSemaphore extends SemaphoreBase {
   /** @param value - the initial (and largest) count, an integer ≥ 0. @default 1 */
-  constructor(value?: number) {
+  constructor(value?: number);
+  constructor(value?: number | Received) {
     super(value, true);
   }
 }
 
-registerShareable<Semaphore>({
-  name: 'multiproc.Semaphore',
-  Class: Semaphore,
-  module: import.meta.url,
-  toHandle: (sem) => SemaphoreBase.toHandle(sem),
-  fromHandle: (data) => adoptBlock((data as { block: HeapBlock }).block, () => new Semaphore()),
-});
-
-registerShareable<BoundedSemaphore>({
-  name: 'multiproc.BoundedSemaphore',
-  Class: BoundedSemaphore,
-  module: import.meta.url,
-  toHandle: (sem) => SemaphoreBase.toHandle(sem),
-  fromHandle: (data) =>
-    adoptBlock((data as { block: HeapBlock }).block, () => new BoundedSemaphore()),
-});
+shareObject('multiproc.Semaphore', Semaphore, import.meta.url);
+shareObject('multiproc.BoundedSemaphore', BoundedSemaphore, import.meta.url);

@@ -149,17 +149,14 @@ export function deadlineOf(timeout: number | undefined): number | undefined {
   return timeout === undefined || timeout === Infinity ? undefined : now() + timeout;
 }
 
-/** ms left until `deadline` (never negative); `undefined` for no deadline. */
 export function remaining(deadline: number | undefined): number | undefined {
   return deadline === undefined ? undefined : Math.max(0, deadline - now());
 }
 
-/** The shorter of `slice` and what is left until `deadline`. */
 export function sliceUntil(deadline: number | undefined, slice: number): number {
   return deadline === undefined ? slice : Math.min(slice, Math.max(0, deadline - now()));
 }
 
-/** Whether `deadline` has passed. */
 export function expired(deadline: number | undefined): boolean {
   return deadline !== undefined && now() >= deadline;
 }
@@ -224,6 +221,23 @@ export function acquireDeadline(options: AcquireOptions | undefined): number | u
 /** A rejected promise for what a promise-returning method caught before starting (bad input). */
 export function rejected(error: unknown): Promise<never> {
   return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+}
+
+/**
+ * Runs the synchronous start of a promise-returning method, so that what it throws (bad input,
+ * a closed object) reaches the caller as a rejection.
+ */
+export function rejecting<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return rejected(error);
+  }
+}
+
+/** The deadline of a `wait(timeout)`: checked, then absolute. */
+export function waitDeadline(timeout: unknown): number | undefined {
+  return deadlineOf(checkTimeout(timeout));
 }
 
 /**

@@ -1,7 +1,7 @@
 // No starvation: 4 processes hammer one Lock; every one makes progress and the longest wait of
 // any acquirer stays bounded. The figures are printed for the record (see the README).
 import { activeChildren, getContext } from '@multiproc/process';
-import { heapAllocate } from '@multiproc/shared-memory';
+import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { Lock } from '@multiproc/synchronize';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

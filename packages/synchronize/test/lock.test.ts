@@ -2,7 +2,8 @@
 // owner death (SIGKILL, terminated thread), and guards.
 import type { Process } from '@multiproc/process';
 import { activeChildren, getContext } from '@multiproc/process';
-import { heapAllocate, type HeapBlock } from '@multiproc/shared-memory';
+import type { HeapBlock } from '@multiproc/shared-memory';
+import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { Event, Lock, RLock } from '@multiproc/synchronize';
 import { shmNames, sleep } from './helpers.js';
 

@@ -2,7 +2,8 @@
 // processes and threads.
 import type { Process } from '@multiproc/process';
 import { activeChildren, getContext } from '@multiproc/process';
-import { heapAllocate, type HeapBlock } from '@multiproc/shared-memory';
+import type { HeapBlock } from '@multiproc/shared-memory';
+import { heapAllocate } from '@multiproc/shared-memory/internal';
 import {
   Barrier,
   BoundedSemaphore,

@@ -231,22 +231,71 @@ function stamp(): number {
  * here).
  */
 export function track(type: 'own' | 'hold' | 'forget', name: string, warn = false): void {
-  // The tracker already knows a name this thread registered: skip the system call.
-  if (type === 'hold' && registered.has(name)) return;
+  if (type === 'hold') {
+    const open = holds.get(name);
+    if (open !== undefined) {
+      holds.set(name, open + 1);
+      return;
+    }
+    // Owned here: the tracker keeps it until the end anyway.
+    if (registered.has(name)) return;
+  }
   const conn = connect();
   if (!conn) return;
   const t = stamp();
-  if (type === 'hold') writeLine(conn, { type, name, t });
-  else {
+  if (type === 'hold') {
+    writeLine(conn, { type, name, t });
+    holds.set(name, 1);
+  } else {
     const message: TrackerMessage = type === 'own' ? { type, name, warn, t } : { type, name, t };
     if (!journalLine(conn, message)) writeLine(conn, message);
   }
-  if (type === 'forget') registered.delete(name);
-  else registered.add(name);
+  if (type === 'forget') {
+    registered.delete(name);
+    holds.delete(name);
+  } else {
+    registered.add(name);
+  }
+}
+
+/**
+ * A handle attached by name was closed. When it was this thread's last of that segment, the
+ * program's hold goes (the tracker counts one per thread), so that the creator's tracker may
+ * unlink the segment without waiting for this program to end.
+ */
+export function untrack(name: string): void {
+  const open = holds.get(name);
+  if (open === undefined) return;
+  if (open > 1) {
+    holds.set(name, open - 1);
+    return;
+  }
+  holds.delete(name);
+  registered.delete(name);
+  const conn = existingConnection();
+  if (conn) writeLine(conn, { type: 'release', name, t: stamp() });
+}
+
+/**
+ * Whether this process's tracker still listens: a `hello` reaches it (a dead one's socket
+ * refuses the write). False when none was ever started.
+ */
+export function trackerAlive(): boolean {
+  const conn = existingConnection();
+  if (!conn) return false;
+  try {
+    writeLine(conn, { type: 'hello', pid: process.pid });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Names this thread has told the tracker about (owned or held) and not forgotten since. */
 const registered = new Set<string>();
+
+/** Segments this thread holds by name (it sent the `hold`): how many handles are open. */
+const holds = new Map<string, number>();
 
 /**
  * What a child process needs to join this program's tracker; see `trackerChildOptions`.

@@ -1,8 +1,8 @@
 /**
  * Messages from a program's processes to its resource tracker, one JSON object per line.
  *
- * `hello` and `hold` go over the tracker's Unix stream socket, each line with a single `write(2)`
- * (so lines from threads sharing the connection never interleave): the tracker acts on a hold at
+ * `hello`, `hold` and `release` go over the tracker's Unix stream socket, each line with a single `write(2)`
+ * (so lines from threads sharing the connection never interleave): the tracker acts on them at
  * once. `own` and `forget` are only needed when the program ends, so each thread appends them to
  * a journal file of its own in the tracker's directory instead (see `tracker/client.ts`), which
  * wakes no one; they go over the socket only when a journal cannot be written.
@@ -17,8 +17,13 @@ export type TrackerMessage =
   | { type: 'hello'; pid: number }
   /** The program will create this segment: unlink it when the program has ended. */
   | { type: 'own'; name: string; warn: boolean; t: number }
-  /** The program attached this segment by name: keep it from other programs' trackers until the end. */
+  /**
+   * A thread of the program attached this segment by name: keep it from other programs' trackers
+   * until the matching `release` (or the end).
+   */
   | { type: 'hold'; name: string; t: number }
+  /** That thread closed its last handle of the segment: one hold fewer. */
+  | { type: 'release'; name: string; t: number }
   /** The program unlinked this segment itself (or failed to create it): forget it, no warning. */
   | { type: 'forget'; name: string; t: number };
 
