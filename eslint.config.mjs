@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 /**
  * The layers of ARCHITECTURE.md, bottom up. A package may import only packages below it, by their
  * public or internal entry points (`@multiproc/x`, `@multiproc/x/internal`), never another
- * package's `src/` or `dist/`. Packages being built on other branches keep their place here.
+ * package's `src/` or `dist/`. `managers` sits above `pool` because a manager serves `Pool()`.
  */
 const layers = [
   'native',
@@ -16,8 +16,8 @@ const layers = [
   'synchronize',
   'sharedctypes',
   'queues',
-  'managers',
   'pool',
+  'managers',
   'bullmq',
   'multiproc',
 ];

@@ -24,5 +24,4 @@ export default defineConfig([
     ],
   }),
   packageBuild(['src/worker.ts'], { format: ['cjs'], dts: false, clean: false }),
-  packageBuild(['src/internal.ts'], { clean: false }),
 ]);

@@ -6,7 +6,7 @@
  * (the source threw, an item cannot be sent, abort, terminate) comes after every result before it.
  */
 import { TimeoutError, assertSendable, type FunctionSpec } from '@multiproc/serialize';
-import { IMapIterator } from '@multiproc/pool';
+import type { IMapIterator } from '@multiproc/pool';
 import { abortError, watchSignal } from './calls.js';
 import type { ChunkOwner, ChunkRecord, Engine } from './engine.js';
 import type { ProgressEvent } from './options.js';
@@ -285,7 +285,36 @@ class IMapCall implements ChunkOwner {
   }
 }
 
-/** Starts an imap call; its iterator is the local pool's `IMapIterator`, so both read alike. */
+/**
+ * The iterator of a distributed imap: the shape of the local pool's `IMapIterator` (whose
+ * constructor is private to the pool), so both read alike.
+ */
+class DistributedIMapIterator<R> implements AsyncIterableIterator<R> {
+  readonly #call: IMapCall;
+
+  constructor(call: IMapCall) {
+    this.#call = call;
+  }
+
+  next(timeout?: number): Promise<IteratorResult<R>> {
+    return this.#call.next(timeout) as Promise<IteratorResult<R>>;
+  }
+
+  return(): Promise<IteratorResult<R>> {
+    this.#call.return();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'IMapIterator';
+  }
+}
+
+/** Starts an imap call and returns its iterator. */
 export function startIMap<R>(
   engine: Engine,
   method: string,
@@ -293,5 +322,5 @@ export function startIMap<R>(
   source: Source,
   options: IMapCallOptions,
 ): IMapIterator<R> {
-  return new IMapIterator<R>(new IMapCall(engine, method, fn, source, options));
+  return new DistributedIMapIterator<R>(new IMapCall(engine, method, fn, source, options));
 }

@@ -217,7 +217,7 @@ export class BaseManager {
   static register(typeid: string, options?: RegisterOptions | RegisterOptions['callable']): void {
     const o = checkRegistration(typeid, options);
     let own = registries.get(this);
-    if (!own) registries.set(this, (own = new Map()));
+    if (!own) registries.set(this, (own = new Map<string, TypeEntry>()));
     if (o.proxytype) registerProxyClass(o.proxytype);
     own.set(typeid, {
       typeid,

@@ -32,7 +32,7 @@ import {
   encode,
   encodeTrusted,
 } from '@multiproc/serialize';
-import { heapAllocate } from '@multiproc/shared-memory';
+import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { deadlineOf, type Deadline, type WaitOptions } from './options.js';
 import {
   kCount,

@@ -4,7 +4,8 @@
  * project's common base for shared objects can replace it in one place.
  */
 import { MultiprocError } from '@multiproc/serialize';
-import { heapAllocate, type HeapBlock } from '@multiproc/shared-memory';
+import type { HeapBlock } from '@multiproc/shared-memory';
+import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { Lock } from '@multiproc/synchronize';
 import { Ring, kHeaderBytes } from './ring.js';
 
