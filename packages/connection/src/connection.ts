@@ -314,10 +314,11 @@ registerShareable<Connection>({
       );
     }
     const index = context.transfer({ kind: 'socket', socket: internals.engineOf(conn).socket });
-    return [index, conn.readable, conn.writable];
+    const engine = internals.engineOf(conn);
+    return [index, conn.readable, conn.writable, engine.untrusted];
   },
   fromHandle(data: unknown, context: DecodeContext): Connection {
-    const [index, readable, writable] = data as [number, boolean, boolean];
+    const [index, readable, writable, untrusted] = data as [number, boolean, boolean, boolean?];
     const handle = context.handles[index] as { fd?: unknown } | undefined;
     if (typeof handle?.fd !== 'number') {
       throw new TypeError('received a Connection without its file descriptor');
@@ -325,6 +326,9 @@ registerShareable<Connection>({
     // A child receives it as a plain inherited descriptor; without close-on-exec every process
     // the child starts would hold the socket open too, and its peer would never see end of file.
     setCloexec(handle.fd, true);
-    return internals.create({ fd: handle.fd }, { readable, writable, kind: 'inherited' });
+    return internals.create(
+      { fd: handle.fd },
+      { readable, writable, kind: 'inherited', untrusted: untrusted === true },
+    );
   },
 });

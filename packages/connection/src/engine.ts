@@ -35,6 +35,7 @@ import {
   decodeAsync,
   encode,
   frameHeader,
+  type DecodeContext,
 } from '@multiproc/serialize';
 import { FrameReader } from './reader.js';
 import { fdOf, retarget, wrapHandle } from './uv.js';
@@ -69,6 +70,11 @@ export interface ConnectionOptions {
   guarded?: boolean;
   /** For `inspect`: `'pipe'`, `'unix'`, `'tcp'`. */
   kind?: string;
+  /**
+   * The peer may be anyone who reached a socket (`Listener`/`Client` connections, and those
+   * passed on from them): `recv` loads no module to decode its messages.
+   */
+  untrusted?: boolean;
 }
 
 /** Where a connection's socket comes from: a handle taken from a `net.Socket`, or a descriptor. */
@@ -89,6 +95,8 @@ export class ConnectionEngine {
   readonly readable: boolean;
   readonly writable: boolean;
   readonly kind: string;
+  readonly untrusted: boolean;
+  readonly #decodeContext: { handles: never[]; untrusted: boolean };
   readonly #reader: FrameReader;
   readonly #writer: FrameWriter;
   #closed = false;
@@ -106,6 +114,8 @@ export class ConnectionEngine {
     this.readable = options.readable;
     this.writable = options.writable;
     this.kind = options.kind ?? 'socket';
+    this.untrusted = options.untrusted ?? false;
+    this.#decodeContext = { handles: [], untrusted: this.untrusted };
     this.#reader = new FrameReader({
       ...(options.guarded ? { guarded: true, maxLength: kGuardedMaxLength } : {}),
       bodyFor: (length) => this.#bodyFor(length),
@@ -180,7 +190,7 @@ export class ConnectionEngine {
         // The peer is gone: what is still buffered can be read, then end of file.
       }
     }
-    return decode(this.#takeSync());
+    return decode(this.#takeSync(), this.#decodeContext);
   }
 
   recvBytes(maxlength: number): Promise<Buffer> {
@@ -452,7 +462,7 @@ export class ConnectionEngine {
         continue;
       }
       this.#receivers.shift();
-      deliver(receiver, frame);
+      deliver(receiver, frame, this.#decodeContext);
     }
     if (this.#pollers.size > 0 && (this.#eof || this.#reader.hasFrame())) {
       const pollers = [...this.#pollers];
@@ -503,10 +513,10 @@ export class ConnectionEngine {
   }
 }
 
-function deliver(receiver: Receiver, frame: Buffer): void {
+function deliver(receiver: Receiver, frame: Buffer, context: DecodeContext): void {
   switch (receiver.kind) {
     case 'object':
-      decodeAsync(frame).then(receiver.resolve, receiver.reject);
+      decodeAsync(frame, context).then(receiver.resolve, receiver.reject);
       return;
     case 'bytes':
       receiver.resolve(frame);

@@ -47,13 +47,27 @@ export interface ListenerOptions {
    * @default 128
    */
   backlog?: number | undefined;
-  /** When set, every connection must pass the HMAC challenge with this key (both ways). */
+  /**
+   * When set, every connection must pass the HMAC challenge with this key (both ways).
+   *
+   * Without it, anyone who can reach the address can connect and send messages. Messages from
+   * a socket never make this process load a module (only types registered here and classes of
+   * modules already loaded are rebuilt), but they are still a stranger's data. A TCP listener
+   * without an authkey is therefore refused on any address but a loopback one, unless
+   * `allowUnauthenticated` is set.
+   */
   authkey?: AuthKey | null | undefined;
   /**
-   * Milliseconds a peer has to complete the handshake before it is dropped.
+   * Listen without an `authkey` on a non-loopback TCP address (reachable from other machines).
+   * @default false
+   */
+  allowUnauthenticated?: boolean | undefined;
+  /**
+   * Milliseconds a peer has to complete the handshake before it is dropped (see
+   * `docs/timeouts.md`; `null` waits forever).
    * @default 10000
    */
-  handshakeTimeout?: number | undefined;
+  handshakeTimeout?: number | null | undefined;
 }
 
 /**
@@ -107,6 +121,11 @@ function checkPositiveInteger(value: unknown, path: string, fallback: number): n
 
 function checkKey(value: unknown, path: string): Buffer | undefined {
   return value === undefined || value === null ? undefined : toAuthKey(value, path);
+}
+
+/** Whether an IP address is a loopback one (127.0.0.0/8, ::1, or IPv4-mapped 127.x). */
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || /^(::ffff:)?127\./i.test(ip);
 }
 
 /** Runs the handshake, failing with `AuthenticationError` after `ms` milliseconds. */
@@ -209,6 +228,10 @@ export class Listener {
     const o = checkOptionsObject(options, 'options');
     const { address, family } = checkAddress(o.address, o.family, 'options');
     const authkey = checkKey(o.authkey, 'options.authkey');
+    const allowUnauthenticated = o.allowUnauthenticated ?? false;
+    if (typeof allowUnauthenticated !== 'boolean') {
+      throw invalidArgument('options.allowUnauthenticated', 'a boolean', allowUnauthenticated);
+    }
     const backlog = checkPositiveInteger(o.backlog, 'options.backlog', kDefaultBacklog);
     const handshakeTimeout = checkPositiveInteger(
       o.handshakeTimeout,
@@ -228,6 +251,14 @@ export class Listener {
     } else {
       const [host, port] = (address as readonly [string, number] | undefined) ?? ['127.0.0.1', 0];
       listenOn = { host: await resolveHost(host, family), port };
+      if (!authkey && !allowUnauthenticated && !isLoopback(listenOn.host)) {
+        throw new ProcessError(
+          `options.authkey is required to listen on ${listenOn.host}, which is not a loopback address: ` +
+            'without it anyone who reaches the port can connect and send messages; ' +
+            'pass an authkey, or set options.allowUnauthenticated to true',
+          'ERR_MP_UNAUTHENTICATED_LISTENER',
+        );
+      }
     }
     try {
       await new Promise<void>((resolve, reject) => {
@@ -384,6 +415,7 @@ export class Listener {
           writable: true,
           guarded: this.#authkey !== undefined,
           kind: this.#family === 'AF_UNIX' ? 'unix' : 'tcp',
+          untrusted: true,
         },
       );
     } catch {
@@ -524,6 +556,7 @@ export async function Client(options: ClientOptions): Promise<Connection> {
       writable: true,
       guarded: authkey !== undefined,
       kind: family === 'AF_UNIX' ? 'unix' : 'tcp',
+      untrusted: true,
     },
   );
   if (authkey) {

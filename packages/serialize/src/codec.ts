@@ -11,7 +11,14 @@
 import { types } from 'node:util';
 import { Packr, addExtension } from 'msgpackr';
 import { errorClasses } from './errors.js';
-import { Ext, builtinErrors, packrOptions, readers, type WireError } from './decode.js';
+import {
+  Ext,
+  builtinErrors,
+  packrOptions,
+  readers,
+  typedArrayNames,
+  type WireError,
+} from './decode.js';
 import { locateFunction } from './locate.js';
 import {
   unsendableReason,
@@ -92,20 +99,6 @@ function errorToWire(error: Error): WireError {
 // ---------------------------------------------------------------------------------------------
 // Extension writers. Each carries its reader too: msgpackr keeps one reader per type code, and a
 // writer's registration replaces it.
-
-const typedArrayNames = [
-  'Int8Array',
-  'Uint8Array',
-  'Uint8ClampedArray',
-  'Int16Array',
-  'Uint16Array',
-  'Int32Array',
-  'Uint32Array',
-  'Float32Array',
-  'Float64Array',
-  'BigInt64Array',
-  'BigUint64Array',
-];
 
 class NegativeZero {}
 const negativeZero = new NegativeZero();
