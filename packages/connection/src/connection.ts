@@ -4,7 +4,7 @@
  * documents the API; the state machine lives in `engine.ts`.
  */
 import { inspect } from 'node:util';
-import { setCloexec } from '@multiproc/native';
+import { checkTimeout, setCloexec } from '@multiproc/native';
 import {
   invalidArgument,
   registerShareable,
@@ -12,7 +12,6 @@ import {
   type EncodeContext,
 } from '@multiproc/serialize';
 import { ConnectionEngine, type ConnectionOptions, type Source } from './engine.js';
-import { checkTimeout } from './timeout.js';
 
 /**
  * Bytes-like values `sendBytes` and `recvBytesInto` accept: a Buffer, any typed array, a
@@ -214,8 +213,8 @@ export class Connection {
 
   /**
    * Whether a whole message (or end of file) is ready to be received, waiting up to `timeout`
-   * milliseconds for one. `0` (the default) answers at once; `null` or `Infinity` waits as long
-   * as it takes. A negative timeout counts as 0, as in Python.
+   * milliseconds for one. `0` (the default) or a negative number answers at once; `null` or
+   * `Infinity` waits as long as it takes (the timeout rule of `docs/timeouts.md`).
    *
    * @example
    * ```ts

@@ -25,7 +25,7 @@
  */
 import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { keepWarm, readWait, spinMicros } from '@multiproc/native';
+import { keepWarm, readWait, setLongTimeout, spinMicros, type LongTimer } from '@multiproc/native';
 import {
   BufferTooShort,
   EOFError,
@@ -299,19 +299,19 @@ export class ConnectionEngine {
   }
 
   #addPoller(ms: number, resolve: (ready: boolean) => void, reject: (e: unknown) => void): void {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     const poller: Poller = {
       resolve: (ready) => {
-        clearTimeout(timer);
+        timer?.clear();
         resolve(ready);
       },
       reject: (error) => {
-        clearTimeout(timer);
+        timer?.clear();
         reject(error);
       },
     };
     if (ms !== Infinity) {
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         if (this.#pollers.delete(poller)) {
           resolve(false);
           this.#service();

@@ -14,6 +14,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
 import { AuthenticationError, ProcessError, invalidArgument } from '@multiproc/serialize';
 import { checkAddress, resolveHost, type Address, type Family } from './address.js';
 import { answerChallenge, deliverChallenge, toAuthKey, type AuthKey } from './auth.js';
@@ -86,10 +87,11 @@ export interface ClientOptions {
   /** The listener's key, when it has one. */
   authkey?: AuthKey | null | undefined;
   /**
-   * Milliseconds the listener has to complete the handshake.
+   * Milliseconds the listener has to complete the handshake (`null`: forever; the rule of
+   * `docs/timeouts.md`).
    * @default 10000
    */
-  handshakeTimeout?: number | undefined;
+  handshakeTimeout?: number | null | undefined;
 }
 
 const kDefaultHandshakeTimeout = 10_000;
@@ -128,16 +130,21 @@ function isLoopback(ip: string): boolean {
   return ip === '::1' || /^(::ffff:)?127\./i.test(ip);
 }
 
-/** Runs the handshake, failing with `AuthenticationError` after `ms` milliseconds. */
+/**
+ * Runs the handshake under its own deadline. Whatever goes wrong (a wrong digest, a peer that
+ * resets or closes mid-challenge, the deadline) surfaces as an `AuthenticationError`, the only
+ * error a server loop should have to expect from `accept()`.
+ */
 async function handshake(
   conn: Connection,
   steps: () => Promise<void>,
   ms: number,
   who: string,
 ): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    if (ms === Infinity) return;
+    timer = setLongTimeout(() => {
       reject(
         new AuthenticationError(`authentication failed: ${who} did not finish within ${ms} ms`),
       );
@@ -148,9 +155,13 @@ async function handshake(
     await Promise.race([steps(), timeout]);
   } catch (error) {
     conn.close();
-    throw error;
+    if (error instanceof AuthenticationError) throw error;
+    throw new AuthenticationError(
+      `authentication failed: the connection to ${who} broke during the handshake`,
+      { cause: error },
+    );
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
   connectionInternals().engineOf(conn).unguard();
 }
@@ -233,11 +244,10 @@ export class Listener {
       throw invalidArgument('options.allowUnauthenticated', 'a boolean', allowUnauthenticated);
     }
     const backlog = checkPositiveInteger(o.backlog, 'options.backlog', kDefaultBacklog);
-    const handshakeTimeout = checkPositiveInteger(
-      o.handshakeTimeout,
-      'options.handshakeTimeout',
-      kDefaultHandshakeTimeout,
-    );
+    const handshakeTimeout =
+      o.handshakeTimeout === undefined
+        ? kDefaultHandshakeTimeout
+        : checkTimeout(o.handshakeTimeout, 'options.handshakeTimeout');
     const server = createServer({ pauseOnConnect: true, noDelay: true });
     let tempDir: string | undefined;
     let listenOn: { path: string } | { host: string; port: number };
@@ -535,11 +545,10 @@ export async function Client(options: ClientOptions): Promise<Connection> {
   }
   const { address, family } = checkAddress(o.address, o.family, 'options');
   const authkey = checkKey(o.authkey, 'options.authkey');
-  const handshakeTimeout = checkPositiveInteger(
-    o.handshakeTimeout,
-    'options.handshakeTimeout',
-    kDefaultHandshakeTimeout,
-  );
+  const handshakeTimeout =
+    o.handshakeTimeout === undefined
+      ? kDefaultHandshakeTimeout
+      : checkTimeout(o.handshakeTimeout, 'options.handshakeTimeout');
   const target: { path: string } | { host: string; port: number; noDelay: true } =
     family === 'AF_UNIX'
       ? { path: address as string }

@@ -50,10 +50,13 @@ function handleMessage(typeName: string, url: string): Buffer {
 }
 
 async function socketPair(family: 'AF_INET' | 'AF_UNIX'): Promise<[Connection, Connection]> {
-  const [listener] = opened.add(await Listener.listen({ family }));
+  const listener = await Listener.listen({ family });
+  opened.add(listener);
   const accepted = listener.accept();
-  const [client] = opened.add(await Client({ address: listener.address }));
-  const [server] = opened.add(await accepted);
+  const client = await Client({ address: listener.address });
+  opened.add(client);
+  const server = await accepted;
+  opened.add(server);
   return [server, client];
 }
 
@@ -146,11 +149,11 @@ describe('a TCP Listener without an authkey', () => {
   });
 
   it('listens on a non-loopback address with allowUnauthenticated, and on loopback without it', async () => {
-    const [open] = opened.add(
-      await Listener.listen({ address: ['0.0.0.0', 0], allowUnauthenticated: true }),
-    );
+    const open = await Listener.listen({ address: ['0.0.0.0', 0], allowUnauthenticated: true });
+    opened.add(open);
     expect(open.address[0]).toBe('0.0.0.0');
-    const [local] = opened.add(await Listener.listen({ address: ['127.0.0.1', 0] }));
+    const local = await Listener.listen({ address: ['127.0.0.1', 0] });
+    opened.add(local);
     expect(local.address[0]).toBe('127.0.0.1');
     await expect(
       Listener.listen({ address: ['127.0.0.1', 0], allowUnauthenticated: 'yes' as never }),

@@ -12,9 +12,19 @@
  */
 import { constants } from 'node:os';
 import type { Binding, FutexWaitResult, RawSegment } from './binding.js';
+import { describeValue, invalidArgument } from './errors.js';
 import { loadAddon, type AddonOrigin } from './load.js';
+import { checkTimeout } from './timeout.js';
 
 export { NativeLoadError, type AddonOrigin } from './load.js';
+export {
+  MultiprocError,
+  brandErrorClass,
+  describeValue,
+  invalidArgument,
+  type MultiprocErrorOptions,
+} from './errors.js';
+export { MAX_TIMER_DELAY, checkTimeout, setLongTimeout, type LongTimer } from './timeout.js';
 export type { FutexWaitResult } from './binding.js';
 
 let loaded: { binding: Binding; origin: AddonOrigin } | undefined;
@@ -40,22 +50,6 @@ export function addonOrigin(): AddonOrigin {
 // ---------------------------------------------------------------------------------------------
 // Argument checks
 
-function describe(value: unknown): string {
-  if (typeof value === 'string')
-    return `${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)} (string)`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${String(value)} (${typeof value})`;
-  }
-  if (value === null || value === undefined) return String(value);
-  return typeof value === 'object'
-    ? `a ${value.constructor?.name ?? 'Object'} instance`
-    : typeof value;
-}
-
-function invalid(path: string, expected: string, received: unknown): TypeError {
-  return new TypeError(`${path} must be ${expected}, got ${describe(received)}`);
-}
-
 function checkInteger(
   value: unknown,
   path: string,
@@ -63,7 +57,7 @@ function checkInteger(
   max = Number.MAX_SAFE_INTEGER,
 ): number {
   if (typeof value !== 'number' || !Number.isInteger(value))
-    throw invalid(path, 'an integer', value);
+    throw invalidArgument(path, 'an integer', value);
   if (value < min || value > max) {
     throw new RangeError(`${path} must be between ${min} and ${max}, got ${value}`);
   }
@@ -74,20 +68,8 @@ function checkFd(fd: unknown): number {
   return checkInteger(fd, 'fd', 0, 0x7fffffff);
 }
 
-function checkTimeout(timeout: unknown): number | undefined {
-  if (timeout === undefined) return undefined;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw invalid(
-      'timeout',
-      'a number of milliseconds >= 0 (or undefined to wait forever)',
-      timeout,
-    );
-  }
-  return timeout;
-}
-
 function checkWord(view: unknown, index: unknown): void {
-  if (!(view instanceof Int32Array)) throw invalid('view', 'an Int32Array', view);
+  if (!(view instanceof Int32Array)) throw invalidArgument('view', 'an Int32Array', view);
   checkInteger(index, 'index', 0, view.length - 1);
 }
 
@@ -108,11 +90,11 @@ export const MAX_SHM_NAME_BYTES = process.platform === 'darwin' ? 30 : 255;
  * ```
  */
 export function validateShmName(name: unknown, path = 'name'): string {
-  if (typeof name !== 'string') throw invalid(path, 'a string', name);
+  if (typeof name !== 'string') throw invalidArgument(path, 'a string', name);
   if (name.length === 0) throw new TypeError(`${path} must not be empty`);
   if (name.includes('/')) {
     throw new TypeError(
-      `${path} must not contain '/' (give the bare name, as in Python), got ${describe(name)}`,
+      `${path} must not contain '/' (give the bare name, as in Python), got ${describeValue(name)}`,
     );
   }
   if (name.includes('\0')) throw new TypeError(`${path} must not contain NUL characters`);
@@ -137,7 +119,7 @@ export function validateShmName(name: unknown, path = 'name'): string {
  */
 export function validateShmSize(size: unknown, path = 'size'): number {
   if (typeof size !== 'number' || !Number.isInteger(size))
-    throw invalid(path, 'a positive integer', size);
+    throw invalidArgument(path, 'a positive integer', size);
   if (size <= 0 || size > Number.MAX_SAFE_INTEGER) {
     throw new RangeError(`${path} must be a positive integer, got ${size}`);
   }
@@ -241,7 +223,7 @@ export function shmUnlink(name: string): void {
  * ```
  */
 export function memfdCreate(name: string, size: number): number {
-  if (typeof name !== 'string') throw invalid('name', 'a string', name);
+  if (typeof name !== 'string') throw invalidArgument('name', 'a string', name);
   if (name.includes('\0') || Buffer.byteLength(name) > 249) {
     throw new TypeError('name must be at most 249 bytes without NUL characters');
   }
@@ -279,8 +261,8 @@ export function copyBytes(
   sourceOffset: number,
   length: number,
 ): number {
-  if (!ArrayBuffer.isView(target)) throw invalid('target', 'an ArrayBufferView', target);
-  if (!ArrayBuffer.isView(source)) throw invalid('source', 'an ArrayBufferView', source);
+  if (!ArrayBuffer.isView(target)) throw invalidArgument('target', 'an ArrayBufferView', target);
+  if (!ArrayBuffer.isView(source)) throw invalidArgument('source', 'an ArrayBufferView', source);
   checkInteger(targetOffset, 'targetOffset', 0, target.byteLength);
   checkInteger(sourceOffset, 'sourceOffset', 0, source.byteLength);
   checkInteger(
@@ -349,7 +331,7 @@ export function flock(
   options: FlockOptions = {},
 ): boolean {
   if (mode !== 'shared' && mode !== 'exclusive' && mode !== 'unlock') {
-    throw invalid('mode', "'shared', 'exclusive' or 'unlock'", mode);
+    throw invalidArgument('mode', "'shared', 'exclusive' or 'unlock'", mode);
   }
   return addon().flock(checkFd(fd), mode, options.wait === true);
 }
@@ -471,7 +453,7 @@ export function isProcessAlive(pid: number): boolean {
  */
 export function setParentDeathSignal(signal: NodeJS.Signals | number): boolean {
   const number = typeof signal === 'string' ? constants.signals[signal] : signal;
-  if (number === undefined) throw invalid('signal', 'a signal name or number', signal);
+  if (number === undefined) throw invalidArgument('signal', 'a signal name or number', signal);
   return addon().setParentDeathSignal(checkInteger(number, 'signal', 1, 64));
 }
 
@@ -486,8 +468,9 @@ export function setParentDeathSignal(signal: NodeJS.Signals | number): boolean {
  * ```
  */
 export function processSlot(key: string, value?: string): string | undefined {
-  if (typeof key !== 'string') throw invalid('key', 'a string', key);
-  if (value !== undefined && typeof value !== 'string') throw invalid('value', 'a string', value);
+  if (typeof key !== 'string') throw invalidArgument('key', 'a string', key);
+  if (value !== undefined && typeof value !== 'string')
+    throw invalidArgument('value', 'a string', value);
   return addon().processSlot(key, value);
 }
 
@@ -504,7 +487,7 @@ export function processSlot(key: string, value?: string): string | undefined {
  */
 export function unixListen(path: string): number {
   if (typeof path !== 'string' || path.length === 0)
-    throw invalid('path', 'a non-empty string', path);
+    throw invalidArgument('path', 'a non-empty string', path);
   return addon().unixListen(path);
 }
 
@@ -520,7 +503,7 @@ export function unixListen(path: string): number {
  */
 export function unixConnect(path: string): number {
   if (typeof path !== 'string' || path.length === 0)
-    throw invalid('path', 'a non-empty string', path);
+    throw invalidArgument('path', 'a non-empty string', path);
   return addon().unixConnect(path);
 }
 
@@ -563,7 +546,7 @@ export function readWait(
   spinMicros: number,
 ): number {
   checkFd(fd);
-  if (!ArrayBuffer.isView(target)) throw invalid('target', 'an ArrayBufferView', target);
+  if (!ArrayBuffer.isView(target)) throw invalidArgument('target', 'an ArrayBufferView', target);
   checkInteger(offset, 'offset', 0, target.byteLength);
   checkInteger(length, 'length', 1, target.byteLength - offset);
   checkInteger(spinMicros, 'spinMicros', 0, 1_000_000);

@@ -19,7 +19,14 @@
  * first and its worker killed. `terminate()` settles everything that is left.
  */
 import type { ChildProcess } from 'node:child_process';
-import { closeFd, dupFd, keepWarm, socketpair } from '@multiproc/native';
+import {
+  checkTimeout,
+  closeFd,
+  dupFd,
+  keepWarm,
+  setLongTimeout,
+  socketpair,
+} from '@multiproc/native';
 import { controlChannelOf, type Process, type StartMethod } from '@multiproc/process';
 import {
   ProcessError,
@@ -416,9 +423,9 @@ export class Engine {
   }
 
   #startClock(task: Task): void {
-    const timeout = task.job.timeout;
-    if (timeout === undefined || task.state !== 'sent') return;
-    task.timer = setTimeout(() => this.#onTimeout(task), timeout);
+    const timeout = checkTimeout(task.job.timeout);
+    if (timeout === Infinity || task.state !== 'sent') return;
+    task.timer = setLongTimeout(() => this.#onTimeout(task), timeout);
   }
 
   #onTimeout(task: Task): void {
@@ -440,7 +447,7 @@ export class Engine {
   #settleFailed(task: Task, error: unknown): void {
     if (task.state === 'done') return;
     task.state = 'done';
-    clearTimeout(task.timer);
+    task.timer?.clear();
     task.body = null;
     this.#release();
     task.job.fail(task, error);
@@ -449,7 +456,7 @@ export class Engine {
   #settleDone(task: Task, outcome: TaskOutcome): void {
     if (task.state === 'done') return;
     task.state = 'done';
-    clearTimeout(task.timer);
+    task.timer?.clear();
     task.body = null;
     this.#release();
     task.job.complete(task, outcome);
@@ -462,7 +469,7 @@ export class Engine {
       this.#kill(w);
       return;
     }
-    clearTimeout(task.timer);
+    task.timer?.clear();
     const run = this.#runMicros.get(task.fnId);
     this.#runMicros.set(
       task.fnId,
@@ -718,7 +725,7 @@ export class Engine {
     for (let i = tasks.length - 1; i >= 1; i--) {
       const task = tasks[i] as Task;
       if (task.state !== 'sent') continue;
-      clearTimeout(task.timer);
+      task.timer?.clear();
       task.state = 'queued';
       task.worker = null;
       this.#queue.unshift(task);

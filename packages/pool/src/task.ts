@@ -2,6 +2,7 @@
  * Tasks and jobs: the unit of work a worker runs, and the call (`apply`, `map`, `imap` …) that
  * owns it and hears how it went.
  */
+import type { LongTimer } from '@multiproc/native';
 import type { EncodeContext, TransferableHandle } from '@multiproc/serialize';
 import type { TaskBody } from './protocol.js';
 import type { WorkerRecord } from './worker-record.js';
@@ -17,7 +18,7 @@ export interface Job {
   /** The method, for messages: `'apply'`, `'map'` … */
   readonly method: string;
   /** Per-task limit in milliseconds. */
-  readonly timeout: number | undefined;
+  readonly timeout: number | null | undefined;
   /** Makes a task's body just before it is sent, for tasks created without one. */
   encodeTask?(task: Task, context: EncodeContext): TaskBody;
   /** The task ran (each item succeeded or threw). */
@@ -35,7 +36,7 @@ export class Task {
   readonly id = (nextTaskId = (nextTaskId + 1) >>> 0);
   state: TaskState = 'queued';
   worker: WorkerRecord | null = null;
-  timer: NodeJS.Timeout | undefined = undefined;
+  timer: LongTimer | undefined = undefined;
   /** Sockets the body's handles refer to, sent beside it. */
   handles: TransferableHandle[] = [];
 

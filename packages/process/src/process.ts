@@ -3,7 +3,7 @@
  * a worker thread), with Python's `multiprocessing.Process` API.
  */
 import { inspect } from 'node:util';
-import { addonOrigin } from '@multiproc/native';
+import { addonOrigin, checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
 import {
   ProcessError,
   assertSendable,
@@ -249,23 +249,17 @@ export class Process<A extends unknown[] = unknown[]> {
    * Waits until the child exits, or until `timeout` milliseconds have passed. Resolves either
    * way, like Python's `join()`; check `exitcode` (still `null` after a timeout).
    *
-   * @param timeout - milliseconds; `undefined` waits forever.
+   * @param timeout - milliseconds; `undefined` or `null` waits forever, `0` or less does not wait.
    */
   async join(timeout?: number | null): Promise<void> {
     this.#assertOpen();
     if (this.#isSelf) throw new ProcessError('a process cannot join itself');
-    if (
-      timeout !== undefined &&
-      timeout !== null &&
-      (typeof timeout !== 'number' || !(timeout >= 0))
-    ) {
-      throw invalidArgument('timeout', 'a number of milliseconds ≥ 0', timeout);
-    }
+    const ms = checkTimeout(timeout, 'timeout');
     const popen = this.#popen;
     if (!popen) throw new ProcessError('can only join a started process');
     if (popen.exitcode === null) {
-      if (timeout === undefined || timeout === null) await popen.exited;
-      else await withTimeout(popen.exited, timeout);
+      if (ms === Infinity) await popen.exited;
+      else if (ms > 0) await withTimeout(popen.exited, ms);
     }
     if (popen.exitcode !== null) children.delete(this as Process);
   }
@@ -422,13 +416,13 @@ function prefixed(format: StartFormat, bytes: Buffer): Buffer {
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   try {
     await Promise.race([
       promise,
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+      new Promise<void>((resolve) => (timer = setLongTimeout(resolve, ms))),
     ]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }
