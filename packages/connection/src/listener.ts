@@ -43,8 +43,10 @@ export interface ListenerOptions {
    */
   family?: Family | undefined;
   /**
-   * How many connections may wait for `accept()` (including those still authenticating); more
-   * are closed at once. Python's default is 1; the OS queue behind it is longer.
+   * How many authenticated connections may wait for `accept()`; more are closed at once.
+   * Connections still authenticating do not count (up to 1024 run at once, the oldest pushed out
+   * beyond), so silent peers cannot lock honest clients out. Python's default is 1; the OS queue
+   * behind it is longer.
    * @default 128
    */
   backlog?: number | undefined;
@@ -96,6 +98,12 @@ export interface ClientOptions {
 
 const kDefaultHandshakeTimeout = 10_000;
 const kDefaultBacklog = 128;
+/**
+ * Most handshakes in flight at once. A connection beyond it pushes out the oldest unfinished one
+ * (usually a silent peer), so no number of silent peers can keep an honest client waiting longer
+ * than its own round trip; each costs a descriptor and 512 bytes until then.
+ */
+const kMaxHandshakes = 1024;
 const kKernelBacklog = 511;
 /** Attempts of a Unix socket connect that finds the listener's queue full (EAGAIN). */
 const kConnectAttempts = 20;
@@ -410,9 +418,15 @@ export class Listener {
   }
 
   #onConnection(socket: Socket): void {
-    if (this.#closed || this.#ready.length + this.#handshaking.size >= this.#backlog) {
+    if (this.#closed || this.#ready.length >= this.#backlog) {
       socket.destroy();
       return;
+    }
+    if (this.#handshaking.size >= Math.max(kMaxHandshakes, this.#backlog)) {
+      const oldest = this.#handshaking.values().next().value as Connection;
+      // Dropped without a word: accept() reports the handshakes that fail on their own.
+      this.#handshaking.delete(oldest);
+      oldest.close();
     }
     const peer: Address =
       this.#family === 'AF_UNIX' ? '' : [socket.remoteAddress ?? '', socket.remotePort ?? 0];
@@ -451,7 +465,7 @@ export class Listener {
         if (this.#handshaking.delete(conn)) this.#push({ conn, peer });
       },
       (error: unknown) => {
-        if (this.#handshaking.delete(conn)) {
+        if (this.#handshaking.delete(conn) && this.#ready.length < this.#backlog) {
           this.#push({ error: error instanceof Error ? error : new Error(String(error)) });
         }
       },
