@@ -39,7 +39,7 @@ import {
 } from '@multiproc/serialize';
 import { FrameReader } from './reader.js';
 import { fdOf, retarget, wrapHandle } from './uv.js';
-import { FrameWriter } from './writer.js';
+import { FrameWriter, kCloseStallMs, kHighWaterMark } from './writer.js';
 
 type Receiver =
   | { kind: 'object'; resolve: (value: unknown) => void; reject: (error: unknown) => void }
@@ -109,6 +109,8 @@ export class ConnectionEngine {
   #reading = false;
   /** Whether the socket keeps the event loop alive (only while someone waits). */
   #refed = true;
+  /** A synchronous read (`recvSync`, a poll's first look) is under way: it wants whole frames. */
+  #syncReading = false;
 
   constructor(source: Source, options: ConnectionOptions) {
     this.readable = options.readable;
@@ -149,16 +151,24 @@ export class ConnectionEngine {
 
   // Sending
 
-  send(obj: unknown): void {
+  /** Returns false once more than `kHighWaterMark` bytes are pending (the caller should drain). */
+  send(obj: unknown): boolean {
     this.#assertWritable();
     const payload = encode(obj, { path: 'obj' });
     this.#writer.write(frameHeader(payload.length), payload, true);
+    return this.#writer.pending <= kHighWaterMark;
   }
 
   /** Sends `bytes` (the caller's memory) as one message. */
-  sendBytes(bytes: Buffer): void {
+  sendBytes(bytes: Buffer): boolean {
     this.#assertWritable();
     this.#writer.write(frameHeader(bytes.length), bytes, false);
+    return this.#writer.pending <= kHighWaterMark;
+  }
+
+  /** Blocks until everything sent so far has been taken by the OS. */
+  flushSync(): void {
+    this.#writer.flushSync();
   }
 
   drain(): Promise<void> {
@@ -256,7 +266,7 @@ export class ConnectionEngine {
     this.#writer.whenEmpty(() => {
       this.#writer.discard(error);
       this.socket.destroy();
-    });
+    }, kCloseStallMs);
   }
 
   fileno(): number {
@@ -284,8 +294,12 @@ export class ConnectionEngine {
    * Where a large incoming message goes: straight into the buffer of a `recvBytesInto` waiting
    * for it, when it fits (no allocation, no copy).
    */
-  #bodyFor(length: number): Buffer | undefined {
+  #bodyFor(length: number): Buffer | undefined | null {
     const receiver = this.#receivers[0];
+    // Allocate only for someone who takes a message this long: a peer's header alone must not
+    // make us allocate what it announces (`recvBytes(maxlength)` refuses it from the header).
+    if (receiver?.kind === 'bytes' && length > receiver.maxlength) return null;
+    if (!receiver && this.#pollers.size === 0 && !this.#syncReading) return null;
     if (receiver?.kind !== 'into' || length > receiver.target.length - receiver.offset) return;
     return receiver.target.subarray(receiver.offset, receiver.offset + length);
   }
@@ -325,6 +339,7 @@ export class ConnectionEngine {
   /** Non-blocking: reads whatever the kernel holds, until a whole frame is buffered. */
   #readAvailable(): void {
     if (this.#closedUnderUs()) return;
+    this.#syncReading = true;
     try {
       while (!this.#reader.hasFrame()) {
         const target = this.#reader.target();
@@ -339,6 +354,7 @@ export class ConnectionEngine {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') this.#failRead(error);
     } finally {
+      this.#syncReading = false;
       this.#afterSyncRead();
     }
   }
@@ -352,6 +368,7 @@ export class ConnectionEngine {
         return frame;
       }
       if (this.#eof || this.#closedUnderUs()) throw this.#eofError();
+      this.#syncReading = true;
       try {
         const fd = this.fd;
         while (!this.#reader.hasFrame()) {
@@ -365,6 +382,8 @@ export class ConnectionEngine {
         }
       } catch (error) {
         this.#failRead(error);
+      } finally {
+        this.#syncReading = false;
       }
     }
   }
@@ -470,6 +489,7 @@ export class ConnectionEngine {
       for (const poller of pollers) poller.resolve(true);
     }
     const waiting = this.#receivers.length > 0 || this.#pollers.size > 0;
+    if (waiting && this.#reader.deferred) this.#reader.resume();
     // With nobody waiting, a reading socket goes on until one whole message is buffered (not
     // before authentication): the next receive, usually soon, then finds libuv still reading,
     // where stopping and restarting would cost two epoll_ctl calls per message. Only waiters
@@ -478,6 +498,7 @@ export class ConnectionEngine {
       !this.#eof &&
       !this.#closed &&
       !this.#reader.hasFrame() &&
+      !this.#reader.deferred &&
       (waiting || (this.#reading && !this.#reader.guarded));
     if (waiting !== this.#refed && !this.socket.destroyed) {
       this.#refed = waiting;

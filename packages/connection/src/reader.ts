@@ -41,16 +41,20 @@ export interface FrameReaderOptions {
   guarded?: boolean;
   /**
    * Memory for a frame too large for the stage, if the caller has some (`recvBytesInto`'s
-   * buffer: the message is then read straight into it); else a buffer is allocated.
+   * buffer: the message is then read straight into it); `undefined` to have a buffer allocated;
+   * `null` to allocate nothing yet (nobody wants the frame, or not that long): the reader then
+   * holds the header, takes no more bytes, and asks again at `resume()`.
    */
-  bodyFor?: (length: number) => Buffer | undefined;
+  bodyFor?: (length: number) => Buffer | undefined | null;
 }
 
 /** Pull-style frame reader; see the module comment. */
 export class FrameReader {
   #maxLength: number;
   #guarded: boolean;
-  readonly #bodyFor: ((length: number) => Buffer | undefined) | undefined;
+  readonly #bodyFor: ((length: number) => Buffer | undefined | null) | undefined;
+  /** The front frame's header is parsed, and its body not allocated yet (`bodyFor` said null). */
+  #deferred = false;
   #stage: Buffer;
   #start = 0;
   #end = 0;
@@ -100,6 +104,11 @@ export class FrameReader {
    * (the target is then a scratch byte, and committing into it throws).
    */
   target(): Buffer {
+    if (this.#deferred && !this.resume()) {
+      // Nobody may read now; committing into this throws.
+      this.#targetKind = 'scratch';
+      return this.#scratch;
+    }
     if (this.#body && this.#filled < this.#body.length) {
       this.#targetKind = 'body';
       return this.#body.subarray(this.#filled);
@@ -132,7 +141,11 @@ export class FrameReader {
    */
   commit(n: number): void {
     if (this.#targetKind === 'scratch') {
-      throw new FrameError('read past a whole handshake message that was not taken yet');
+      throw new FrameError(
+        this.#deferred
+          ? 'read into a frame whose body was not allocated'
+          : 'read past a whole handshake message that was not taken yet',
+      );
     }
     if (this.#targetKind === 'body') this.#filled += n;
     else {
@@ -151,6 +164,22 @@ export class FrameReader {
     if (have === 0) return undefined;
     if (this.#frontLength < 0) return { length: -1, received: 0 };
     return { length: this.#frontLength, received: have - this.#frontHeader };
+  }
+
+  /** Whether a large frame's header waits for `resume()` before its body is allocated. */
+  get deferred(): boolean {
+    return this.#deferred;
+  }
+
+  /**
+   * Asks `bodyFor` again for a frame it deferred, and allocates its body if it now may. Returns
+   * whether reading may go on.
+   */
+  resume(): boolean {
+    if (!this.#deferred) return true;
+    this.#deferred = false;
+    this.#parseFront();
+    return !this.#deferred;
   }
 
   /** Length of the next frame once its header has arrived, else -1. */
@@ -213,7 +242,14 @@ export class FrameReader {
     }
     // Larger than the stage: read the rest of it in place, into a buffer of its exact size
     // (recycled memory when large: see `allocBody`).
-    const body = this.#bodyFor?.(length) ?? allocBody(length) ?? Buffer.allocUnsafe(length);
+    const given = this.#bodyFor?.(length);
+    if (given === null) {
+      this.#frontLength = length;
+      this.#frontHeader = header;
+      this.#deferred = true;
+      return;
+    }
+    const body = given ?? allocBody(length) ?? Buffer.allocUnsafe(length);
     const inHand = have - header;
     this.#stage.copy(body, 0, this.#start + header, this.#end);
     this.#start = this.#end = 0;
