@@ -31,6 +31,7 @@ import {
   EOFError,
   FrameError,
   ProcessError,
+  closedError,
   decode,
   decodeAsync,
   encode,
@@ -84,8 +85,8 @@ export type Source = { handle: object } | { fd: number };
 const kGuardedMaxLength = 256;
 
 /** The error of every operation on a closed connection. */
-export function closedError(): ProcessError {
-  return new ProcessError('Connection is closed', 'ERR_MP_CLOSED');
+export function connectionClosed(): ProcessError {
+  return closedError('Connection');
 }
 
 /** One connection's state machine; see the module comment. */
@@ -172,7 +173,7 @@ export class ConnectionEngine {
   }
 
   drain(): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#closed) return Promise.reject(connectionClosed());
     return this.#writer.drained();
   }
 
@@ -260,7 +261,7 @@ export class ConnectionEngine {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const error = closedError();
+    const error = connectionClosed();
     this.#rejectAll(error);
     this.#setReading(false);
     this.#writer.whenEmpty(() => {
@@ -277,7 +278,7 @@ export class ConnectionEngine {
   // Machinery
 
   #assertOpen(): void {
-    if (this.#closed) throw closedError();
+    if (this.#closed) throw connectionClosed();
   }
 
   #assertReadable(): void {

@@ -15,7 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
-import { AuthenticationError, ProcessError, invalidArgument } from '@multiproc/serialize';
+import {
+  AuthenticationError,
+  ProcessError,
+  closedError,
+  invalidArgument,
+} from '@multiproc/serialize';
 import { checkAddress, resolveHost, type Address, type Family } from './address.js';
 import { answerChallenge, deliverChallenge, toAuthKey, type AuthKey } from './auth.js';
 import type { Connection } from './connection.js';
@@ -343,7 +348,7 @@ export class Listener {
     this.#server.close();
     // libuv unlinks a Unix socket's path when the listening handle closes, synchronously.
     if (this.#tempDir) rmSync(this.#tempDir, { recursive: true, force: true });
-    const error = new ProcessError('Listener is closed', 'ERR_MP_CLOSED');
+    const error = closedError('Listener');
     for (const acceptor of this.#acceptors.splice(0)) acceptor.reject(error);
     for (const entry of this.#ready.splice(0)) if ('conn' in entry) entry.conn.close();
     for (const conn of this.#handshaking) conn.close();
@@ -414,7 +419,7 @@ export class Listener {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ProcessError('Listener is closed', 'ERR_MP_CLOSED');
+    if (this.#closed) throw closedError('Listener');
   }
 
   #onConnection(socket: Socket): void {

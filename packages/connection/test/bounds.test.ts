@@ -10,8 +10,10 @@ import { Opened, killLeftovers, sleep } from './helpers.js';
 const targets = require('./fixtures/targets.cjs') as Record<string, (...args: never[]) => unknown>;
 
 const opened = new Opened();
+const peers: Socket[] = [];
 afterEach(async () => {
   opened.closeAll();
+  for (const socket of peers.splice(0)) socket.destroy();
   await killLeftovers();
 });
 
@@ -30,7 +32,8 @@ async function rawPeer(): Promise<[Connection, Socket]> {
   const socket = createConnection({ host: '127.0.0.1', port });
   socket.on('error', () => undefined);
   const conn = await accepted;
-  opened.add(conn, { close: () => socket.destroy() });
+  opened.add(conn);
+  peers.push(socket);
   return [conn, socket];
 }
 

@@ -9,7 +9,7 @@
  * every result before them, once; then the iterator is done.
  */
 import { checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
-import { TimeoutError, type TransferableHandle } from '@multiproc/serialize';
+import { ProcessError, TimeoutError, type TransferableHandle } from '@multiproc/serialize';
 import { encodeChunk } from './chunking.js';
 import { Deque } from './deque.js';
 import type { Engine } from './engine.js';
@@ -314,7 +314,8 @@ class IMapJob implements Job {
   /** Ends the iteration early: abort, pool stopped, or the consumer's `return()`. */
   #end(terminal: { error: unknown } | null, kill: boolean): void {
     if (this.#stopped || this.#closed) return;
-    const cancelError = terminal?.error ?? new Error('the iteration was ended');
+    const cancelError =
+      terminal?.error ?? new ProcessError('the iteration was ended', 'ERR_MP_ITERATION_ENDED');
     this.#stopped = true;
     this.#exhausted = true;
     this.#terminal = terminal;

@@ -7,6 +7,7 @@
 import type { Server, Socket } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import type { MessagePort, Worker } from 'node:worker_threads';
+import { ProcessError } from '@multiproc/serialize';
 import type { ExtMessage } from './protocol.js';
 
 /** A handle Node's IPC channel can pass beside a message (`spawn` children only). */
@@ -58,7 +59,10 @@ export class ChildProcessChannel implements ControlChannel {
 
   send(topic: string, data: unknown, handle?: ChannelHandle): void {
     if (!this.child.connected)
-      throw new Error(`the child process ${this.child.pid ?? ''} is no longer connected`);
+      throw new ProcessError(
+        `the child process ${this.child.pid ?? ''} is no longer connected`,
+        'ERR_MP_DISCONNECTED',
+      );
     const message: ExtMessage = { type: 'ext', topic, data };
     this.child.send(message, handle, {}, (error) => {
       // The child died between the check and the write; its exit settles whatever waited.
@@ -104,7 +108,7 @@ export class ParentIpcChannel implements ControlChannel {
 
   send(topic: string, data: unknown, handle?: ChannelHandle): void {
     if (!process.send || !process.connected)
-      throw new Error('the parent process is no longer connected');
+      throw new ProcessError('the parent process is no longer connected', 'ERR_MP_DISCONNECTED');
     process.send({ type: 'ext', topic, data } satisfies ExtMessage, handle, {}, () => undefined);
   }
 

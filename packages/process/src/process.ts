@@ -355,7 +355,8 @@ export class Process<A extends unknown[] = unknown[]> {
   }
 
   #assertOpen(): void {
-    if (this.#state === 'closed') throw new ProcessError(`process ${this.#name} is closed`);
+    if (this.#state === 'closed')
+      throw new ProcessError(`process ${this.#name} is closed`, 'ERR_MP_CLOSED');
   }
 
   [inspect.custom](): string {

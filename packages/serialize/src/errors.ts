@@ -73,6 +73,19 @@ export class Full extends MultiprocError {
   }
 }
 
+/**
+ * The error of every method of a closed object, in every package: `Lock is closed`, code
+ * `ERR_MP_CLOSED`.
+ *
+ * @example
+ * ```ts
+ * if (this.#closed) throw closedError('Queue');
+ * ```
+ */
+export function closedError(what: string): ProcessError {
+  return new ProcessError(`${what} is closed`, 'ERR_MP_CLOSED');
+}
+
 /** A `Barrier` was broken (aborted, reset, or a wait timed out) while parties waited. */
 export class BrokenBarrierError extends MultiprocError {
   constructor(message = 'the barrier is broken', options?: MultiprocErrorOptions) {

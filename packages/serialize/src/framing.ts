@@ -17,6 +17,7 @@
  * length above its limit before allocating anything.
  */
 import { constants } from 'node:buffer';
+import { MultiprocError, brandErrorClass, type MultiprocErrorOptions } from '@multiproc/native';
 
 const kShortHeader = 4;
 const kLongHeader = 12;
@@ -26,9 +27,12 @@ const kEscape = 0xffffffff;
 export const MAX_FRAME_LENGTH = constants.MAX_LENGTH;
 
 /** Thrown by a decoder for a stream that breaks the framing rules. */
-export class FrameError extends Error {
-  readonly code = 'ERR_MP_FRAME';
+export class FrameError extends MultiprocError {
+  constructor(message: string, options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_FRAME', options);
+  }
 }
+brandErrorClass(FrameError, 'FrameError');
 
 /** The header bytes for a payload of `length` bytes. */
 export function frameHeader(length: number): Buffer {

@@ -16,6 +16,7 @@ export {
   RemoteError,
   TimeoutError,
   WorkerLostError,
+  closedError,
   describeValue,
   errorClasses,
   invalidArgument,

@@ -7,7 +7,7 @@
  * the classes do not define — an index — falls through to the proxy's traps. Measured cost: see
  * the package README (`get(i)`/`set(i, v)` are the fast way, `view[i]` the fastest).
  */
-import { MultiprocError, invalidArgument, registerShareable } from '@multiproc/serialize';
+import { closedError, invalidArgument, registerShareable } from '@multiproc/serialize';
 import type { HeapBlock } from '@multiproc/shared-memory';
 import type { Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
@@ -76,10 +76,6 @@ function checkSizeOrSequence(
     out.push(checkElement(info, item, `sizeOrSequence[${out.length}]`));
   }
   return out;
-}
-
-function closedError(what: string): MultiprocError {
-  return new MultiprocError(`${what} is closed`, 'ERR_MP_CLOSED');
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * `RawValue` and `Value`: one typed element in a block of the shared-memory heap.
  */
-import { MultiprocError, registerShareable } from '@multiproc/serialize';
+import { closedError, registerShareable } from '@multiproc/serialize';
 import { heapAllocate, type HeapBlock } from '@multiproc/shared-memory';
 import type { AcquireOptions, Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
@@ -28,10 +28,6 @@ function take(
   if (adopted !== undefined)
     return { block: adopted.block, fresh: false, borrowed: adopted.borrowed };
   return { block: heapAllocate(Math.max(8, info.bytes * length)), fresh: true, borrowed: false };
-}
-
-function closedError(what: string): MultiprocError {
-  return new MultiprocError(`${what} is closed`, 'ERR_MP_CLOSED');
 }
 
 /**

@@ -5,7 +5,6 @@
  * keeps its public signature.
  */
 import { heapAllocate, type HeapBlock } from '@multiproc/shared-memory';
-import { MultiprocError } from '@multiproc/serialize';
 
 let adopting: HeapBlock | undefined;
 
@@ -33,9 +32,7 @@ export function wordsOf(block: HeapBlock, count: number): Int32Array {
 }
 
 /** The error every method of a closed primitive throws: `Lock is closed`. */
-export function closedError(what: string): MultiprocError {
-  return new MultiprocError(`${what} is closed`, 'ERR_MP_CLOSED');
-}
+export { closedError } from '@multiproc/serialize';
 
 /** Lifecycle of every primitive: usable until `close()`. */
 export type Lifecycle = 'open' | 'closed';
