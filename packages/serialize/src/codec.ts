@@ -87,6 +87,14 @@ function errorToWire(error: Error): WireError {
     if (sendableOrUndefined(value).ok) props[key] = value;
   }
   const wire: WireError = { n: name, k: kind, m: String(error.message), s: error.stack, p: props };
+  if (kind === 'o' && typeof ctor === 'function' && ctor !== Error) {
+    // A class its module exports is rebuilt as itself, so `instanceof` works across processes.
+    const location = locateFunction(ctor);
+    if (location?.exportName) {
+      wire.u = location.url;
+      wire.x = location.exportName;
+    }
+  }
   if (Object.prototype.hasOwnProperty.call(error, 'cause')) {
     const cause = (error as { cause?: unknown }).cause;
     if (sendableOrUndefined(cause).ok) wire.c = cause;

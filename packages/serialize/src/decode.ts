@@ -116,6 +116,9 @@ export interface WireError {
   c?: unknown;
   /** AggregateError's errors */
   e?: unknown[];
+  /** an exported class of the sender's ('o' only): the module's URL and the export's name */
+  u?: string;
+  x?: string;
 }
 
 /** The built-in error classes rebuilt as themselves. */
@@ -132,6 +135,23 @@ export const builtinErrors = new Map<string, ErrorConstructor>(
   ].map((C) => [C.name, C as ErrorConstructor]),
 );
 
+/**
+ * The sender's exported error class, if this process may load it (see `namedModule`); an error
+ * whose class cannot be had arrives as a `RemoteError` rather than failing the message.
+ */
+function exportedErrorClass(url: string, name: string): (new () => Error) | undefined {
+  let Class: unknown;
+  try {
+    Class = exportOf(url, name);
+  } catch (error) {
+    if (error instanceof NeedsImport) throw error;
+    return undefined;
+  }
+  return typeof Class === 'function' && (Class as { prototype: unknown }).prototype instanceof Error
+    ? (Class as new () => Error)
+    : undefined;
+}
+
 function errorFromWire(wire: WireError): Error {
   let error: Error;
   if (wire.k === 'b') {
@@ -141,9 +161,14 @@ function errorFromWire(wire: WireError): Error {
   } else {
     // `new Error` keeps the native error internals; the prototype then gives the class.
     error = new Error(wire.m);
-    const Class = wire.k === 'm' ? errorClasses.get(wire.n) : undefined;
+    const Class =
+      wire.k === 'm'
+        ? errorClasses.get(wire.n)
+        : wire.u !== undefined && wire.x !== undefined
+          ? exportedErrorClass(wire.u, wire.x)
+          : undefined;
     Object.setPrototypeOf(error, (Class ?? RemoteError).prototype);
-    if (!Class)
+    if (error.name !== wire.n)
       Object.defineProperty(error, 'name', { value: wire.n, writable: true, configurable: true });
   }
   for (const [key, value] of Object.entries(wire.p)) {
