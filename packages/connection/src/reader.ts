@@ -1,6 +1,6 @@
 /**
- * The receiving half of a connection's byte stream: frames (`@multiproc/serialize`'s framing)
- * read into memory the reader chooses.
+ * The receiving half of a connection's byte stream: frames (`@multiproc/serialize`'s framing,
+ * whose `parseFrameHeader` is the one parser of headers) read into memory the reader chooses.
  *
  * `FrameDecoder` is push-style: it copies whatever chunk it is given. A connection instead tells
  * the OS where each read must land, so this reader is pull-style: `target()` says where the next
@@ -21,11 +21,13 @@
  * ```
  */
 import { allocBody } from '@multiproc/native';
-import { FrameError, MAX_FRAME_LENGTH } from '@multiproc/serialize';
-
-const kShortHeader = 4;
-const kLongHeader = 12;
-const kEscape = 0xffffffff;
+import {
+  FrameError,
+  LONG_FRAME_HEADER as kLongHeader,
+  MAX_FRAME_LENGTH,
+  SHORT_FRAME_HEADER as kShortHeader,
+  parseFrameHeader,
+} from '@multiproc/serialize';
 /** Stage size of an open connection: one read takes up to this much. */
 const kStageSize = 64 * 1024;
 /** Stage size of a guarded connection: a long header plus the largest handshake frame. */
@@ -222,19 +224,9 @@ export class FrameReader {
     this.#frontLength = -1;
     if (this.#body) return;
     const have = this.#end - this.#start;
-    if (have < kShortHeader) return;
-    let length = this.#stage.readUInt32BE(this.#start);
-    let header = kShortHeader;
-    if (length === kEscape) {
-      if (this.#maxLength < kEscape) this.#tooLong('more than 4 GiB');
-      if (have < kLongHeader) return;
-      const long = this.#stage.readBigUInt64BE(this.#start + kShortHeader);
-      if (long > BigInt(this.#maxLength)) this.#tooLong(String(long));
-      length = Number(long);
-      if (length < kEscape)
-        throw new FrameError(`malformed frame header: long form used for ${length} bytes`);
-      header = kLongHeader;
-    } else if (length > this.#maxLength) this.#tooLong(String(length));
+    const head = parseFrameHeader(this.#stage, this.#start, have, this.#maxLength);
+    if (!head) return;
+    const { length, header } = head;
     if (header + length <= this.#stage.length) {
       this.#frontLength = length;
       this.#frontHeader = header;
@@ -255,10 +247,6 @@ export class FrameReader {
     this.#start = this.#end = 0;
     this.#body = body;
     this.#filled = inHand;
-  }
-
-  #tooLong(length: string): never {
-    throw new FrameError(`frame of ${length} bytes exceeds the limit of ${this.#maxLength} bytes`);
   }
 
   #makeRoom(want: number): void {
