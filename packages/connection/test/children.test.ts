@@ -198,7 +198,7 @@ describe.each(methods)('errors from a %s child', (method) => {
     const [mine, theirs] = Pipe();
     opened.add(mine);
     const p = start(method, targets.sendAppError, theirs);
-    const error = (await mine.recv()) as Error & { detail: unknown };
+    const error = await mine.recv<Error & { detail: unknown }>();
     expect(error).toBeInstanceOf(AppError);
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('AppError');

@@ -115,7 +115,7 @@ describe('decoding messages from sockets', () => {
     rmSync(marker);
     const [server, client] = await socketPair('AF_INET');
     client.sendBytes(instanceMessage(url, 'Thing'));
-    const value = (await server.recv()) as { x: number; constructor: { name: string } };
+    const value = await server.recv<{ x: number; constructor: { name: string } }>();
     expect(value.constructor.name).toBe('Thing');
     expect(value.x).toBe(1);
     expect(existsSync(marker)).toBe(false);
@@ -127,7 +127,7 @@ describe('decoding messages from sockets', () => {
     opened.add(a);
     opened.add(b);
     b.sendBytes(instanceMessage(url, 'Thing'));
-    const value = (await a.recv()) as { x: number; constructor: { name: string } };
+    const value = await a.recv<{ x: number; constructor: { name: string } }>();
     expect(value.constructor.name).toBe('Thing');
     expect(existsSync(marker)).toBe(true);
   });

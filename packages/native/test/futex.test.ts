@@ -92,7 +92,9 @@ describe('futex calls in this process', () => {
       new RangeError('index must be between 0 and 1023, got 1024'),
     );
     expect(() => futexWaitSync(seg.words, 0, 0, NaN)).toThrow(
-      new TypeError('timeout must be a number of milliseconds, or null to wait forever, got NaN (number)'),
+      new TypeError(
+        'timeout must be a number of milliseconds, or null to wait forever, got NaN (number)',
+      ),
     );
     // A negative timeout does not wait (the one timeout rule).
     expect(futexWaitSync(seg.words, 0, 0, -1)).toBe('timed-out');

@@ -247,7 +247,9 @@ describe('bad use', () => {
     const p = new Process({ target: targets['sleep'] });
     await expect(p.join()).rejects.toThrow(new ProcessError('can only join a started process'));
     await expect(p.join(NaN)).rejects.toThrow(
-      new TypeError('timeout must be a number of milliseconds, or null to wait forever, got NaN (number)'),
+      new TypeError(
+        'timeout must be a number of milliseconds, or null to wait forever, got NaN (number)',
+      ),
     );
   });
 

@@ -124,7 +124,7 @@ describe('errors from other processes', () => {
     expect((back as unknown as { code: string }).code).toBe('E_VALIDATION');
     expect((back as unknown as { field: string }).field).toBe('age');
     expect(back.cause).toBeInstanceOf(RangeError);
-    expect((back.cause as Error).message).toBe('under 0');
+    expect(back.cause.message).toBe('under 0');
     expect(back.stack).toMatch(
       /^ValidationError: age must be positive\n--- remote stack ---\nError: age must be positive\n {4}at /,
     );

@@ -271,7 +271,9 @@ describe('Event, Condition and Barrier in one process', () => {
     expect(event.isSet()).toBe(false);
     expect(event.waitSync(0)).toBe(false);
     expect(await event.wait(-5)).toBe(false);
-    await expect(event.wait(NaN)).rejects.toThrow('timeout must be a number of milliseconds, or null to wait forever, got NaN (number)');
+    await expect(event.wait(NaN)).rejects.toThrow(
+      'timeout must be a number of milliseconds, or null to wait forever, got NaN (number)',
+    );
     event.close();
   });
 
