@@ -111,16 +111,6 @@ function isRetryable(error: unknown): boolean {
   return code === 'EAGAIN' || code === 'EWOULDBLOCK';
 }
 
-function retryingEintr(write: () => number): number {
-  for (;;) {
-    try {
-      return write();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EINTR') throw error;
-    }
-  }
-}
-
 /** Queues and writes frames; see the module comment. */
 export class FrameWriter {
   readonly #socket: Socket;
@@ -211,43 +201,21 @@ export class FrameWriter {
     const parts = [...this.#takeBackInflight(), ...this.#queue];
     this.#queue = [];
     this.#queued = 0;
-    if (deadline !== undefined) {
-      let done: boolean;
-      try {
-        done = writeUntil(this.#fd, parts, deadline);
-      } catch (error) {
-        throw this.#fail(error);
-      }
-      if (!done) {
-        const error = new TimeoutError('the other end took nothing before the deadline');
-        this.discard(error);
-        throw error;
-      }
-      this.#settle();
-      return;
-    }
+    let done: boolean;
     try {
-      whileBlocking(this.#socket, (fd) => {
-        let first = 0;
-        let offset = 0;
-        while (first < parts.length) {
-          const iov = parts.slice(first, first + kMaxIov);
-          iov[0] = (iov[0] as Buffer).subarray(offset);
-          let n = retryingEintr(() => writevSync(fd, iov));
-          while (n > 0) {
-            const left = (parts[first] as Buffer).length - offset;
-            if (n < left) {
-              offset += n;
-              break;
-            }
-            n -= left;
-            first++;
-            offset = 0;
-          }
-        }
-      });
+      // Without a deadline, blocking writes (the thread sleeps in the kernel until the peer
+      // reads); with one, non-blocking writes and short sleeps until it passes.
+      done =
+        deadline === undefined
+          ? whileBlocking(this.#socket, (fd) => writeUntil(fd, parts, Infinity))
+          : writeUntil(this.#fd, parts, deadline);
     } catch (error) {
       throw this.#fail(error);
+    }
+    if (!done) {
+      const error = new TimeoutError('the other end took nothing before the deadline');
+      this.discard(error);
+      throw error;
     }
     this.#settle();
   }
