@@ -36,6 +36,7 @@ export function countPrimes(label: string, from: number, to: number): void {
   );
 }
 
+// #region subclass
 /**
  * A self-contained function (it uses nothing from this module), so it travels by source. That is
  * what lets a thread-context worker run it even under a TypeScript loader: on Node 20, loaders
@@ -50,6 +51,7 @@ export function sumOfSquares(n: number): void {
     `  thread ${threadId} of pid ${process.pid}: the sum of the first ${n} squares is ${sum}`,
   );
 }
+// #endregion subclass
 
 /** A pool task: squares its input after ~30 ms of work, and says which worker process did it. */
 export function squareWhere(x: number): [number, number] {
@@ -58,6 +60,7 @@ export function squareWhere(x: number): [number, number] {
   return [x * x, process.pid];
 }
 
+// #region counter
 /** Adds 1 to a shared counter `times` times, each under the shared lock. */
 export function count(counter: RawValue<'i'>, lock: Lock, times: number): void {
   for (let i = 0; i < times; i++) {
@@ -66,6 +69,7 @@ export function count(counter: RawValue<'i'>, lock: Lock, times: number): void {
     lock.release();
   }
 }
+// #endregion counter
 
 /** Answers every message on a pipe with its upper-cased text and this process's pid, until EOF. */
 export async function echo(conn: Connection): Promise<void> {

@@ -1,1 +1,1 @@
-module.exports = require('../tooling/jest.cjs')(__dirname, { moduleNameMapper: {} });
+module.exports = require('../tooling/jest.cjs')(__dirname);

@@ -7,10 +7,12 @@ import { Pool, TimeoutError, currentProcess, isMainProcess } from 'multiproc';
 // Functions used by test code
 //
 
+// #region zero-division-error
 /** Python's ZeroDivisionError. A class the parent cannot rebuild arrives as a RemoteError of that name. */
 export class ZeroDivisionError extends Error {
   override name = 'ZeroDivisionError';
 }
+// #endregion zero-division-error
 
 const sleep = (seconds: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -25,6 +27,7 @@ export async function plus(a: number, b: number): Promise<number> {
   return a + b;
 }
 
+// #region tasks
 // Python puts the functions themselves in TASKS. Functions travel only as tasks, not inside
 // arguments (API.md), so the tasks name them, and calculate() looks them up.
 const functions = { mul, plus };
@@ -41,11 +44,14 @@ export async function calculate(
 export function calculatestar([name, args]: Task): Promise<string> {
   return calculate(name, args);
 }
+// #endregion tasks
 
+// #region f
 export function f(x: number): number {
   if (x === 5) throw new ZeroDivisionError('float division by zero');
   return 1.0 / (x - 5.0);
 }
+// #endregion f
 
 export function pow3(x: number): number {
   return x ** 3;

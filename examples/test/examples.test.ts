@@ -1,22 +1,7 @@
 // Every example runs as a user would run it (`tsx <file>`), and its output is checked.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-
-function run(
-  file: string,
-  args: string[] = [],
-): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, '..', file), ...args],
-    {
-      encoding: 'utf8',
-      timeout: 60_000,
-      cwd: join(__dirname, '..'),
-    },
-  );
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { run, runTimed } from './run-example.js';
 
 describe('Process examples from the Python documentation', () => {
   it('process/hello.ts prints "hello bob" from a child', () => {
@@ -46,35 +31,6 @@ describe('Process examples from the Python documentation', () => {
     expect(pid(childPid)).not.toBe(pid(mainPid));
   });
 });
-
-/** Runs an example, noting when each stdout line arrived and when the process exited. */
-function runTimed(file: string): Promise<{
-  status: number | null;
-  stderr: string;
-  lines: { text: string; at: number }[];
-  exitAt: number;
-}> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', file)], {
-      cwd: join(__dirname, '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines: { text: string; at: number }[] = [];
-    let pending = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      const parts = (pending + chunk.toString()).split('\n');
-      pending = parts.pop() as string;
-      for (const text of parts) lines.push({ text, at: performance.now() });
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stderr, lines, exitAt: performance.now() });
-    });
-  });
-}
 
 describe('Pool examples from the Python documentation', () => {
   it('pool/pool-workers.ts: map, imapUnordered, applyAsync().get(1000), pids, and the sleep that times out', async () => {

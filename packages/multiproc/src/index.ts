@@ -223,4 +223,18 @@ const multiproc = {
 registerFacade(multiproc);
 
 export default multiproc;
-export type Multiproc = typeof multiproc & { getContext(method?: string | null): Context };
+/**
+ * The type of the default export: every named export as a property, so code reads like Python's
+ * `multiprocessing.X`.
+ *
+ * @example
+ * ```ts
+ * import mp, { type Multiproc } from 'multiproc';
+ * const api: Multiproc = mp;
+ * const lock = new api.Lock();
+ * ```
+ */
+export type Multiproc = typeof multiproc & {
+  /** A context: the facade's constructors bound to one start method (`'spawn'` or `'thread'`). */
+  getContext(method?: string | null): Context;
+};

@@ -49,6 +49,7 @@ interface Attempt {
  * ```
  */
 export class NativeLoadError extends MultiprocError {
+  /** Every place the addon was looked for, and why each failed. */
   readonly attempts: readonly Attempt[];
 
   constructor(message: string, attempts: readonly Attempt[]) {

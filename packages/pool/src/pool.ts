@@ -510,7 +510,16 @@ export class Pool {
    * console.table(pool.workers());
    * ```
    */
-  workers(): { name: string; pid: number | undefined; state: string; inflight: number }[] {
+  workers(): {
+    /** The worker's name (`PoolWorker-N`). */
+    name: string;
+    /** Its process id (the pool's own for a `ThreadPool`); `undefined` until it has started. */
+    pid: number | undefined;
+    /** Where it is in its life: `'starting'`, `'ready'`, `'retiring'`, `'exiting'` … */
+    state: string;
+    /** How many of its tasks have been sent and not yet answered. */
+    inflight: number;
+  }[] {
     return this.#engine.workerInfo();
   }
 }

@@ -25,7 +25,10 @@ export class ProcessContext {
   /** `Process`, started with this context's method. */
   readonly Process: typeof Process;
 
-  constructor(readonly startMethod: StartMethod) {
+  constructor(
+    /** This context's start method. */
+    readonly startMethod: StartMethod,
+  ) {
     assertStartMethod(startMethod, 'startMethod');
     const Bound = class Process<A extends unknown[] = unknown[]> extends ProcessBase<A> {};
     Object.defineProperty(Bound, kStartMethod, { value: startMethod });
@@ -37,10 +40,15 @@ export class ProcessContext {
     return this.startMethod;
   }
 
+  /** The same function as the named export `currentProcess`. */
   readonly currentProcess = currentProcess;
+  /** The same function as the named export `parentProcess`. */
   readonly parentProcess = parentProcess;
+  /** The same function as the named export `activeChildren`. */
   readonly activeChildren = activeChildren;
+  /** The same function as the named export `cpuCount`. */
   readonly cpuCount = cpuCount;
+  /** The same function as the named export `isMainProcess`. */
   readonly isMainProcess = isMainProcess;
 }
 

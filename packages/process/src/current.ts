@@ -141,7 +141,9 @@ export function currentProcess(): CurrentProcess {
 
 /** The parent of the current process, as `parentProcess()` returns it. */
 export interface ParentProcess {
+  /** The parent's process id. */
   readonly pid: number;
+  /** The parent's name (`'MainProcess'` for the main process). */
   readonly name: string;
   /** Whether the parent process is still running. */
   isAlive(): boolean;

@@ -90,6 +90,7 @@ function signalNumber(signal: NodeJS.Signals): number {
 export interface SpawnAddition {
   /** Placed at the stdio index the hook was given. */
   fd: number;
+  /** Variables added to the child's environment. */
   env: Readonly<Record<string, string>>;
 }
 

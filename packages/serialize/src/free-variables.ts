@@ -25,6 +25,14 @@ interface Node {
 /** How the source text must be wrapped to be evaluated as an expression. */
 export type SourceForm = 'expression' | 'method';
 
+/**
+ * What `analyzeFunctionSource` found in a function's text.
+ *
+ * @example
+ * ```ts
+ * analyzeFunctionSource('(x) => x * factor'); // { form: 'expression', free: ['factor'], lexical: [] }
+ * ```
+ */
 export interface FunctionSourceAnalysis {
   /** The wrapping that makes the source an expression (`method` for `f(x) { … }` shorthands). */
   form: SourceForm;

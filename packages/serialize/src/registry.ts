@@ -13,7 +13,19 @@ import { sharedState } from './shared-state.js';
  * An OS resource that must travel beside the message bytes (a socket, a memfd): the process
  * control channel passes these as file descriptors.
  */
-export type TransferableHandle = { kind: 'socket'; socket: Socket } | { kind: 'fd'; fd: number };
+export type TransferableHandle =
+  | {
+      /** A socket, sent as its file descriptor. */
+      kind: 'socket';
+      /** The socket to send. */
+      socket: Socket;
+    }
+  | {
+      /** A file descriptor. */
+      kind: 'fd';
+      /** The descriptor to send. */
+      fd: number;
+    };
 
 /** What a type's `toHandle` may use while a message is encoded. */
 export interface EncodeContext {

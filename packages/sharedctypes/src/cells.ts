@@ -29,7 +29,11 @@ export class Cells {
   readonly info: CodeInfo;
   readonly length: number;
   /** The typed array over the elements (a `Uint8Array` for `'c'`). */
-  readonly view: { [index: number]: Stored; length: number };
+  readonly view: {
+    [index: number]: Stored;
+    /** The number of elements. */
+    length: number;
+  };
   readonly #atomic: AtomicView | undefined;
   readonly #float32Bits: Int32Array | undefined;
 
