@@ -65,6 +65,7 @@ export const api: SidebarGroup[] = [
       { text: '@multiproc/shared-memory', link: '/api/@multiproc/shared-memory' },
       { text: '@multiproc/sharedctypes', link: '/api/@multiproc/sharedctypes' },
       { text: '@multiproc/pool', link: '/api/@multiproc/pool' },
+      { text: '@multiproc/managers', link: '/api/@multiproc/managers' },
       { text: '@multiproc/serialize', link: '/api/@multiproc/serialize' },
       { text: '@multiproc/native', link: '/api/@multiproc/native' },
     ],

@@ -26,12 +26,7 @@ const featurePages = [
 ];
 
 /** Places kept for packages that are being written elsewhere: a heading and one line each. */
-const placeholderPages = [
-  'queues.md',
-  'managers.md',
-  'remote-managers.md',
-  'beyond-one-machine.md',
-];
+const placeholderPages = ['queues.md', 'beyond-one-machine.md'];
 
 const pageNames = readdirSync(docsDir)
   .filter((name) => name.endsWith('.md'))

@@ -28,7 +28,7 @@ function serializeAs(mode: 'external' | 'inline'): NonNullable<Options['esbuildP
 }
 
 export default defineConfig([
-  packageBuild(['src/index.ts'], { esbuildPlugins: [serializeAs('external')] }),
+  packageBuild(['src/index.ts', 'src/internal.ts'], { esbuildPlugins: [serializeAs('external')] }),
   packageBuild(['src/child-entry.ts', 'src/child-decode.ts'], {
     format: ['cjs'],
     clean: false,

@@ -5,21 +5,16 @@
  * (locks, values, connections, shared memory, errors) is the facade's own, which works the same
  * under either method.
  */
-import { ThreadPool, poolForContext, type Pool } from '@multiproc/pool';
+import { poolForContext } from '@multiproc/pool/internal';
 import {
   getContext as getProcessContext,
   type ProcessContext,
   type StartMethod,
 } from '@multiproc/process';
+import * as api from './api.js';
 
-/** The facade's default export, registered by `index.ts` (which imports this module). */
-type FacadeApi = typeof import('./index.js').default;
-let facade: FacadeApi | undefined;
-
-/** Called once by `index.ts` with the default export object. @internal */
-export function registerFacade(api: FacadeApi): void {
-  facade = api;
-}
+/** The facade's API as one object: its named exports, plus `Array` (Python's name). */
+export const facadeApi = { ...api, Array: api.SharedArray };
 
 /**
  * The API bound to one start method. `ctx.Process` starts children with that method and
@@ -34,11 +29,11 @@ export function registerFacade(api: FacadeApi): void {
  * ```
  */
 export type Context = ProcessContext &
-  Omit<FacadeApi, keyof ProcessContext | 'Pool' | 'ThreadPool'> & {
+  Omit<typeof facadeApi, keyof ProcessContext | 'Pool'> & {
     /** `Pool` whose workers use this context's start method. */
-    readonly Pool: typeof Pool;
-    /** `ThreadPool` (always threads, whatever the context). */
-    readonly ThreadPool: typeof ThreadPool;
+    readonly Pool: typeof api.Pool;
+    /** The facade's `getContext`. */
+    readonly getContext: typeof getContext;
   };
 
 const contexts = new Map<StartMethod, Context>();
@@ -57,11 +52,10 @@ export function getContext(method?: StartMethod | null): Context {
   if (!context) {
     // The process package's context, extended: `ctx.Process` stays the very same class.
     const members: PropertyDescriptorMap = {};
-    for (const [name, value] of Object.entries(facade ?? {})) {
+    for (const [name, value] of Object.entries({ ...facadeApi, getContext })) {
       if (!(name in base)) members[name] = { value, enumerable: true };
     }
     members['Pool'] = { value: poolForContext(base), enumerable: true };
-    members['ThreadPool'] = { value: ThreadPool, enumerable: true };
     context = Object.create(base, members) as Context;
     contexts.set(base.startMethod, context);
   }

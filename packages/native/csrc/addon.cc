@@ -35,7 +35,8 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   using namespace multiproc;
   PinLibrary();
   auto* state = new AddonState();
-  state->isolate = context->GetIsolate();
+  // Context::GetIsolate is gone in V8 14 (Node 26); the initializer runs inside its isolate.
+  state->isolate = v8::Isolate::GetCurrent();
   state->loop = node::GetCurrentEventLoop(state->isolate);
   state->context.Reset(state->isolate, context);
   StartWaiters(state);

@@ -9,6 +9,7 @@
 #include <node.h>
 #include <uv.h>
 #include <v8.h>
+#include <v8-version.h>
 
 #include <pthread.h>
 
@@ -49,8 +50,27 @@ void InitBody(v8::Local<v8::Object> exports, AddonState* state);
 void StartWaiters(AddonState* state);
 void StopWaiters(AddonState* state, void (*done)(void*), void* done_arg);
 
+// V8 14 (Node 26) tags external pointers and deprecates the untagged calls; older V8 has no
+// tags. One tag for the only C++ type this addon wraps.
+#if V8_MAJOR_VERSION >= 14
+constexpr v8::ExternalPointerTypeTag kStateTag = 1;
+inline v8::Local<v8::External> WrapState(v8::Isolate* isolate, AddonState* state) {
+  return v8::External::New(isolate, state, kStateTag);
+}
+inline AddonState* UnwrapState(v8::Local<v8::External> external) {
+  return static_cast<AddonState*>(external->Value(kStateTag));
+}
+#else
+inline v8::Local<v8::External> WrapState(v8::Isolate* isolate, AddonState* state) {
+  return v8::External::New(isolate, state);
+}
+inline AddonState* UnwrapState(v8::Local<v8::External> external) {
+  return static_cast<AddonState*>(external->Value());
+}
+#endif
+
 inline AddonState* StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return static_cast<AddonState*>(info.Data().As<v8::External>()->Value());
+  return UnwrapState(info.Data().As<v8::External>());
 }
 
 inline void SetMethod(v8::Local<v8::Object> exports, AddonState* state, const char* name,
@@ -58,7 +78,7 @@ inline void SetMethod(v8::Local<v8::Object> exports, AddonState* state, const ch
   v8::Isolate* isolate = state->isolate;
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   v8::Local<v8::FunctionTemplate> tpl =
-      v8::FunctionTemplate::New(isolate, callback, v8::External::New(isolate, state));
+      v8::FunctionTemplate::New(isolate, callback, WrapState(isolate, state));
   v8::Local<v8::Function> fn = tpl->GetFunction(context).ToLocalChecked();
   v8::Local<v8::String> key = v8::String::NewFromUtf8(isolate, name).ToLocalChecked();
   fn->SetName(key);

@@ -54,7 +54,7 @@ function localNodeDir() {
   return version === process.version ? prefix : undefined;
 }
 
-/** Environment for node-gyp (and prebuildify, which runs node-gyp) with nodedir filled in. */
+/** Environment for node-gyp with nodedir filled in (the running Node's own headers). */
 function nodeGypEnv(extra = {}) {
   const env = { ...process.env, ...extra };
   const nodedir = localNodeDir();

@@ -2,8 +2,8 @@
  * `AsyncResult`: the handle `applyAsync`, `mapAsync` and `starmapAsync` return, like Python's
  * `multiprocessing.pool.AsyncResult`.
  */
-import { ProcessError, TimeoutError } from '@multiproc/serialize';
 import { checkTimeout, setLongTimeout } from '@multiproc/native';
+import { ProcessError, TimeoutError, sharedState } from '@multiproc/serialize';
 
 type State<R> =
   { kind: 'pending' } | { kind: 'fulfilled'; value: R } | { kind: 'rejected'; error: unknown };
@@ -19,7 +19,12 @@ interface Settler<R> {
   reject(error: unknown): void;
 }
 
-const settlers = new WeakMap<object, Settler<never>>();
+// Shared by every loaded copy of this file (the package's entry and its `internal` entry are
+// separate bundles), so that `settleAsyncResult` from either settles results made by the other.
+const settlers = sharedState(
+  'pool.asyncResultSettlers',
+  () => new WeakMap<object, Settler<never>>(),
+);
 
 /**
  * The eventual result of a task (or of a whole `mapAsync`): `get()` it, `wait()` for it, or ask

@@ -1,7 +1,13 @@
 /**
  * Chunks: how map-like calls cut their items into tasks, and how a chunk is encoded.
  */
-import { assertSendable, encode, encodeTrusted, type EncodeContext } from '@multiproc/serialize';
+import {
+  UnsendableError,
+  assertSendable,
+  encode,
+  encodeTrusted,
+  type EncodeContext,
+} from '@multiproc/serialize';
 import { uninitializedF64, type TaskBody } from './protocol.js';
 
 /**
@@ -92,25 +98,16 @@ export function encodeChunk(
 }
 
 /** The refusal of the first unsendable item of a chunk, named by its index in the call. */
-export function unsendableItem(chunk: ArrayLike<unknown>, offset: number): TypeError | undefined {
+export function unsendableItem(
+  chunk: ArrayLike<unknown>,
+  offset: number,
+): UnsendableError | undefined {
   for (let i = 0; i < chunk.length; i++) {
     try {
       assertSendable(chunk[i], `items[${offset + i}]`);
     } catch (error) {
-      return error as TypeError;
+      return new UnsendableError((error as Error).message, offset + i);
     }
   }
   return undefined;
-}
-
-/** Index (in `chunk`) of the first item that cannot be sent, or -1. */
-export function firstUnsendable(chunk: ArrayLike<unknown>): number {
-  for (let i = 0; i < chunk.length; i++) {
-    try {
-      assertSendable(chunk[i]);
-    } catch {
-      return i;
-    }
-  }
-  return -1;
 }

@@ -18,43 +18,29 @@
  * the queue). A task over its `timeout`, or cancelled through its call's `AbortSignal`, is settled
  * first and its worker killed. `terminate()` settles everything that is left.
  */
-import type { ChildProcess } from 'node:child_process';
-import {
-  checkTimeout,
-  closeFd,
-  dupFd,
-  keepWarm,
-  setLongTimeout,
-  socketpair,
-} from '@multiproc/native';
-import { controlChannelOf, type Process, type StartMethod } from '@multiproc/process';
+import { checkTimeout, keepWarm, setLongTimeout } from '@multiproc/native';
+import type { Process, StartMethod } from '@multiproc/process';
 import {
   ProcessError,
   TimeoutError,
   WorkerLostError,
   decode,
-  decodeAsync,
-  taskRef,
   type EncodeContext,
   type TransferableHandle,
 } from '@multiproc/serialize';
+import { openChannel } from './channel.js';
 import { encodeArgs } from './chunking.js';
 import { Deque } from './deque.js';
 import { FunctionTable } from './functions.js';
+import { HandleCourier, lostHandleError } from './handles.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { Type, readMessage, writeMessage, type WireMessage } from './protocol.js';
+import { decodeResult } from './results.js';
+import { WorkerPicker } from './scheduling.js';
 import type { Job, Task, TaskOutcome } from './task.js';
-import { ChannelEnd, openChannel } from './channel.js';
-import type { WorkerConfig } from './worker.js';
+import { kExitGraceMs, killProcess, launchWorker, stopProcess } from './worker-life.js';
 import { WorkerRecord, describeExit } from './worker-record.js';
 
-/** The function every worker runs: the loop of `worker.ts`, built as `dist/worker.cjs`. */
-const workerTarget = taskRef(new URL('./worker.cjs', import.meta.url).href, 'poolWorker');
-
-/** After `terminate()` sends SIGTERM, how long a worker has before SIGKILL. */
-const kTerminateGraceMs = 1000;
-/** After a worker exits, how long its socket may take to deliver what it wrote before dying. */
-const kExitGraceMs = 500;
 /** Workers dying before they are ready this many times in a row break the pool. */
 const kMaxStartFailures = 3;
 
@@ -66,19 +52,6 @@ export type EngineState = 'running' | 'closing' | 'closed' | 'terminated' | 'bro
 
 const noop = (): void => undefined;
 
-/** Pools made in this process: each gets its own control-channel topic for handles. */
-let poolCount = 0;
-
-/** The descriptor behind a transferable handle. */
-function descriptorOf(handle: TransferableHandle): number {
-  if (handle.kind === 'fd') return handle.fd;
-  // `_handle.fd` is how Node itself finds a socket's descriptor (child_process stdio does too).
-  const fd = (handle.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0)
-    throw new TypeError('a socket without a file descriptor cannot be passed to a ThreadPool task');
-  return fd;
-}
-
 /** The private engine behind a `Pool`. */
 export class Engine {
   readonly processes: number;
@@ -88,7 +61,7 @@ export class Engine {
   #stopError: Error | null = null;
   readonly #queue = new Deque<Task>();
   readonly #workers = new Map<number, WorkerRecord>();
-  readonly #idle: WorkerRecord[] = [];
+  readonly #picker = new WorkerPicker();
   /** Workers starting or ready: those that count against `processes`. */
   #active = 0;
   #nextWorkerId = 0;
@@ -96,11 +69,8 @@ export class Engine {
   #scheduled = false;
   /** Calls that may still submit tasks (imap iterators still reading their iterable). */
   readonly #openJobs = new Set<Job>();
-  /** The control-channel topic on which sockets passed as task arguments travel. */
-  readonly #handleTopic: string;
+  readonly #handles: HandleCourier;
   readonly #functions = new FunctionTable();
-  /** Average run time of each function's recent tasks, in µs. */
-  readonly #runMicros = new Map<number, number>();
   // Keeping the event loop alive while there is work or a join() waits
   #holds = 0;
   readonly #keepAlive: NodeJS.Timeout;
@@ -112,7 +82,7 @@ export class Engine {
     this.#options = options;
     this.processes = options.processes;
     this.startMethod = options.context.startMethod;
-    this.#handleTopic = `multiproc.pool.handle.${++poolCount}`;
+    this.#handles = new HandleCourier(this.startMethod);
     this.#keepAlive = setInterval(noop, 2 ** 30);
     this.#keepAlive.unref();
   }
@@ -141,19 +111,7 @@ export class Engine {
    * pools) are collected to travel beside it.
    */
   contextFor(handles: TransferableHandle[]): EncodeContext {
-    const thread = this.startMethod === 'thread';
-    return {
-      destination: thread ? 'thread' : 'process',
-      transfer(handle: TransferableHandle): number {
-        // Node's IPC channel passes sockets to a running process, not other descriptors.
-        if (!thread && handle.kind !== 'socket')
-          throw new TypeError(
-            'a file descriptor (an anonymous SharedMemory, say) cannot reach a running pool process; ' +
-              'use a named SharedMemory, or a ThreadPool',
-          );
-        return handles.push(handle) - 1;
-      },
-    };
+    return this.#handles.contextFor(handles);
   }
 
   /** Encodes an `apply` call's arguments, refusing what cannot be sent (`args[1].handler …`). */
@@ -171,7 +129,7 @@ export class Engine {
 
   /** Queues tasks (the pool checked `assertRunning()`). */
   submit(tasks: Task[]): void {
-    const idleNow = this.#queue.length === 0 && this.#idle.length > 0 && !this.#scheduled;
+    const idleNow = this.#queue.length === 0 && this.#picker.hasIdle && !this.#scheduled;
     for (const task of tasks) {
       this.#queue.push(task);
       this.#hold();
@@ -308,7 +266,7 @@ export class Engine {
     if (this.#state === 'terminated' || this.#state === 'broken') return;
     const touched: WorkerRecord[] = [];
     while (this.#queue.length > 0) {
-      const w = this.#pickWorker(this.#queue.peek() as Task, refill);
+      const w = this.#picker.pick(this.#queue.peek() as Task, refill);
       if (!w) break;
       if (w.outbox.length === 0) touched.push(w);
       this.#send(w, this.#queue.shift() as Task);
@@ -326,34 +284,6 @@ export class Engine {
     }
   }
 
-  /**
-   * The worker for `task`: an idle one (the most recently idle first), or else — pipelining —
-   * the worker that just answered, if tasks of this function are short. Pipelining hides the
-   * round trip behind the work, but commits the task to that worker: only a worker that has
-   * just shown it is free gets extra tasks, only as many as are worth it for the function's
-   * recent run time, and never a task of a function not yet timed or slower than 5 ms (it
-   * waits here for whichever worker frees up first).
-   */
-  #pickWorker(task: Task, refill: WorkerRecord | undefined): WorkerRecord | undefined {
-    while (this.#idle.length > 0) {
-      const w = this.#idle.pop() as WorkerRecord;
-      w.inIdle = false;
-      if (w.state === 'ready' && w.inflight.length === 0) return w;
-    }
-    if (!refill || refill.state !== 'ready') return undefined;
-    return refill.inflight.length < this.#depthFor(task.fnId) ? refill : undefined;
-  }
-
-  /** How many tasks of a function a worker may hold at once. */
-  #depthFor(fnId: number): number {
-    const run = this.#runMicros.get(fnId);
-    if (run === undefined) return 1;
-    if (run < 50) return 16;
-    if (run < 500) return 4;
-    if (run < 5000) return 2;
-    return 1;
-  }
-
   /** Frames `task` into the worker's outbox (written at the end of the scheduling pass). */
   #send(w: WorkerRecord, task: Task): void {
     if (task.body === null) {
@@ -364,6 +294,7 @@ export class Engine {
         );
       } catch (error) {
         this.#settleFailed(task, error);
+        this.#keepIdle(w);
         return;
       }
     }
@@ -372,7 +303,10 @@ export class Engine {
       const spec = this.#functions.specOf(task.fnId);
       w.outbox.push(...writeMessage({ type: Type.Function, fnId: task.fnId, spec }));
     }
-    if (task.handles.length > 0) this.#sendHandles(w, task);
+    if (task.handles.length > 0 && !this.#sendHandles(w, task)) {
+      this.#keepIdle(w);
+      return;
+    }
     const frame = writeMessage({
       type: Type.Task,
       taskId: task.id,
@@ -387,50 +321,38 @@ export class Engine {
     task.worker = w;
     w.inflight.push(task);
     w.assigned++;
-    if (w.inflight.length === 1) this.#startClock(task);
+    if (w.inflight.length === 1) this.#startClock(w, task);
     const max = this.#options.maxtasksperchild;
     if (max !== null && w.assigned >= max) this.#retire(w);
   }
 
-  /**
-   * OS handles among a task's arguments travel on the worker's control channel, each tagged with
-   * the task id and its index; the worker runs the task once all of them are there. A process
-   * worker gets sockets through Node's IPC channel (the data socket cannot carry them); a thread
-   * worker gets a duplicate of each descriptor (it shares this process's descriptor table), which
-   * it owns: the caller's own stays usable here, as a Python Connection passed to a task stays
-   * open in the parent.
-   */
-  #sendHandles(w: WorkerRecord, task: Task): void {
-    const channel = controlChannelOf(w.process);
-    if (this.startMethod === 'thread') {
-      task.handles.forEach((handle, index) => {
-        const fd = dupFd(descriptorOf(handle));
-        channel.send(this.#handleTopic, { taskId: task.id, index, fd });
-      });
-      return;
-    }
-    // `keepOpen`: the control channel's own send() would close the socket it passes.
-    const child = (channel as unknown as { child?: ChildProcess }).child;
-    task.handles.forEach((handle, index) => {
-      if (handle.kind !== 'socket' || !child) return;
-      child.send(
-        { type: 'ext', topic: this.#handleTopic, data: { taskId: task.id, index } },
-        handle.socket,
-        { keepOpen: true },
-        noop,
-      );
-    });
+  /** A worker picked for a task that failed before it was sent stays available. */
+  #keepIdle(w: WorkerRecord): void {
+    if (w.inflight.length === 0) this.#onIdle(w);
   }
 
-  #startClock(task: Task): void {
+  /** Sends the handles of `task` (see `handles.ts`); returns whether the task goes on. */
+  #sendHandles(w: WorkerRecord, task: Task): boolean {
+    const error = this.#handles.send(w, task, (index, lost) => {
+      // A handle of a task already sent did not go out: the task fails, and the worker is told
+      // to drop it, so the tasks queued behind it there go on.
+      if (task.state !== 'sent' || task.worker !== w) return;
+      this.#settleFailed(task, lostHandleError(w, lost));
+      this.#handles.dropTask(w, task, index);
+    });
+    if (error) this.#settleFailed(task, error);
+    return error === undefined;
+  }
+
+  /** Starts the timeout of the task `w` runs now. */
+  #startClock(w: WorkerRecord, task: Task): void {
     const timeout = checkTimeout(task.job.timeout);
     if (timeout === Infinity || task.state !== 'sent') return;
-    task.timer = setLongTimeout(() => this.#onTimeout(task), timeout);
+    task.timer = setLongTimeout(() => this.#onTimeout(w, task), timeout);
   }
 
-  #onTimeout(task: Task): void {
+  #onTimeout(w: WorkerRecord, task: Task): void {
     if (task.state !== 'sent') return;
-    const w = task.worker as WorkerRecord;
     this.#settleFailed(
       task,
       new TimeoutError(
@@ -470,45 +392,21 @@ export class Engine {
       return;
     }
     task.timer?.clear();
-    const run = this.#runMicros.get(task.fnId);
-    this.#runMicros.set(
-      task.fnId,
-      run === undefined ? message.runMicros : 0.7 * run + 0.3 * message.runMicros,
-    );
+    this.#picker.noteRun(task.fnId, message.runMicros);
     if (message.retire) this.#retire(w);
     const next = w.inflight.peek();
-    if (next) this.#startClock(next);
+    if (next) this.#startClock(w, next);
     if (task.state === 'sent') this.#deliver(task, message.body);
     if (w.inflight.length === 0) this.#onIdle(w);
   }
 
   #deliver(task: Task, body: Extract<WireMessage, { type: Type.Result }>['body']): void {
-    if (body.kind === 'f64') {
-      this.#settleDone(task, { values: body.values, errors: [] });
-      return;
-    }
-    const single = task.single;
-    const finish = (decoded: unknown): void => {
-      if (body.kind === 'values') {
-        this.#settleDone(task, { values: single ? [decoded] : (decoded as unknown[]), errors: [] });
-      } else {
-        const [values, errors] = decoded as [unknown[], [number, unknown][]];
-        this.#settleDone(task, { values, errors });
-      }
-    };
-    let decoded: unknown;
-    try {
-      decoded = decode(body.bytes);
-    } catch (error) {
-      if (error instanceof TypeError && /decodeAsync/.test(error.message)) {
-        // A result holds an instance of a class from an ES module not loaded here yet.
-        decodeAsync(body.bytes).then(finish, (e: unknown) => this.#settleFailed(task, e));
-        return;
-      }
-      this.#settleFailed(task, error);
-      return;
-    }
-    finish(decoded);
+    decodeResult(
+      body,
+      task.single,
+      (outcome) => this.#settleDone(task, outcome),
+      (error) => this.#settleFailed(task, error),
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -521,32 +419,7 @@ export class Engine {
     let p: Process;
     let ours: number;
     try {
-      const [mine, theirs] = socketpair();
-      ours = mine;
-      const config: WorkerConfig = {
-        channel: new ChannelEnd(theirs),
-        workerId: id,
-        initializer: this.#options.initializer,
-        initargs: this.#options.initargs,
-        maxMemory: this.#options.maxMemoryPerChild,
-        destination: this.startMethod === 'thread' ? 'thread' : 'process',
-        handleTopic: this.#handleTopic,
-      };
-      try {
-        p = new this.#options.context.Process({
-          target: workerTarget,
-          args: [config],
-          name,
-          daemon: true,
-        });
-        p.start();
-      } catch (error) {
-        closeFd(mine);
-        throw error;
-      } finally {
-        // The worker has its own copy now (inherited by the child, duplicated for a thread).
-        closeFd(theirs);
-      }
+      ({ process: p, fd: ours } = launchWorker(this.#options, id, name, this.#handles.topic));
     } catch (error) {
       this.#break(
         new ProcessError(
@@ -638,10 +511,7 @@ export class Engine {
       this.#dismiss(w);
     } else if (w.state === 'ready') {
       if (this.#state === 'closing' && this.#drained()) this.#dismiss(w);
-      else if (!w.inIdle) {
-        w.inIdle = true;
-        this.#idle.push(w);
-      }
+      else this.#picker.markIdle(w);
     }
   }
 
@@ -665,33 +535,18 @@ export class Engine {
     if (w.state === 'gone' || w.state === 'killed') return;
     if (w.state === 'ready' || w.state === 'starting') this.#active--;
     w.state = 'killed';
-    try {
-      w.process.kill();
-    } catch {
-      // Already closed.
-    }
+    killProcess(w.process);
   }
 
   /** SIGTERM, then SIGKILL after a grace period (terminate()). */
   #stopWorker(w: WorkerRecord): void {
     if (w.state === 'gone') return;
-    if (w.state !== 'killed') {
+    const terminate = w.state !== 'killed';
+    if (terminate) {
       if (w.state === 'ready' || w.state === 'starting') this.#active--;
       w.state = 'killed';
-      try {
-        w.process.terminate();
-      } catch {
-        // Already closed.
-      }
     }
-    setTimeout(() => {
-      if (w.state !== 'gone')
-        try {
-          w.process.kill();
-        } catch {
-          // Already closed.
-        }
-    }, kTerminateGraceMs).unref();
+    stopProcess(w.process, () => w.state === 'gone', terminate);
   }
 
   #onExit(w: WorkerRecord, code: number): void {

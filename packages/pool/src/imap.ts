@@ -9,7 +9,12 @@
  * every result before them, once; then the iterator is done.
  */
 import { checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
-import { ProcessError, TimeoutError, type TransferableHandle } from '@multiproc/serialize';
+import {
+  ProcessError,
+  TimeoutError,
+  UnsendableError,
+  type TransferableHandle,
+} from '@multiproc/serialize';
 import { encodeChunk } from './chunking.js';
 import { Deque } from './deque.js';
 import type { Engine } from './engine.js';
@@ -198,8 +203,7 @@ class IMapJob implements Job {
         // An item that cannot be sent ends the iteration there; the items before it still run.
         this.#exhausted = true;
         this.#terminal = { error };
-        const match = /^items\[(\d+)\]/.exec((error as Error).message ?? '');
-        const good = match ? chunk.slice(0, Number(match[1]) - start) : [];
+        const good = error instanceof UnsendableError ? chunk.slice(0, error.index - start) : [];
         if (good.length > 0) this.#submitChunk(good, true, this.#terminal);
         else this.#engine.closeJob(this);
         return;
@@ -400,10 +404,8 @@ const jobs = new WeakMap<IMapIterator<unknown>, IMapJob>();
  * ```
  */
 export class IMapIterator<R> implements AsyncIterableIterator<R> {
-  /** @internal Pools create these; see `Pool.imap`. */
-  constructor(job: unknown) {
-    jobs.set(this, job as IMapJob);
-  }
+  /** Pools create these: `pool.imap()`, `pool.imapUnordered()`. */
+  private constructor() {}
 
   /**
    * The next result. Rejects with the item's error if it threw (iteration can go on), with a
@@ -443,5 +445,9 @@ export function startIMap<R>(
   source: Source,
   options: ConstructorParameters<typeof IMapJob>[4],
 ): IMapIterator<R> {
-  return new IMapIterator<R>(new IMapJob(engine, method, fnId, source, options));
+  // The constructor is private, so that the public type offers none; the iterator is an object
+  // of the class whose state lives in `jobs`.
+  const iterator = Object.create(IMapIterator.prototype) as IMapIterator<R>;
+  jobs.set(iterator, new IMapJob(engine, method, fnId, source, options));
+  return iterator;
 }

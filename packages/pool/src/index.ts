@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { Pool, ThreadPool, poolForContext, type PoolTask } from './pool.js';
+export { Pool, ThreadPool, type PoolTask } from './pool.js';
 export { AsyncResult } from './async-result.js';
 export { IMapIterator } from './imap.js';
 export type {

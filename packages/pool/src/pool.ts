@@ -56,7 +56,7 @@ const finalizer = new FinalizationRegistry<Engine>((engine) => engine.terminate(
 
 /** Materializes an iterable (awaiting an async one). */
 async function collect(iterable: Iterable<unknown> | AsyncIterable<unknown>): Promise<unknown[]> {
-  if (Array.isArray(iterable)) return iterable;
+  if (Array.isArray(iterable)) return iterable as unknown[];
   const out: unknown[] = [];
   for await (const item of iterable as AsyncIterable<unknown>) out.push(item);
   return out;
@@ -557,32 +557,6 @@ export class ThreadPool extends Pool {
     return 'ThreadPoolWorker';
   }
 }
-
-const boundPools = new WeakMap<ProcessContext, typeof Pool>();
-
-/**
- * `Pool` bound to a context's start method: what `getContext('thread').Pool` is.
- *
- * @example
- * ```ts
- * const ThreadBackedPool = poolForContext(getContext('thread'));
- * await using pool = new ThreadBackedPool(2);
- * ```
- */
-export function poolForContext(context: ProcessContext): typeof Pool {
-  let Bound = boundPools.get(context);
-  if (!Bound) {
-    Bound = class Pool extends PoolBase {
-      protected override defaultContext(): ProcessContext {
-        return context;
-      }
-    };
-    boundPools.set(context, Bound);
-  }
-  return Bound;
-}
-
-const PoolBase = Pool;
 
 registerUnsendable(
   Pool,

@@ -67,6 +67,13 @@ export type TaskBody =
   | { kind: 'star'; bytes: Uint8Array }
   | { kind: 'f64'; values: Float64Array };
 
+/** How a result's body is laid out: `f64`: every result a number; `values`: msgpack array;
+ * `errors`: values and errors. */
+export type ResultBody =
+  | { kind: 'f64'; values: Float64Array }
+  | { kind: 'values'; bytes: Uint8Array }
+  | { kind: 'errors'; bytes: Uint8Array };
+
 /** Every message of the data channel, discriminated on `type`. */
 export type WireMessage =
   | { type: Type.Function; fnId: number; spec: Uint8Array }
@@ -86,11 +93,7 @@ export type WireMessage =
       count: number;
       runMicros: number;
       retire: boolean;
-      /** `f64`: every result a number; `values`: msgpack array; `errors`: values and errors. */
-      body:
-        | { kind: 'f64'; values: Float64Array }
-        | { kind: 'values'; bytes: Uint8Array }
-        | { kind: 'errors'; bytes: Uint8Array };
+      body: ResultBody;
     };
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@
 import type { LongTimer } from '@multiproc/native';
 import type { EncodeContext, TransferableHandle } from '@multiproc/serialize';
 import type { TaskBody } from './protocol.js';
-import type { WorkerRecord } from './worker-record.js';
 
 /** What a finished task produced: a value per item (holes where `errors` has an entry). */
 export interface TaskOutcome {
@@ -35,7 +34,11 @@ let nextTaskId = 0;
 export class Task {
   readonly id = (nextTaskId = (nextTaskId + 1) >>> 0);
   state: TaskState = 'queued';
-  worker: WorkerRecord | null = null;
+  /**
+   * The worker record holding the task while it is sent, compared by identity only (typing it
+   * would make this module and `worker-record.ts` import each other).
+   */
+  worker: object | null = null;
   timer: LongTimer | undefined = undefined;
   /** Sockets the body's handles refer to, sent beside it. */
   handles: TransferableHandle[] = [];

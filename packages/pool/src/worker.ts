@@ -13,15 +13,15 @@
  */
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import type { ControlChannel } from '@multiproc/process';
+import { descriptorOf, parentChannel } from '@multiproc/process/internal';
 import {
+  NeedsImportError,
   assertSendable,
   decode,
   decodeAsync,
   encode,
   resolveFunction,
   resolveFunctionSync,
-  sharedState,
   type EncodeContext,
   type FunctionSpec,
 } from '@multiproc/serialize';
@@ -108,15 +108,18 @@ function writeAndEnd(socket: Socket, buffer: Buffer): Promise<void> {
   });
 }
 
+/** A handle of a task as it arrived: a descriptor this worker owns, or why it did not come. */
+type ArrivedHandle = { fd: number } | { lost: string };
+
 /** The descriptor of a socket received over IPC, duplicated, and the socket object let go. */
-function adoptSocket(handle: unknown): number {
-  const socket = handle as Socket & { _handle?: { fd?: number } };
-  const fd = socket._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return -1;
+function adoptSocket(handle: unknown): ArrivedHandle {
+  const socket = handle as Socket | undefined;
+  const fd = socket ? descriptorOf(socket) : null;
+  if (fd === null) return { lost: 'the socket arrived without a file descriptor' };
   const { dupFd } = lazyRequire('@multiproc/native') as typeof import('@multiproc/native');
   const own = dupFd(fd);
-  socket.destroy();
-  return own;
+  (socket as Socket).destroy();
+  return { fd: own };
 }
 
 /** Encodes a value; if it cannot be sent, encodes the TypeError that says why instead. */
@@ -145,6 +148,20 @@ function contextFor(destination: 'process' | 'thread'): EncodeContext {
   return context;
 }
 
+/**
+ * The error of a task one of whose handles did not arrive, or `undefined`. The descriptors that
+ * did arrive are closed: the task will not run to own them.
+ */
+function lostHandle(handles: ArrivedHandle[]): TypeError | undefined {
+  const index = handles.findIndex((h) => 'lost' in h);
+  if (index < 0) return undefined;
+  const { closeFd } = lazyRequire('@multiproc/native') as typeof import('@multiproc/native');
+  for (const h of handles) if ('fd' in h) closeFd(h.fd);
+  return new TypeError(
+    `socket ${index} among the task's arguments did not reach the worker: ${(handles[index] as { lost: string }).lost}`,
+  );
+}
+
 class WorkerLoop {
   /** The worker's end of its channel. */
   readonly socket: Socket;
@@ -153,7 +170,7 @@ class WorkerLoop {
   readonly #fns = new Map<number, { spec: FunctionSpec; fn: Fn | undefined }>();
   readonly #queue = new Deque<TaskMessage>();
   /** Sockets passed as task arguments, by task id (they arrive on the control channel). */
-  readonly #handles = new Map<number, unknown[]>();
+  readonly #handles = new Map<number, ArrivedHandle[]>();
   #out: Buffer[] = [];
   #busy = false;
   #exiting = false;
@@ -186,24 +203,27 @@ class WorkerLoop {
   /**
    * OS handles passed as task arguments travel on the control channel, beside the task on the
    * data channel (see the engine's `#sendHandles`). The listener must be in place before the
-   * worker says hello, so the channel is taken synchronously from the state the child bootstrap
-   * shares (`parentChannel()` of `@multiproc/process` reads the same slot), rather than by
-   * importing that package: ~1.5 MiB less in every idle worker.
+   * worker says hello. `@multiproc/process/internal` is a small entry that shares the channel the
+   * child bootstrap set, without loading the whole package (~1.5 MiB less in every idle worker).
    *
    * Whatever the start method, the task's decoder gets `{ fd }`, a descriptor this worker owns,
    * as a child does for handles passed at start: a thread receives a duplicate made for it; a
    * process receives a socket from Node's IPC channel, whose descriptor is duplicated once more
-   * so that the socket object Node made can be let go without closing it.
+   * so that the socket object Node made can be let go without closing it. A handle the pool could
+   * not pass arrives as `lost`: its task fails, and the tasks behind it run.
    */
   #listenForHandles(): void {
-    const { channel } = sharedState<{ channel: ControlChannel | null }>('parentChannel', () => ({
-      channel: null,
-    }));
-    channel?.on(this.#config.handleTopic, (data, handle) => {
-      const { taskId, index, fd } = data as { taskId: number; index: number; fd?: number };
+    parentChannel()?.on(this.#config.handleTopic, (data, handle) => {
+      const { taskId, index, fd, lost } = data as {
+        taskId: number;
+        index: number;
+        fd?: number;
+        lost?: true;
+      };
       let list = this.#handles.get(taskId);
       if (!list) this.#handles.set(taskId, (list = []));
-      list[index] = { fd: fd ?? adoptSocket(handle) };
+      if (lost) list[index] = { lost: 'the pool could not pass it' };
+      else list[index] = fd !== undefined ? { fd } : adoptSocket(handle);
       this.#pump();
     });
   }
@@ -274,8 +294,8 @@ class WorkerLoop {
   }
 
   #flushSync(): void {
-    const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    if (typeof fd !== 'number' || fd < 0 || this.#out.length === 0) return;
+    const fd = descriptorOf(this.socket);
+    if (fd === null || this.#out.length === 0) return;
     const { writeSync } = lazyRequire('node:fs') as typeof import('node:fs');
     try {
       for (const buffer of this.#out) {
@@ -324,12 +344,19 @@ class WorkerLoop {
     }
     let decoded: unknown;
     const handles = task.handles > 0 ? (this.#handles.get(task.taskId) ?? []) : undefined;
-    if (handles) this.#handles.delete(task.taskId);
+    if (handles) {
+      this.#handles.delete(task.taskId);
+      const lost = lostHandle(handles);
+      if (lost) {
+        this.#reply(task, started, { f64: null, values: null, errors: [[0, lost]], count: 0 });
+        return undefined;
+      }
+    }
     if (task.body.kind !== 'f64') {
       try {
         decoded = decode(task.body.bytes, handles ? { handles } : undefined);
       } catch (error) {
-        if (error instanceof TypeError && /decodeAsync/.test(error.message)) {
+        if (error instanceof NeedsImportError) {
           const body = task.body;
           return decodeAsync(body.bytes, handles ? { handles } : undefined).then(
             (value) => this.#runDecoded(task, fn, value, started),

@@ -16,12 +16,20 @@ export type ChannelHandle = Socket | Server;
 /** Listener of one topic. `handle` is set when the sender attached a socket or server. */
 export type TopicListener = (data: unknown, handle: ChannelHandle | undefined) => void;
 
+/** How a message with a handle is sent. */
+export interface SendOptions {
+  /** Keep the passed socket open in this process (Node closes it once sent, by default). */
+  keepOpen?: boolean | undefined;
+  /** Called when the message could not be delivered (the other end went away meanwhile). */
+  onError?: ((error: Error) => void) | undefined;
+}
+
 /**
  * One end of a control channel. Data is structured-cloned (Buffers travel as bytes).
  */
 export interface ControlChannel {
   /** Sends `data` on `topic`; `handle` (a socket or server) travels beside it (`spawn` only). */
-  send(topic: string, data: unknown, handle?: ChannelHandle): void;
+  send(topic: string, data: unknown, handle?: ChannelHandle, options?: SendOptions): void;
   /** Listens to one topic; returns a function that stops listening. */
   on(topic: string, listener: TopicListener): () => void;
 }
@@ -57,16 +65,18 @@ export class ChildProcessChannel implements ControlChannel {
     });
   }
 
-  send(topic: string, data: unknown, handle?: ChannelHandle): void {
+  send(topic: string, data: unknown, handle?: ChannelHandle, options: SendOptions = {}): void {
     if (!this.child.connected)
       throw new ProcessError(
         `the child process ${this.child.pid ?? ''} is no longer connected`,
         'ERR_MP_DISCONNECTED',
       );
     const message: ExtMessage = { type: 'ext', topic, data };
-    this.child.send(message, handle, {}, (error) => {
-      // The child died between the check and the write; its exit settles whatever waited.
-      void error;
+    // Without `onError`, a failed write means the child died between the check and the write;
+    // its exit settles whatever waited.
+    const { keepOpen = false, onError } = options;
+    this.child.send(message, handle, { keepOpen }, (error) => {
+      if (error && onError) onError(error);
     });
   }
 
@@ -106,10 +116,18 @@ export class ParentIpcChannel implements ControlChannel {
     });
   }
 
-  send(topic: string, data: unknown, handle?: ChannelHandle): void {
+  send(topic: string, data: unknown, handle?: ChannelHandle, options: SendOptions = {}): void {
     if (!process.send || !process.connected)
       throw new ProcessError('the parent process is no longer connected', 'ERR_MP_DISCONNECTED');
-    process.send({ type: 'ext', topic, data } satisfies ExtMessage, handle, {}, () => undefined);
+    const { keepOpen = false, onError } = options;
+    process.send(
+      { type: 'ext', topic, data } satisfies ExtMessage,
+      handle,
+      { keepOpen },
+      (error) => {
+        if (error && onError) onError(error);
+      },
+    );
   }
 
   on(topic: string, listener: TopicListener): () => void {

@@ -46,12 +46,23 @@ async function decodeStart(payload: Uint8Array, handles: { fd: number }[]): Prom
 }
 
 /**
- * Makes the kernel SIGKILL this child when its parent dies, even if the child is busy and never
- * sees its control channel close. The parent passes the path of the native addon it loaded, so
- * the child loads it directly (1.3 ms measured) instead of resolving `@multiproc/native`.
+ * Makes this child end when its parent *process* dies, even if the child is busy and never sees
+ * its control channel close.
+ *
+ * A child of a process's main thread asks the kernel (`PR_SET_PDEATHSIG`). The parent passes the
+ * path of the native addon it loaded, so the child loads it directly (1.3 ms measured) instead of
+ * resolving `@multiproc/native`. The kernel sends that signal when the forking *thread* exits,
+ * though: a child started from a worker thread would die with that thread. Such a child watches
+ * its parent's pid from a thread of its own instead (a busy main thread cannot watch).
  */
 function dieWithParent(identity: StartPayload['identity'], addon: string | null): void {
-  if (!addon || !identity.parent || identity.startMethod !== 'spawn') return;
+  const parent = identity.parent;
+  if (!parent || identity.startMethod !== 'spawn') return;
+  if (parent.threadId !== 0) {
+    watchParentProcess(parent.pid);
+    return;
+  }
+  if (!addon) return;
   try {
     const binding = lazyRequire(addon) as { setParentDeathSignal(signal: number): boolean };
     binding.setParentDeathSignal(9);
@@ -59,8 +70,34 @@ function dieWithParent(identity: StartPayload['identity'], addon: string | null)
     return; // the control channel's disconnect still ends an idle child
   }
   // The parent may have died before the signal was armed.
-  if (process.ppid !== identity.parent.pid) process.exit(1);
+  if (process.ppid !== parent.pid) process.exit(1);
 }
+
+/** How often a child of a worker thread checks that its parent process is alive. */
+const kParentPollMs = 100;
+
+/**
+ * Kills this process once its parent pid is gone: the parent died and this process was handed to
+ * another (`ppid` changes). When only the parent's thread ended, the kernel hands the child to
+ * another thread of the same process and `ppid` stays.
+ */
+function watchParentProcess(pid: number): void {
+  if (process.ppid !== pid) process.exit(1);
+  const { Worker } = lazyRequire('node:worker_threads') as typeof import('node:worker_threads');
+  const watcher = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     setInterval(() => { if (process.ppid !== workerData.pid) process.kill(process.pid, 'SIGKILL'); }, workerData.ms);`,
+    { eval: true, workerData: { pid, ms: kParentPollMs }, stdout: true, stderr: true },
+  );
+  watcher.unref();
+  parentThreadOnly = pid;
+}
+
+/**
+ * The parent's pid when the parent is a worker thread: its control channel closes when that
+ * thread ends, which is not the end of the parent process.
+ */
+let parentThreadOnly: number | undefined;
 
 /**
  * Entry of the child bootstrap (`bootstrap/child.cjs`). Not for direct use.
@@ -69,9 +106,11 @@ function dieWithParent(identity: StartPayload['identity'], addon: string | null)
 export function runChild(): void {
   // A spawn child has an IPC channel (`process.send`); a thread-context worker does not.
   if (!process.send) {
-    const { parentPort, workerData } = createRequire(import.meta.url)(
+    const threads = createRequire(import.meta.url)(
       'node:worker_threads',
     ) as typeof import('node:worker_threads');
+    const { parentPort } = threads;
+    const workerData: unknown = threads.workerData;
     if (parentPort && isThreadStart(workerData)) {
       setParentChannel(new ParentPortChannel(parentPort));
       const handles = workerData.handleFds.map((fd) => ({ fd }));
@@ -98,6 +137,7 @@ export function runChild(): void {
 }
 
 async function exitAfterParentDied(): Promise<void> {
+  if (parentThreadOnly !== undefined && process.ppid === parentThreadOnly) return;
   try {
     await Promise.race([settleChildren(), new Promise((r) => setTimeout(r, 1000))]);
   } finally {

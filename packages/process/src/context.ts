@@ -1,14 +1,8 @@
 /**
  * Contexts: objects with the API bound to one start method, like Python's `get_context()`.
  */
-import {
-  activeChildren,
-  cpuCount,
-  currentProcess,
-  isMainProcess,
-  parentProcess,
-} from './current.js';
-import { Process, kStartMethod } from './process.js';
+import { cpuCount, currentProcess, isMainProcess, parentProcess } from './current.js';
+import { Process, activeChildren, kStartMethod } from './process.js';
 import { assertStartMethod, getStartMethod, type StartMethod } from './start-method.js';
 
 /**

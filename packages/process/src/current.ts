@@ -5,30 +5,17 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { sharedState } from '#serialize-resolve';
-import type { Process } from './process.js';
+import type { Identity } from './protocol.js';
 
 // Modules a child may never need are loaded on first use: every millisecond here is paid at
 // every process start.
 const lazyRequire = createRequire(import.meta.url);
-
-/** The identity a child receives from its parent at start. */
-export interface Identity {
-  name: string;
-  daemon: boolean;
-  /** Python's `_identity`: the child's position in the tree, e.g. `[1, 2]` for `Process-1:2`. */
-  identity: number[];
-  authkey: Buffer;
-  parent: { pid: number; name: string; threadId: number } | null;
-  startMethod: 'spawn' | 'thread' | null;
-}
 
 interface ProcessState {
   /** `authkey` is created on first use in the main process (crypto costs ~5 ms at load). */
   self: Omit<Identity, 'authkey'> & { authkey: Buffer | undefined };
   /** How many Process objects this process has created: the last part of a child's identity. */
   counter: number;
-  /** Started children not yet reaped by `activeChildren()`. */
-  children: Set<Process>;
 }
 
 const state = sharedState<ProcessState>('processState', () => ({
@@ -41,7 +28,6 @@ const state = sharedState<ProcessState>('processState', () => ({
     startMethod: null,
   },
   counter: 0,
-  children: new Set(),
 }));
 
 /** @internal Replaces this process's identity (the child bootstrap calls it before the target runs). */
@@ -62,19 +48,6 @@ export function nextChildIdentity(): number[] {
   state.counter += 1;
   return [...state.self.identity, state.counter];
 }
-
-/** @internal Live-child bookkeeping for `activeChildren()` and exit handling. */
-export const children = {
-  add(p: Process): void {
-    state.children.add(p);
-  },
-  delete(p: Process): void {
-    state.children.delete(p);
-  },
-  all(): Process[] {
-    return [...state.children];
-  },
-};
 
 /**
  * The running process (or `thread`-context thread), as Python's `current_process()` shows it.
@@ -174,23 +147,6 @@ export function parentProcess(): ParentProcess | null {
       }
     },
   };
-}
-
-/**
- * The children of this process that are still running. Finished ones are forgotten (reaped).
- *
- * @example
- * ```ts
- * for (const p of activeChildren()) p.terminate();
- * ```
- */
-export function activeChildren(): Process[] {
-  const alive: Process[] = [];
-  for (const p of state.children) {
-    if (p.exitcode === null) alive.push(p);
-    else state.children.delete(p);
-  }
-  return alive;
 }
 
 /**

@@ -7,7 +7,7 @@
  * is killed (each child watches its control channel and exits when the parent is gone).
  */
 import { sharedState } from '#serialize-resolve';
-import { children } from './current.js';
+import { children } from './children.js';
 
 const state = sharedState<{ installed: boolean }>('exitHandler', () => ({ installed: false }));
 

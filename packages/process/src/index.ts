@@ -4,10 +4,9 @@
  *
  * @packageDocumentation
  */
-export { Process, controlChannelOf, type ProcessOptions, type Target } from './process.js';
+export { Process, activeChildren, type ProcessOptions, type Target } from './process.js';
 export {
   CurrentProcess,
-  activeChildren,
   cpuCount,
   currentProcess,
   isMainProcess,
@@ -21,7 +20,4 @@ export {
   type StartMethod,
 } from './start-method.js';
 export { ProcessContext, getContext } from './context.js';
-export { parentChannel } from './channel-state.js';
-export { onSpawn, type SpawnAddition, type SpawnHook } from './popen.js';
-export type { ChannelHandle, ControlChannel, TopicListener } from './channel.js';
 export { ProcessError, TimeoutError, taskRef, type TaskRef } from '@multiproc/serialize';

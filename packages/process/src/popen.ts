@@ -12,8 +12,10 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { dupFd } from '@multiproc/native';
-import { ProcessError, sharedState, type TransferableHandle } from '@multiproc/serialize';
+import { ProcessError, type TransferableHandle } from '@multiproc/serialize';
 import { ChildProcessChannel, WorkerChannel, type ControlChannel } from './channel.js';
+import { descriptorOf } from './descriptor.js';
+import { spawnHooks } from './spawn-hooks.js';
 import type { ParentMessage, ThreadStart } from './protocol.js';
 
 /** A started child, whatever the start method. */
@@ -86,34 +88,6 @@ function signalNumber(signal: NodeJS.Signals): number {
   return (constants.signals as Record<string, number>)[signal] ?? 0;
 }
 
-/** What a spawn hook adds to a child: a descriptor for its stdio array, and environment. */
-export interface SpawnAddition {
-  /** Placed at the stdio index the hook was given. */
-  fd: number;
-  /** Variables added to the child's environment. */
-  env: Readonly<Record<string, string>>;
-}
-
-/**
- * A function every `spawn` start consults, given the stdio index its descriptor would take. The
- * resource tracker of `@multiproc/shared-memory` uses it so children inherit its connection.
- */
-export type SpawnHook = (stdioIndex: number) => SpawnAddition | undefined;
-
-const spawnHooks = sharedState<{ hooks: SpawnHook[] }>('spawnHooks', () => ({ hooks: [] }));
-
-/**
- * Registers a spawn hook (once per hook).
- *
- * @example
- * ```ts
- * onSpawn((index) => (connected ? { fd: connectionFd, env: { MY_FD: String(index) } } : undefined));
- * ```
- */
-export function onSpawn(hook: SpawnHook): void {
-  if (!spawnHooks.hooks.includes(hook)) spawnHooks.hooks.push(hook);
-}
-
 /** Settles a promise from outside. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
@@ -141,7 +115,7 @@ export class SpawnPopen implements Popen {
       stdio.push(handle.kind === 'socket' ? handle.socket : handle.fd);
     }
     let env: NodeJS.ProcessEnv = process.env;
-    for (const hook of spawnHooks.hooks) {
+    for (const hook of spawnHooks()) {
       const addition = hook(stdio.length);
       if (!addition) continue;
       stdio.push(addition.fd);
@@ -203,12 +177,11 @@ export class SpawnPopen implements Popen {
   }
 }
 
-/** The descriptor behind a transferable handle. */
-function descriptorOf(handle: TransferableHandle, name: string): number {
+/** The descriptor behind a transferable handle, for a thread that shares this process's table. */
+function handleDescriptor(handle: TransferableHandle, name: string): number {
   if (handle.kind === 'fd') return handle.fd;
-  // `_handle.fd` is how Node itself finds a socket's descriptor (child_process stdio does too).
-  const fd = (handle.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) {
+  const fd = descriptorOf(handle.socket);
+  if (fd === null) {
     throw new TypeError(
       `process ${name}: a socket without a file descriptor cannot be passed to a thread`,
     );
@@ -229,7 +202,9 @@ export class ThreadPopen implements Popen {
     // Threads share the process's descriptors; each handle gets a duplicate of its own, so the
     // parent closing its copy (as Python code does right after start()) cannot close the
     // thread's.
-    const handleFds = options.handles.map((handle) => dupFd(descriptorOf(handle, options.name)));
+    const handleFds = options.handles.map((handle) =>
+      dupFd(handleDescriptor(handle, options.name)),
+    );
     const workerData: ThreadStart = { multiprocThread: true, payload: options.payload, handleFds };
     const { Worker } = lazyRequire('node:worker_threads') as typeof import('node:worker_threads');
     this.#worker = new Worker(bootstrapUrl, {

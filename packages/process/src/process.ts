@@ -18,21 +18,17 @@ import {
   type TaskRef,
   type TransferableHandle,
 } from '@multiproc/serialize';
-import {
-  children,
-  currentProcess,
-  nextChildIdentity,
-  selfIdentity,
-  type Identity,
-} from './current.js';
+import { children } from './children.js';
+import { currentProcess, nextChildIdentity, selfIdentity } from './current.js';
 import { installExitHandler } from './exit.js';
 import { SpawnPopen, ThreadPopen, type Popen } from './popen.js';
-import type { ControlChannel } from './channel.js';
+import { setControlChannel } from './control.js';
 import {
   StartFormat,
   encodeStartJson,
   isReviveOptions,
   kImportingTarget,
+  type Identity,
   type StartPayload,
 } from './protocol.js';
 import { getStartMethod, type StartMethod } from './start-method.js';
@@ -69,10 +65,12 @@ export interface ProcessOptions<A extends unknown[] = unknown[]> {
 
 type State = 'initial' | 'started' | 'closed';
 
+const noop = (): void => undefined;
+/** A timer that never fires in practice: it only keeps the event loop alive. */
+const kHoldMs = 2 ** 30;
+
 /** A static marker set on context-bound subclasses (`getContext('thread').Process`). */
 export const kStartMethod = Symbol.for('multiproc.startMethod');
-
-const popens = new WeakMap<Process, Popen>();
 
 /**
  * A process running `target(...args)`, like Python's `multiprocessing.Process`.
@@ -181,9 +179,9 @@ export class Process<A extends unknown[] = unknown[]> {
     installExitHandler();
     const launch = { payload, handles, daemon: this.#daemon, name: this.#name };
     this.#popen = method === 'thread' ? new ThreadPopen(launch) : new SpawnPopen(launch);
-    popens.set(this as Process, this.#popen);
+    setControlChannel(this, this.#popen.channel);
     this.#state = 'started';
-    children.add(this as Process);
+    children.add(this);
   }
 
   #encodeStart(method: StartMethod, handles: TransferableHandle[]): Buffer {
@@ -258,10 +256,17 @@ export class Process<A extends unknown[] = unknown[]> {
     const popen = this.#popen;
     if (!popen) throw new ProcessError('can only join a started process');
     if (popen.exitcode === null) {
-      if (ms === Infinity) await popen.exited;
-      else if (ms > 0) await withTimeout(popen.exited, ms);
+      // A daemon child does not hold the event loop, but whoever awaits it does: otherwise Node
+      // ends the program in the middle of the await (exit status 13) before the child's exit.
+      const hold = this.#daemon ? setInterval(noop, kHoldMs) : undefined;
+      try {
+        if (ms === Infinity) await popen.exited;
+        else if (ms > 0) await withTimeout(popen.exited, ms);
+      } finally {
+        clearInterval(hold);
+      }
     }
-    if (popen.exitcode !== null) children.delete(this as Process);
+    if (popen.exitcode !== null) children.delete(this);
   }
 
   /** Whether the child has started and not yet exited. */
@@ -349,7 +354,7 @@ export class Process<A extends unknown[] = unknown[]> {
         `cannot close process ${this.#name} while it is still running; join() or terminate() it first`,
       );
     }
-    children.delete(this as Process);
+    children.delete(this);
     this.#popen = undefined;
     this.#state = 'closed';
   }
@@ -382,18 +387,24 @@ function isContextBound(Class: object): boolean {
   return false;
 }
 
+/**
+ * The children of this process that are still running. Finished ones are forgotten (reaped).
+ *
+ * @example
+ * ```ts
+ * for (const p of activeChildren()) p.terminate();
+ * ```
+ */
+export function activeChildren(): Process[] {
+  // Only `Process.start()` adds to the set.
+  return children.reap() as Process[];
+}
+
 registerUnsendable(
   Process,
   'is a Process object',
   'processes belong to the process that started them; send a Queue, a Pipe or an Event to talk to them',
 );
-
-/** @internal The control channel to a started child, for other multiproc packages. */
-export function controlChannelOf(p: Process): ControlChannel {
-  const popen = popens.get(p);
-  if (!popen) throw new ProcessError(`process ${p.name} has not been started`);
-  return popen.channel;
-}
 
 let nativeAddon: string | null | undefined;
 

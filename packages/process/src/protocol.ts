@@ -7,7 +7,17 @@
  * `StartPayload`; `ext` messages carry traffic of other multiproc packages, routed by `topic`.
  */
 import type { FunctionSpec } from '@multiproc/serialize';
-import type { Identity } from './current.js';
+
+/** The identity a child receives from its parent at start. */
+export interface Identity {
+  name: string;
+  daemon: boolean;
+  /** Python's `_identity`: the child's position in the tree, e.g. `[1, 2]` for `Process-1:2`. */
+  identity: number[];
+  authkey: Buffer;
+  parent: { pid: number; name: string; threadId: number } | null;
+  startMethod: 'spawn' | 'thread' | null;
+}
 
 /** Parent → child. */
 export type ParentMessage =

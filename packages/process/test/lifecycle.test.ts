@@ -68,6 +68,38 @@ describe('the end of the parent', () => {
     if (elapsed < 0) process.kill(grandchild as number, 'SIGKILL');
     expect(elapsed).toBeGreaterThanOrEqual(0);
   });
+
+  it.each(['idle', 'busy'])(
+    '%s: a child started from a worker thread outlives that thread, and ends within 2 s of a SIGKILL of its process',
+    async (kind) => {
+      const { child, firstLine } = startDriver('thread-parent.mjs', [kind]);
+      const { child: grandchild } = await firstLine;
+      try {
+        // The thread has exited (it printed, then called exit): the child must still run.
+        await new Promise((r) => setTimeout(r, 500));
+        expect(isPidAlive(grandchild as number)).toBe(true);
+        child.kill('SIGKILL');
+        const elapsed = await waitUntil(() => !isPidAlive(grandchild as number), 2000);
+        expect(elapsed).toBeGreaterThanOrEqual(0);
+      } finally {
+        child.kill('SIGKILL');
+        if (isPidAlive(grandchild as number)) process.kill(grandchild as number, 'SIGKILL');
+      }
+    },
+  );
+});
+
+describe('an awaited join() of a daemon child', () => {
+  it.each([
+    ['kill', '-9'],
+    ['pause', '0'],
+  ])(
+    'keeps the program alive until the child ends (%s), with nothing else pending',
+    (how, exitcode) => {
+      const run = runDriver('daemon-join.mjs', [how]);
+      expect([run.status, run.stdout, run.stderr]).toEqual([0, `${exitcode}\n`, '']);
+    },
+  );
 });
 
 describe('execArgv passed to children', () => {

@@ -166,7 +166,7 @@ describe.each(['spawn', 'thread'] as const)('Process with the %s start method', 
       // A function sent by source gets `require` in the child; it may use nothing else from here.
       target: (path: string, text: string) => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        require('node:fs').writeFileSync(path, text.toUpperCase());
+        (require('node:fs') as typeof import('node:fs')).writeFileSync(path, text.toUpperCase());
       },
       args: [file, 'by source'],
     });

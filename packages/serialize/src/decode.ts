@@ -12,6 +12,7 @@ import { RemoteError, errorClasses } from './errors.js';
 import { isLoadedModule } from './locate.js';
 import { shareableTypeByName, type DecodeContext } from './registry.js';
 import { sharedState } from './shared-state.js';
+import { NeedsImportError } from './wire-errors.js';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -264,8 +265,9 @@ export function decode(bytes: Uint8Array, context?: DecodeContext): unknown {
     return unpackr.unpack(bytes);
   } catch (error) {
     if (error instanceof NeedsImport) {
-      throw new TypeError(
+      throw new NeedsImportError(
         `${error.message}: decode it with decodeAsync (the module is an ES module with top-level await, or this Node cannot require ES modules)`,
+        error.url,
       );
     }
     throw error;

@@ -9,37 +9,12 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeFunctionSource, type SourceForm } from './free-variables.js';
+import { analyzeFunctionSource } from './free-variables.js';
+import type { FunctionSpec } from './function-spec.js';
 import { locateFunction, staticExportNamesOf } from './locate.js';
 import { sharedState } from './shared-state.js';
 
-/** How a function travels. One member per way, discriminated on `kind`. */
-export type FunctionSpec =
-  | {
-      /** By reference: the child imports `module` and takes its export `name`. */
-      kind: 'ref';
-      /** The module's URL or path. */
-      module: string;
-      /** The export's name. */
-      name: string;
-      /** the export name was inferred, not verified */ guessed?: boolean;
-    }
-  | {
-      /** By source: the child compiles `source` once. */
-      kind: 'source';
-      /** The function's text, as `Function.prototype.toString` prints it. */
-      source: string;
-      /** How the text is wrapped to be evaluated. */
-      form: SourceForm;
-      /** The function's name, for messages. */
-      name: string;
-    }
-  | {
-      /** A built-in reachable from `globalThis`. */
-      kind: 'global';
-      /** Its path from `globalThis` (`'Math.sqrt'`). */
-      path: string;
-    };
+export type { FunctionSpec } from './function-spec.js';
 
 const kTaskRef = Symbol.for('multiproc.taskRef');
 

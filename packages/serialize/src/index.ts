@@ -57,5 +57,6 @@ export {
   type FrameHead,
   type FrameDecoderOptions,
 } from './framing.js';
+export { NeedsImportError, UnsendableError } from './wire-errors.js';
 export { sharedState } from './shared-state.js';
 export { isJsonSafe } from './json.js';

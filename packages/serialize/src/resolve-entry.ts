@@ -7,4 +7,4 @@
  */
 export { resolveFunction } from './resolve.js';
 export { sharedState } from './shared-state.js';
-export type { FunctionSpec } from './functions.js';
+export type { FunctionSpec } from './function-spec.js';

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wrapFunctionSource } from './free-variables.js';
-import type { FunctionSpec } from './functions.js';
+import type { FunctionSpec } from './function-spec.js';
 import { sharedState } from './shared-state.js';
 
 const nodeRequire = createRequire(import.meta.url);

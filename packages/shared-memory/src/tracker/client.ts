@@ -40,7 +40,7 @@ import { randomBytes } from 'node:crypto';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { closeFd, processSlot, setCloexec, unixConnect, unixListen } from '@multiproc/native';
-import { onSpawn } from '@multiproc/process';
+import { onSpawn } from '@multiproc/process/internal';
 import {
   encodeMessage,
   JOURNAL_MAX_BYTES,

@@ -1,0 +1,1 @@
+import '../_bullmq-lib/scaling.mjs';

@@ -1,0 +1,37 @@
+/** @type {import('../../src/types.js').CaseDescriptor} */
+export default {
+  title: 'Queue throughput: ints 1→1 and 4→4, 1 KiB and 1 MiB items, idle consumer',
+  description: `
+Producers are child processes that put as fast as they can once every process has said it is
+ready (so no figure includes starting a child). \`ints1\`: one producer, this process consumes
+200,000 small ints; \`ints4\`: 4 producer processes to 4 consumer processes (timed until every
+consumer has counted its items); \`kib1\` / \`mib1\`: one producer of 1 KiB / 1 MiB buffers
+(\`bytes\` in CPython) into a queue of maxsize 64, this process consumes. multiproc's consumers use
+async \`get\` or \`getSync\` (two implementations); its producers use \`putSync\`. \`idle\`: CPU
+milliseconds per second this process spends while a \`get\` waits 3 s on an empty queue (after
+a first 100 ms wait, which starts each side's machinery).
+`,
+  baseline: 'CPython Queue',
+  metrics: [
+    { id: 'ints1', label: 'ints, 1 → 1', unit: 'items/s', better: 'higher' },
+    { id: 'ints4', label: 'ints, 4 → 4', unit: 'items/s', better: 'higher' },
+    { id: 'kib1', label: '1 KiB items', unit: 'MB/s', better: 'higher' },
+    { id: 'mib1', label: '1 MiB items', unit: 'MB/s', better: 'higher' },
+    { id: 'idle', label: 'idle consumer CPU', unit: 'ms', better: 'lower' },
+  ],
+  implementations: [
+    { name: 'multiproc get', runner: 'multiproc.mjs', args: ['get'] },
+    { name: 'multiproc getSync', runner: 'multiproc.mjs', args: ['getSync'] },
+    { name: 'CPython Queue', runner: 'python.py' },
+  ],
+  params: { ints: 200000, kibItems: 50000, mibItems: 300 },
+  quickParams: { ints: 20000, kibItems: 5000, mibItems: 30 },
+  timeoutMs: 180000,
+  goals: [
+    { implementation: 'multiproc get', metric: 'ints1', minRatio: 10 },
+    { implementation: 'multiproc getSync', metric: 'ints1', minRatio: 10 },
+    { implementation: 'multiproc get', metric: 'ints4', minRatio: 20 },
+    { implementation: 'multiproc get', metric: 'kib1', minRatio: 2 },
+    { implementation: 'multiproc get', metric: 'mib1', minRatio: 2 },
+  ],
+};

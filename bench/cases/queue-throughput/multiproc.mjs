@@ -1,0 +1,80 @@
+// multiproc's Queue: producers in child processes put as fast as they can (putSync); consumers
+// take with `get` (async) or `getSync`. Each figure: items (or bytes) moved / time from go to
+// the last item. Idle: CPU time of this process per second while a get waits on an empty queue.
+import { emit, importOrUnavailable, nowMs, params } from '../../lib/runner.mjs';
+import { consume, produce } from './targets.mjs';
+
+const mode = process.argv[2] ?? 'get';
+const { Event, Process, Queue } = await importOrUnavailable('multiproc');
+const { ints, kibItems, mibItems } = params({ ints: 200000, kibItems: 50000, mibItems: 300 });
+
+async function run({ producers, consumers, count, kind, size }) {
+  const q = new Queue(kind === 'int' ? 0 : 64);
+  const ctl = new Queue();
+  const go = new Event();
+  const per = Math.floor(count / producers);
+  const children = [
+    ...Array.from(
+      { length: producers },
+      () => new Process({ target: produce, args: [q, ctl, go, per, kind, size] }),
+    ),
+    ...Array.from(
+      { length: consumers },
+      () => new Process({ target: consume, args: [q, ctl, mode] }),
+    ),
+  ];
+  let got = 0;
+  let t0;
+  if (consumers === 0) {
+    for (const p of children) p.start();
+    for (let i = 0; i < children.length; i++) await ctl.get();
+    go.set();
+    t0 = nowMs();
+    for (let i = 0; i < per * producers; i++) {
+      const item = mode === 'getSync' ? q.getSync() : await q.get();
+      got += kind === 'int' ? 1 : item.length;
+    }
+  } else {
+    for (const p of children) p.start();
+    for (let i = 0; i < children.length; i++) await ctl.get();
+    go.set();
+    t0 = nowMs();
+    for (const p of children.slice(0, producers)) await p.join();
+    for (let c = 0; c < consumers; c++) await q.put(null);
+    for (let c = 0; c < consumers; c++) got += await ctl.get();
+  }
+  const seconds = (nowMs() - t0) / 1000;
+  for (const p of children) await p.join();
+  q.close();
+  ctl.close();
+  return kind === 'int' ? got / seconds : got / 1e6 / seconds;
+}
+
+async function idleCpuMsPerS() {
+  const q = new Queue();
+  const wait = async (ms) => {
+    try {
+      if (mode === 'getSync') q.getSync({ timeout: ms });
+      else await q.get({ timeout: ms });
+    } catch {
+      // Empty, as intended
+    }
+  };
+  await wait(100); // the first wait starts the addon's waiter thread: not idle cost
+  const before = process.cpuUsage();
+  const t0 = nowMs();
+  await wait(3000);
+  const used = process.cpuUsage(before);
+  q.close();
+  return (used.user + used.system) / 1000 / ((nowMs() - t0) / 1000);
+}
+
+// Idle first, before the other figures leave garbage for the collector to work on meanwhile.
+const idle = await idleCpuMsPerS();
+emit({
+  ints1: await run({ producers: 1, consumers: 0, count: ints, kind: 'int' }),
+  ints4: await run({ producers: 4, consumers: 4, count: ints, kind: 'int' }),
+  kib1: await run({ producers: 1, consumers: 0, count: kibItems, kind: 'buf', size: 1024 }),
+  mib1: await run({ producers: 1, consumers: 0, count: mibItems, kind: 'buf', size: 1 << 20 }),
+  idle,
+});

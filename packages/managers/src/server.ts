@@ -1,0 +1,498 @@
+/**
+ * The manager server: owns the referents, answers requests, and counts who holds what.
+ *
+ * Every hold belongs to a client connection (or to a proxy in transit, see `proxy.ts`), so a
+ * client that ends, however it ends, releases all it held when its connection closes. A
+ * referent lives while any hold remains.
+ *
+ * Requests come only from connections that passed the HMAC handshake (when the server has a
+ * key). Each frame is checked against the protocol's shapes; a connection that sends anything
+ * else is closed, and the server goes on. Only registered typeids can be created and only their
+ * exposed methods called (see `registry.ts`).
+ */
+import { Listener, type Address, type Connection, type Family } from '@multiproc/connection';
+import { ProcessError, TimeoutError, decode, encode, sharedState } from '@multiproc/serialize';
+import { withCallContext, type CallContext } from './call-context.js';
+import { formatAddress, type Channel, type RequestBody } from './client.js';
+import {
+  parseRequest,
+  type ObjectId,
+  type ReferentInfo,
+  type Reply,
+  type Request,
+  type ServerStats,
+} from './protocol.js';
+import { setLocalServers } from './proxy.js';
+import { exposedMethods } from './registry.js';
+import { kOwnerGone } from './referent-sync.js';
+
+/** What the server knows of one typeid. */
+export interface ServerType {
+  readonly typeid: string;
+  /** Builds a referent; absent for typeids this server cannot create. */
+  readonly create: ((...args: unknown[]) => unknown) | undefined;
+  readonly exposed: readonly string[] | undefined;
+  readonly methodToTypeid: Readonly<Record<string, string>>;
+  readonly proxy: string | null;
+}
+
+/** A referent closes its own resources when the last hold goes (the Pool typeid). */
+export const kReferentClose = Symbol('multiproc.managers.referentClose');
+
+/** Options of a server. */
+export interface ServerOptions {
+  address?: Address | undefined;
+  family?: Family | undefined;
+  authkey: Buffer | null;
+}
+
+interface Referent {
+  readonly obj: unknown;
+  readonly info: ReferentInfo;
+  readonly type: ServerType | undefined;
+  readonly exposed: ReadonlySet<string>;
+  refs: number;
+}
+
+interface Client {
+  readonly id: number;
+  readonly holds: Map<ObjectId, number>;
+  readonly calls: Set<AbortController>;
+  send(reply: Reply): void;
+}
+
+const servers = sharedState<{ byAddress: Map<string, Server> }>('managerServers', () => ({
+  byAddress: new Map(),
+}));
+setLocalServers({
+  channelOf: (address) => servers.byAddress.get(formatAddress(address))?.localChannel,
+});
+
+function isClass(fn: (...args: unknown[]) => unknown): boolean {
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+/** A running manager server. */
+export class Server {
+  readonly #types: ReadonlyMap<string, ServerType>;
+  readonly #listener: Listener;
+  readonly #objects = new Map<ObjectId, Referent>();
+  readonly #transit = new Map<string, ObjectId>();
+  readonly #adoptedEarly = new Set<string>();
+  readonly #owners = new Set<Referent>();
+  readonly #clients = new Set<Client>();
+  readonly #connections = new Set<Connection>();
+  #nextOid = 1;
+  #nextClient = 1;
+  #state: 'serving' | 'closed' = 'serving';
+  #done!: () => void;
+  readonly #finished = new Promise<void>((resolve) => (this.#done = resolve));
+  /** A channel for proxies inside this process (referents holding proxies of their server). */
+  readonly localChannel: Channel;
+
+  private constructor(types: ReadonlyMap<string, ServerType>, listener: Listener) {
+    this.#types = types;
+    this.#listener = listener;
+    this.localChannel = this.#makeLocalChannel();
+    servers.byAddress.set(formatAddress(listener.address), this);
+  }
+
+  /** Starts listening; clients are served once `serveForever()` runs. */
+  static async listen(
+    types: ReadonlyMap<string, ServerType>,
+    options: ServerOptions,
+  ): Promise<Server> {
+    const listener = await Listener.listen({
+      address: options.address,
+      family: options.family,
+      authkey: options.authkey,
+      backlog: 1024,
+    });
+    return new Server(types, listener);
+  }
+
+  get address(): Address {
+    return this.#listener.address;
+  }
+
+  /** Accepts and serves clients until `shutdown()`. */
+  async serveForever(): Promise<void> {
+    void this.#acceptLoop();
+    await this.#finished;
+  }
+
+  /** Referent counts, for tests and diagnostics. */
+  stats(): ServerStats {
+    return {
+      referents: this.#objects.size,
+      inTransit: this.#transit.size,
+      connections: this.#connections.size,
+    };
+  }
+
+  /** Stops serving: closes every connection and drops every referent. Idempotent. */
+  shutdown(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    servers.byAddress.delete(formatAddress(this.#listener.address));
+    this.#listener.close();
+    for (const conn of this.#connections) conn.close();
+    for (const client of this.#clients)
+      for (const c of client.calls)
+        c.abort(new ProcessError('the manager is shutting down', 'ERR_MP_MANAGER_SHUTDOWN'));
+    for (const referent of this.#objects.values()) this.#close(referent);
+    this.#objects.clear();
+    this.#transit.clear();
+    this.#done();
+  }
+
+  async #acceptLoop(): Promise<void> {
+    while (this.#state === 'serving') {
+      let conn: Connection;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#state !== 'serving' || this.#listener.closed) return;
+        // A peer that failed the handshake: Listener already dropped it.
+        if ((error as { name?: string }).name === 'AuthenticationError') continue;
+        continue;
+      }
+      if (this.#state !== 'serving') {
+        conn.close();
+        return;
+      }
+      void this.#serve(conn);
+    }
+  }
+
+  async #serve(conn: Connection): Promise<void> {
+    this.#connections.add(conn);
+    const client = this.#newClient((reply) => {
+      if (conn.closed) return; // the client is gone; its calls' replies have nowhere to go
+      try {
+        conn.send(reply);
+      } catch (error) {
+        // A result that cannot be sent becomes an error reply naming why.
+        try {
+          conn.send({
+            type: 'error',
+            id: reply.id,
+            error: new TypeError(`the result cannot be sent: ${(error as Error).message}`),
+          } satisfies Reply);
+        } catch {
+          conn.close();
+        }
+      }
+    });
+    try {
+      for (;;) {
+        const request = parseRequest(await conn.recv());
+        if (!request) break; // a protocol violation: drop this client, serve the others
+        this.#handle(client, request);
+      }
+    } catch {
+      // End of file, a broken or undecodable frame: this client is done.
+    } finally {
+      conn.close();
+      this.#connections.delete(conn);
+      this.#dropClient(client);
+    }
+  }
+
+  #newClient(send: (reply: Reply) => void): Client {
+    const client: Client = { id: this.#nextClient++, holds: new Map(), calls: new Set(), send };
+    this.#clients.add(client);
+    return client;
+  }
+
+  #dropClient(client: Client): void {
+    this.#clients.delete(client);
+    const gone = new ProcessError('the client disconnected', 'ERR_MP_CLIENT_GONE');
+    for (const controller of client.calls) controller.abort(gone);
+    for (const referent of this.#owners)
+      (referent.obj as { [kOwnerGone](id: number): void })[kOwnerGone](client.id);
+    for (const [oid, count] of client.holds) this.#decref(oid, count);
+    client.holds.clear();
+  }
+
+  #handle(client: Client, request: Request): void {
+    switch (request.type) {
+      case 'create':
+        this.#respond(client, request.id, () => this.#create(client, request.typeid, request.args));
+        return;
+      case 'call':
+        this.#respond(
+          client,
+          request.id,
+          () => this.#call(client, request),
+          request.timeout,
+          () => `${this.#objects.get(request.oid)?.info.typeid ?? 'referent'}.${request.method}()`,
+        );
+        return;
+      case 'transit':
+        if (this.#adoptedEarly.delete(request.tid)) return;
+        if (this.#objects.has(request.oid)) {
+          this.#transit.set(request.tid, request.oid);
+          this.#incref(request.oid);
+        }
+        return;
+      case 'adopt': {
+        const oid = this.#transit.get(request.tid);
+        if (oid !== undefined) {
+          this.#transit.delete(request.tid);
+          this.#hold(client, oid, false);
+        } else if (this.#objects.has(request.oid)) {
+          // The adopter's message overtook the sender's hold (they travel on two sockets).
+          this.#adoptedEarly.add(request.tid);
+          this.#hold(client, request.oid, true);
+        }
+        return;
+      }
+      case 'decref':
+        for (const oid of request.oids) {
+          const count = client.holds.get(oid);
+          if (!count) continue;
+          if (count === 1) client.holds.delete(oid);
+          else client.holds.set(oid, count - 1);
+          this.#decref(oid, 1);
+        }
+        return;
+      case 'stats':
+        client.send({ type: 'ok', id: request.id, value: this.stats() });
+        return;
+      case 'shutdown':
+        client.send({ type: 'ok', id: request.id, value: null });
+        // Let the reply reach the socket before the connections close.
+        setImmediate(() => this.shutdown());
+        return;
+    }
+  }
+
+  #respond(
+    client: Client,
+    id: number,
+    work: () => unknown,
+    timeout: number | null = null,
+    what: () => string = () => 'call',
+  ): void {
+    const context = new CallerContext(client);
+    let result: unknown;
+    try {
+      result = withCallContext(context, work);
+    } catch (error) {
+      context.done();
+      this.#reply(client, id, error, true);
+      return;
+    }
+    // Most calls (a dict's get and set) finish at once: no timer, no controller, no await.
+    if (!(result instanceof Promise)) {
+      context.done();
+      this.#reply(client, id, result, false);
+      return;
+    }
+    const controller = context.controller();
+    let timer: NodeJS.Timeout | undefined;
+    if (timeout !== null) {
+      timer = setTimeout(
+        () => controller.abort(new TimeoutError(`${what()} did not finish within ${timeout} ms`)),
+        timeout,
+      );
+    }
+    const aborted = new Promise<never>((_, reject) => {
+      const onAbort = () => reject(controller.signal.reason as Error);
+      if (controller.signal.aborted) onAbort();
+      else controller.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    Promise.race([result, aborted])
+      .then(
+        (value) => this.#reply(client, id, value, false),
+        (error: unknown) => this.#reply(client, id, error, true),
+      )
+      .finally(() => {
+        if (timer) clearTimeout(timer);
+        client.calls.delete(controller);
+      });
+  }
+
+  #reply(client: Client, id: number, value: unknown, failed: boolean): void {
+    if (failed) {
+      if (this.#clients.has(client)) client.send({ type: 'error', id, error: value });
+    } else if (value instanceof ReferentReply) {
+      client.send({ type: 'referent', id, info: value.info });
+    } else {
+      client.send({ type: 'ok', id, value });
+    }
+  }
+
+  #create(client: Client, typeid: string, args: unknown[]): unknown {
+    const type = this.#types.get(typeid);
+    if (!type) {
+      throw new ProcessError(
+        `unknown typeid '${typeid}': this manager serves ${[...this.#types.keys()].map((t) => `'${t}'`).join(', ') || 'nothing'}`,
+        'ERR_MP_UNKNOWN_TYPEID',
+      );
+    }
+    const create = type.create;
+    if (!create) {
+      throw new ProcessError(
+        `typeid '${typeid}' was registered without a callable on this manager`,
+        'ERR_MP_UNKNOWN_TYPEID',
+      );
+    }
+    const obj = isClass(create)
+      ? new (create as unknown as new (...a: unknown[]) => unknown)(...args)
+      : create(...args);
+    if (obj instanceof Promise)
+      return obj.then((value) => this.#adoptNew(client, value, type, typeid));
+    return this.#adoptNew(client, obj, type, typeid);
+  }
+
+  #adoptNew(
+    client: Client,
+    obj: unknown,
+    type: ServerType | undefined,
+    typeid: string,
+  ): ReferentReply {
+    const oid = this.#nextOid++;
+    const referent: Referent = {
+      obj,
+      type,
+      refs: 0,
+      exposed: new Set(exposedMethods(obj, type?.exposed)),
+      info: { oid, typeid, exposed: [], proxy: type?.proxy ?? null },
+    };
+    (referent.info as { exposed: readonly string[] }).exposed = [...referent.exposed];
+    this.#objects.set(oid, referent);
+    if (typeof obj === 'object' && obj !== null && kOwnerGone in obj) this.#owners.add(referent);
+    this.#hold(client, oid, true);
+    return new ReferentReply(referent.info);
+  }
+
+  #call(client: Client, request: Extract<Request, { type: 'call' }>): unknown {
+    const referent = this.#objects.get(request.oid);
+    if (!referent || !client.holds.has(request.oid)) {
+      throw new ProcessError(
+        `no referent #${request.oid} held by this client (it was released, or never handed to it)`,
+        'ERR_MP_NO_REFERENT',
+      );
+    }
+    const { obj, info } = referent;
+    if (request.method === '#getvalue') {
+      // A referent with an exposed copy() gives its value that way (a dict's Map …).
+      const copy = (obj as { copy?: unknown } | null)?.copy;
+      return referent.exposed.has('copy') && typeof copy === 'function'
+        ? (copy as () => unknown).call(obj)
+        : obj;
+    }
+    if (!referent.exposed.has(request.method)) {
+      throw new ProcessError(
+        `method '${request.method}' of typeid '${info.typeid}' is not exposed (exposed: ${[...referent.exposed].join(', ') || 'none'})`,
+        'ERR_MP_NOT_EXPOSED',
+      );
+    }
+    const fn = (obj as Record<string, (...a: unknown[]) => unknown>)[request.method] as (
+      ...a: unknown[]
+    ) => unknown;
+    const result = fn.apply(obj, request.args);
+    const typeid = referent.type?.methodToTypeid[request.method];
+    if (typeid === undefined) return result;
+    const type = this.#types.get(typeid);
+    if (result instanceof Promise)
+      return result.then((value) => this.#adoptNew(client, value, type, typeid));
+    return this.#adoptNew(client, result, type, typeid);
+  }
+
+  #hold(client: Client, oid: ObjectId, incref: boolean): void {
+    client.holds.set(oid, (client.holds.get(oid) ?? 0) + 1);
+    if (incref) this.#incref(oid);
+  }
+
+  #incref(oid: ObjectId): void {
+    const referent = this.#objects.get(oid);
+    if (referent) referent.refs++;
+  }
+
+  #decref(oid: ObjectId, count: number): void {
+    const referent = this.#objects.get(oid);
+    if (!referent) return;
+    referent.refs -= count;
+    if (referent.refs <= 0) {
+      this.#objects.delete(oid);
+      this.#owners.delete(referent);
+      this.#close(referent);
+    }
+  }
+
+  #close(referent: Referent): void {
+    const close = (referent.obj as { [kReferentClose]?: () => unknown } | null)?.[kReferentClose];
+    if (typeof close !== 'function') return;
+    try {
+      const result = close.call(referent.obj);
+      if (result instanceof Promise) result.catch(() => undefined);
+    } catch {
+      // Closing is best effort; the referent is gone either way.
+    }
+  }
+
+  /** Requests from proxies in this process go straight to the server, encoded as on a socket. */
+  #makeLocalChannel(): Channel {
+    const waiting = new Map<number, (reply: Reply) => void>();
+    let nextId = 1;
+    // Replies are copied through the codec, so a proxy here sees values, never the referents.
+    const client = this.#newClient((reply) =>
+      waiting.get(reply.id)?.(decode(encode(reply)) as Reply),
+    );
+    const address = this.#listener.address;
+    return {
+      address,
+      request: (body: RequestBody): Promise<Reply> => {
+        if (this.#state === 'closed') {
+          return Promise.reject(
+            new ProcessError(
+              `the manager at ${formatAddress(address)} was shut down`,
+              'ERR_MP_MANAGER_SHUTDOWN',
+            ),
+          );
+        }
+        const id = nextId++;
+        return new Promise<Reply>((resolve) => {
+          waiting.set(id, (reply) => {
+            waiting.delete(id);
+            resolve(reply);
+          });
+          this.#handle(client, decode(encode({ ...body, id })) as Request);
+        });
+      },
+      post: (message: Request): void => {
+        if (this.#state !== 'closed') this.#handle(client, message);
+      },
+    };
+  }
+}
+
+/** The caller of one call; its abort signal is made only for calls that ask for it. */
+class CallerContext implements CallContext {
+  #controller: AbortController | undefined;
+  constructor(readonly client: Client) {}
+  get owner(): number {
+    return this.client.id;
+  }
+  get signal(): AbortSignal {
+    return this.controller().signal;
+  }
+  done(): void {
+    if (this.#controller) this.client.calls.delete(this.#controller);
+  }
+  controller(): AbortController {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      this.client.calls.add(this.#controller);
+    }
+    return this.#controller;
+  }
+}
+
+/** A method result that became a new referent. */
+class ReferentReply {
+  constructor(readonly info: ReferentInfo) {}
+}

@@ -1,0 +1,146 @@
+/**
+ * `SyncManager` and `Manager()`: a manager serving Python's standard shared types.
+ */
+import { syncReferents } from './builtins.js';
+import { BaseManager, type ManagerOptions } from './manager.js';
+import {
+  AcquirerProxy,
+  ArrayProxy,
+  BarrierProxy,
+  ConditionProxy,
+  DictProxy,
+  EventProxy,
+  JoinableQueueProxy,
+  ListProxy,
+  NamespaceProxy,
+  QueueProxy,
+  SemaphoreProxy,
+  SetProxy,
+  ValueProxy,
+  type DictKey,
+} from './proxies.js';
+import type { BaseProxy } from './proxy.js';
+import { PoolProxy } from './referent-pool.js';
+
+const proxyOf: Record<string, typeof BaseProxy> = {
+  dict: DictProxy,
+  list: ListProxy,
+  set: SetProxy,
+  Namespace: NamespaceProxy,
+  Queue: QueueProxy,
+  JoinableQueue: JoinableQueueProxy,
+  Lock: AcquirerProxy,
+  RLock: AcquirerProxy,
+  Semaphore: SemaphoreProxy,
+  BoundedSemaphore: SemaphoreProxy,
+  Condition: ConditionProxy,
+  Event: EventProxy,
+  Barrier: BarrierProxy,
+  Value: ValueProxy,
+  Array: ArrayProxy,
+  Pool: PoolProxy,
+};
+
+/**
+ * A manager serving `dict`, `list`, `set`, `Namespace`, `Queue`, `JoinableQueue`, `Lock`,
+ * `RLock`, `Semaphore`, `BoundedSemaphore`, `Condition`, `Event`, `Barrier`, `Value`, `Array`
+ * and `Pool`. `Manager()` starts one.
+ *
+ * @example
+ * ```ts
+ * await using manager = new SyncManager();
+ * await manager.start();
+ * const d = await manager.dict();
+ * ```
+ */
+export class SyncManager extends BaseManager {
+  static {
+    for (const [typeid, callable] of syncReferents) {
+      this.register(typeid, { callable, proxytype: proxyOf[typeid], createMethod: false });
+    }
+  }
+
+  /** A shared dict, optionally filled from a `Map`, an iterable of pairs or a plain object. */
+  dict<K = DictKey, V = unknown>(
+    init?: Map<K, V> | Iterable<[K, V]> | Record<string, V>,
+  ): Promise<DictProxy<K, V>> {
+    const arg =
+      init instanceof Map || init === undefined ? init : Symbol.iterator in init ? [...init] : init;
+    return this.create('dict', ...(arg === undefined ? [] : [arg]));
+  }
+  /** A shared list. */
+  list<T = unknown>(init?: Iterable<T>): Promise<ListProxy<T>> {
+    return this.create('list', ...(init === undefined ? [] : [[...init]]));
+  }
+  /** A shared set. */
+  set<T = unknown>(init?: Iterable<T>): Promise<SetProxy<T>> {
+    return this.create('set', ...(init === undefined ? [] : [[...init]]));
+  }
+  /** A shared namespace of named attributes. */
+  Namespace(init?: Record<string, unknown>): Promise<NamespaceProxy> {
+    return this.create('Namespace', ...(init === undefined ? [] : [init]));
+  }
+  /** A queue living in the server. */
+  Queue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
+    return this.create('Queue', maxsize);
+  }
+  /** A joinable queue living in the server. */
+  JoinableQueue<T = unknown>(maxsize = 0): Promise<JoinableQueueProxy<T>> {
+    return this.create('JoinableQueue', maxsize);
+  }
+  Lock(): Promise<AcquirerProxy> {
+    return this.create('Lock');
+  }
+  RLock(): Promise<AcquirerProxy> {
+    return this.create('RLock');
+  }
+  Semaphore(value = 1): Promise<SemaphoreProxy> {
+    return this.create('Semaphore', value);
+  }
+  BoundedSemaphore(value = 1): Promise<SemaphoreProxy> {
+    return this.create('BoundedSemaphore', value);
+  }
+  Condition(): Promise<ConditionProxy> {
+    return this.create('Condition');
+  }
+  Event(): Promise<EventProxy> {
+    return this.create('Event');
+  }
+  Barrier(parties: number, options: { timeout?: number | null } = {}): Promise<BarrierProxy> {
+    return this.create('Barrier', parties, options);
+  }
+  /** A typed value (`'i'`, `'d'`, `'q'` (bigint), `'c'` (one-character string) …). */
+  Value<T = number>(typecode: string, value?: T): Promise<ValueProxy<T>> {
+    return this.create('Value', typecode, ...(value === undefined ? [] : [value]));
+  }
+  /** A typed array of a length or from a sequence. */
+  Array<T = number>(
+    typecode: string,
+    sizeOrSequence: number | Iterable<T>,
+  ): Promise<ArrayProxy<T>> {
+    return this.create(
+      'Array',
+      typecode,
+      typeof sizeOrSequence === 'number' ? sizeOrSequence : [...sizeOrSequence],
+    );
+  }
+  /** A pool whose workers are threads of the server process. */
+  Pool(processes?: number): Promise<PoolProxy> {
+    return this.create('Pool', ...(processes === undefined ? [] : [processes]));
+  }
+}
+
+/**
+ * Starts a `SyncManager` (its server in a new process) and resolves with it.
+ *
+ * @example
+ * ```ts
+ * await using manager = await Manager();
+ * const l = await manager.list([1, 2]);
+ * ```
+ */
+export async function Manager(options?: ManagerOptions): Promise<SyncManager> {
+  const manager = new SyncManager(options);
+  await manager.start();
+  return manager;
+}

@@ -1,0 +1,117 @@
+/**
+ * Options of the queues, and the checks that run before anything is written.
+ */
+import { invalidArgument } from '@multiproc/serialize';
+import { kDefaultCapacity } from './ring.js';
+
+/**
+ * Options of `new Queue()` and `new JoinableQueue()`.
+ *
+ * @example
+ * ```ts
+ * const q = new Queue({ maxsize: 100 });
+ * const same = new Queue(100);
+ * ```
+ */
+export interface QueueOptions {
+  /**
+   * The most items the queue holds; a `put` beyond it waits (or throws `Full`). `0` means no
+   * limit on the count (the ring's bytes still bound what is held at once, see `ringBytes`).
+   * @default 0
+   */
+  maxsize?: number;
+  /**
+   * Bytes of the shared ring that holds small items (a multiple of 8, from 4096 to 1 GiB). An
+   * item whose encoding takes more than half of it travels in a segment of its own instead.
+   * When the ring is full, `put` waits for a consumer to make room, as with a pipe.
+   * @default 4194304
+   */
+  ringBytes?: number;
+}
+
+/**
+ * Options of every `put` and `get`.
+ *
+ * @example
+ * ```ts
+ * await q.put(item, { timeout: 100 }); // Full after 100 ms
+ * q.getSync({ block: false });         // Empty at once when there is nothing
+ * ```
+ */
+export interface WaitOptions {
+  /**
+   * Wait for room (put) or an item (get); `false` makes one attempt and ignores `timeout`.
+   * @default true
+   */
+  block?: boolean;
+  /**
+   * The longest wait in milliseconds: `undefined` or `null` waits forever, `0` or a negative
+   * number does not wait; then `put` throws `Full` and `get` throws `Empty`.
+   * @default undefined
+   */
+  timeout?: number | null;
+}
+
+/**
+ * When a wait must end: `null` for one attempt, `undefined` for never, else a time on the
+ * monotonic clock (`performance.now()`).
+ */
+export type Deadline = number | null | undefined;
+
+/** Parses `{ block, timeout }`; throws a `TypeError` naming the bad option. */
+export function deadlineOf(options: WaitOptions | undefined): Deadline {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options', 'an object like { block, timeout }', options);
+  }
+  const { block, timeout } = options;
+  if (block !== undefined && typeof block !== 'boolean') {
+    throw invalidArgument('options.block', 'a boolean', block);
+  }
+  if (timeout !== undefined && timeout !== null) {
+    if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
+      throw invalidArgument(
+        'options.timeout',
+        'a number of milliseconds (or undefined/null to wait forever)',
+        timeout,
+      );
+    }
+  }
+  if (block === false) return null;
+  if (timeout === undefined || timeout === null || timeout === Infinity) return undefined;
+  return timeout <= 0 ? null : performance.now() + timeout;
+}
+
+/** Parses `maxsize`; `path` names it in the message. */
+export function checkMaxsize(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+    throw invalidArgument(path, 'a non-negative integer (at most 2147483647)', value);
+  }
+  return value;
+}
+
+/** Parses the constructor's argument: a maxsize, or options. */
+export function parseQueueOptions(options: unknown): { maxsize: number; capacity: number } {
+  if (options === undefined) return { maxsize: 0, capacity: kDefaultCapacity };
+  if (typeof options === 'number')
+    return { maxsize: checkMaxsize(options, 'maxsize'), capacity: kDefaultCapacity };
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options', 'a maxsize number or an object like { maxsize }', options);
+  }
+  const { maxsize = 0, ringBytes = kDefaultCapacity } = options as QueueOptions;
+  const max = checkMaxsize(maxsize, 'options.maxsize');
+  if (
+    typeof ringBytes !== 'number' ||
+    !Number.isInteger(ringBytes) ||
+    ringBytes % 8 !== 0 ||
+    ringBytes < 4096 ||
+    ringBytes > 1 << 30
+  ) {
+    throw invalidArgument(
+      'options.ringBytes',
+      'a multiple of 8 from 4096 to 1073741824',
+      ringBytes,
+    );
+  }
+  return { maxsize: max, capacity: ringBytes };
+}

@@ -1,0 +1,72 @@
+/**
+ * Sleeping on the queue's futex words, blocking or not, in slices; and the steps an operation
+ * asks its driver for (engine.ts).
+ */
+import {
+  futexWait,
+  futexWaitSync,
+  keepWarm,
+  pendingFutexWaits,
+  spinMicros,
+} from '@multiproc/native';
+import type { Deadline } from './options.js';
+
+/**
+ * The longest single sleep of a waiting put or get (ms), after which it looks again: the delay
+ * before a waiter notices work a killed process was meant to wake it for. An idle consumer
+ * thus wakes once a second.
+ */
+export const kRecheckMs = 1000;
+/**
+ * The longest single sleep of a producer waiting for room: consumers wake producers only when a
+ * quarter of the queue is free, so one that stopped just below that is noticed within this.
+ */
+export const kFullRecheckMs = 20;
+/** Async waits of one thread beyond this count poll with timers (the addon caps native waits). */
+const kMaxNativeWaits = 512;
+const kPollMs = 10;
+/** Looks at a held lock before taking its slow path (each a load; ~1 µs in all). */
+export const kLockSpins = 200;
+
+/** What an operation asks its driver for: the queue's lock, or a sleep on a futex word. */
+export const kLockStep = 'lock';
+export type Step = typeof kLockStep | { index: number; expected: number; ms: number };
+export type Operation<T> = Generator<Step, T, void>;
+
+/** Whether a wait must end now. */
+export const expired = (deadline: Deadline): boolean =>
+  deadline === null || (deadline !== undefined && performance.now() >= deadline);
+
+/** The next sleep: at most `kRecheckMs`, never past the deadline. */
+export const sliceOf = (deadline: Deadline): number =>
+  deadline === undefined || deadline === null
+    ? kRecheckMs
+    : Math.min(kRecheckMs, Math.max(0, deadline - performance.now()));
+
+/** Sync form: watch the word for up to `spinMicros` before sleeping (spares a wake-up). */
+export function waitSync(words: Int32Array, index: number, expected: number, ms: number): void {
+  if (spinMicros > 0) {
+    const until = performance.now() + Math.min(spinMicros / 1000, ms);
+    do {
+      if (Atomics.load(words, index) !== expected) return;
+    } while (performance.now() < until);
+  }
+  futexWaitSync(words, index, expected, ms);
+}
+
+export async function waitAsync(
+  words: Int32Array,
+  index: number,
+  expected: number,
+  ms: number,
+  first: boolean,
+) {
+  if (pendingFutexWaits() >= kMaxNativeWaits) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(ms, kPollMs)));
+    return;
+  }
+  // Only a first sleep may be a short one worth keeping the CPUs awake for; later ones are an
+  // idle queue's.
+  if (first) keepWarm();
+  await futexWait(words, index, expected, ms);
+}
