@@ -45,6 +45,8 @@ export const guide: SidebarGroup[] = [
     items: [
       { text: 'Compared with Node pools', link: '/compared-with-node-pools' },
       { text: 'Performance', link: '/performance' },
+      { text: 'Errors and codes', link: '/errors' },
+      { text: 'Timeouts', link: '/timeouts' },
       { text: 'API reference', link: '/api/' },
     ],
   },

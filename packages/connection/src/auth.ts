@@ -1,6 +1,6 @@
 /**
  * The HMAC challenge both ends of a `Listener`/`Client` connection use to prove they know the
- * authentication key, without sending it (Python 3.12's scheme, HMAC-SHA256 only):
+ * authentication key, without sending it (Python 3.12's scheme):
  *
  * ```
  *  deliverChallenge                          answerChallenge
@@ -8,6 +8,11 @@
  *  ◀── "{sha256}" + HMAC(key, "{sha256}"+random) ──
  *  ── "#WELCOME#" or "#FAILURE#" ──────────▶
  * ```
+ *
+ * Python 3.8-3.11 speak the legacy form: a challenge of 20 random bytes with no `{digest}`
+ * prefix, answered by the raw 16-byte HMAC-MD5 of it. As CPython ≥ 3.12 does, both sides tell the
+ * forms apart by length (a legacy challenge is 20 bytes, a legacy answer 16; a prefixed one is
+ * longer) and accept either, so every supported Python can talk to us in both directions.
  *
  * A listener delivers, then answers; a client answers, then delivers, so each side proves the
  * key to the other. Every handshake frame is read with `recvBytes(256)`, and on a guarded
@@ -32,7 +37,11 @@ const kChallenge = Buffer.from('#CHALLENGE#');
 const kWelcome = Buffer.from('#WELCOME#');
 const kFailure = Buffer.from('#FAILURE#');
 const kDigestPrefix = Buffer.from('{sha256}');
-const kDigestLength = 32;
+/** Python 3.8-3.11: a challenge of 20 bytes, answered by a raw HMAC-MD5 of 16. */
+const kLegacyChallengeLength = 20;
+const kLegacyAnswerLength = 16;
+/** Digests a prefixed challenge or answer may name (CPython's `_ALLOWED_DIGESTS`). */
+const kAllowedDigests = new Set(['md5', 'sha256', 'sha384', 'sha3_256', 'sha3_384']);
 /** Random bytes in a challenge (Python's `MESSAGE_LENGTH`). */
 const kMessageLength = 40;
 /** Longest handshake frame either side reads (Python's `recv_bytes(256)`). */
@@ -47,8 +56,28 @@ export function toAuthKey(authkey: unknown, path = 'authkey'): Buffer {
   throw invalidArgument(path, 'a Buffer, Uint8Array or string', authkey);
 }
 
-function digest(key: Buffer, message: Buffer): Buffer {
-  return createHmac('sha256', key).update(message).digest();
+function hmac(algorithm: string, key: Buffer, message: Buffer): Buffer | undefined {
+  try {
+    return createHmac(algorithm.replace('_', '-'), key).update(message).digest();
+  } catch {
+    return undefined; // not available here (MD5 under FIPS)
+  }
+}
+
+/**
+ * The digest a challenge or answer uses and the bytes after its `{digest}` prefix; `''` for the
+ * legacy unprefixed form (HMAC-MD5).
+ */
+function digestOf(message: Buffer): { name: string; payload: Buffer } | undefined {
+  if (message.length === kLegacyChallengeLength || message.length === kLegacyAnswerLength) {
+    return { name: '', payload: message };
+  }
+  if (message[0] !== 0x7b /* { */) return undefined;
+  const close = message.indexOf(0x7d /* } */, 1);
+  if (close < 0 || close >= 20) return undefined;
+  const name = message.subarray(1, close).toString('latin1');
+  if (!kAllowedDigests.has(name)) return undefined;
+  return { name, payload: message.subarray(close + 1) };
 }
 
 async function receive(conn: Connection, what: string): Promise<Buffer> {
@@ -81,11 +110,13 @@ export async function deliverChallenge(conn: Connection, authkey: AuthKey): Prom
   const message = Buffer.concat([kDigestPrefix, randomBytes(kMessageLength)]);
   conn.sendBytes(Buffer.concat([kChallenge, message]));
   const response = await receive(conn, 'answer to our challenge');
-  const expected = digest(key, message);
+  const answer = digestOf(response);
+  const expected = answer && hmac(answer.name || 'md5', key, message);
   const ok =
-    response.length === kDigestPrefix.length + kDigestLength &&
-    response.subarray(0, kDigestPrefix.length).equals(kDigestPrefix) &&
-    timingSafeEqual(response.subarray(kDigestPrefix.length), expected);
+    answer !== undefined &&
+    expected !== undefined &&
+    expected.length === answer.payload.length &&
+    timingSafeEqual(answer.payload, expected);
   if (!ok) {
     try {
       conn.sendBytes(kFailure);
@@ -115,15 +146,24 @@ export async function answerChallenge(conn: Connection, authkey: AuthKey): Promi
     throw new AuthenticationError('authentication failed: protocol error, expected a challenge');
   }
   const message = frame.subarray(kChallenge.length);
-  if (
-    message.length < kDigestPrefix.length + 20 ||
-    !message.subarray(0, kDigestPrefix.length).equals(kDigestPrefix)
-  ) {
+  const challenge = digestOf(message);
+  if (!challenge) {
     throw new AuthenticationError(
-      'authentication failed: the challenge is not an HMAC-SHA256 one (a Python before 3.12?)',
+      'authentication failed: the challenge names no digest we know, and is not a legacy (Python 3.8-3.11) one',
     );
   }
-  conn.sendBytes(Buffer.concat([kDigestPrefix, digest(key, message)]));
+  let name = challenge.name;
+  let answer = name === '' ? hmac('md5', key, message) : undefined;
+  if (!answer) {
+    // A legacy peer without MD5 here: answer as CPython does, with SHA-256 (it will likely refuse).
+    name ||= 'sha256';
+    answer = hmac(name, key, message);
+    if (!answer) {
+      throw new AuthenticationError(`authentication failed: digest ${name} is not available here`);
+    }
+    answer = Buffer.concat([Buffer.from(`{${name}}`), answer]);
+  }
+  conn.sendBytes(answer);
   const verdict = await receive(conn, 'verdict on our answer');
   if (!verdict.equals(kWelcome)) {
     throw new AuthenticationError('authentication failed: the digest we sent was rejected');

@@ -4,7 +4,7 @@
  * documents the API; the state machine lives in `engine.ts`.
  */
 import { inspect } from 'node:util';
-import { setCloexec } from '@multiproc/native';
+import { checkTimeout, setCloexec } from '@multiproc/native';
 import {
   invalidArgument,
   registerShareable,
@@ -12,7 +12,6 @@ import {
   type EncodeContext,
 } from '@multiproc/serialize';
 import { ConnectionEngine, type ConnectionOptions, type Source } from './engine.js';
-import { checkTimeout } from './timeout.js';
 
 /**
  * Bytes-like values `sendBytes` and `recvBytesInto` accept: a Buffer, any typed array, a
@@ -80,18 +79,38 @@ export class Connection {
   /**
    * Sends an object: anything multiproc can send (plain data, Map, Set, Date, typed arrays,
    * errors …). Never waits: what the OS does not take at once is written in the background
-   * (see `drain()`), and at the latest before this process exits.
+   * (see `drain()`), and at the latest before this process exits (for up to 5 s in all).
+   *
+   * Returns `false` once more than 4 MiB wait to be taken by the other end, as a Node stream's
+   * `write()` does: a producer that may run ahead of a slow reader then awaits `drain()` before
+   * sending more, so its memory stays bounded. `sendSync` blocks instead.
    *
    * @throws TypeError naming the part of `obj` that cannot be sent; EOFError when the other end
    *   is closed; ProcessError when this connection is closed or not writable.
    *
    * @example
    * ```ts
-   * conn.send({ task: 'resize', sizes: new Set([64, 128]) });
+   * for (const task of tasks) if (!conn.send(task)) await conn.drain();
    * ```
    */
-  send(obj: unknown): void {
+  send(obj: unknown): boolean {
+    return this.#impl.send(obj);
+  }
+
+  /**
+   * Sends an object and blocks this thread until the OS has taken all of it, as Python's `send`
+   * does: the back-pressure of a slow reader reaches the sender, and nothing is left pending.
+   *
+   * @throws as `send`.
+   *
+   * @example
+   * ```ts
+   * conn.sendSync(result); // returns once the bytes are in the kernel
+   * ```
+   */
+  sendSync(obj: unknown): void {
     this.#impl.send(obj);
+    this.#impl.flushSync();
   }
 
   /**
@@ -107,8 +126,10 @@ export class Connection {
    * conn.sendBytes(Buffer.from('hello'));
    * conn.sendBytes(new Int32Array([42, 1729])); // 8 bytes
    * ```
+   *
+   * @returns `false` once more than 4 MiB are pending: await `drain()` before sending more.
    */
-  sendBytes(buf: BytesLike, offset = 0, size?: number): void {
+  sendBytes(buf: BytesLike, offset = 0, size?: number): boolean {
     const bytes = toBytes(buf, 'buf');
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > bytes.length) {
       throw invalidArgument('offset', `an integer between 0 and ${bytes.length}`, offset);
@@ -118,7 +139,20 @@ export class Connection {
     else if (!Number.isSafeInteger(size) || size < 0 || size > available) {
       throw invalidArgument('size', `an integer between 0 and ${available}`, size);
     }
-    this.#impl.sendBytes(bytes.subarray(offset, offset + size));
+    return this.#impl.sendBytes(bytes.subarray(offset, offset + size));
+  }
+
+  /**
+   * `sendBytes`, then blocks this thread until the OS has taken all of it (see `sendSync`).
+   *
+   * @example
+   * ```ts
+   * conn.sendBytesSync(Buffer.alloc(64 * 1024 * 1024));
+   * ```
+   */
+  sendBytesSync(buf: BytesLike, offset = 0, size?: number): void {
+    this.sendBytes(buf, offset, size);
+    this.#impl.flushSync();
   }
 
   /**
@@ -214,8 +248,8 @@ export class Connection {
 
   /**
    * Whether a whole message (or end of file) is ready to be received, waiting up to `timeout`
-   * milliseconds for one. `0` (the default) answers at once; `null` or `Infinity` waits as long
-   * as it takes. A negative timeout counts as 0, as in Python.
+   * milliseconds for one. `0` (the default) or a negative number answers at once; `null` or
+   * `Infinity` waits as long as it takes (the timeout rule of `docs/timeouts.md`).
    *
    * @example
    * ```ts
@@ -231,7 +265,8 @@ export class Connection {
 
   /**
    * Closes this end. Idempotent. Waiting receives reject; bytes still being sent are written
-   * out first (the descriptor closes once they are).
+   * out first (the descriptor closes once they are, or once the other end has taken nothing for
+   * 5 s: then they are dropped).
    *
    * @example
    * ```ts
@@ -314,10 +349,11 @@ registerShareable<Connection>({
       );
     }
     const index = context.transfer({ kind: 'socket', socket: internals.engineOf(conn).socket });
-    return [index, conn.readable, conn.writable];
+    const engine = internals.engineOf(conn);
+    return [index, conn.readable, conn.writable, engine.untrusted];
   },
   fromHandle(data: unknown, context: DecodeContext): Connection {
-    const [index, readable, writable] = data as [number, boolean, boolean];
+    const [index, readable, writable, untrusted] = data as [number, boolean, boolean, boolean?];
     const handle = context.handles[index] as { fd?: unknown } | undefined;
     if (typeof handle?.fd !== 'number') {
       throw new TypeError('received a Connection without its file descriptor');
@@ -325,6 +361,9 @@ registerShareable<Connection>({
     // A child receives it as a plain inherited descriptor; without close-on-exec every process
     // the child starts would hold the socket open too, and its peer would never see end of file.
     setCloexec(handle.fd, true);
-    return internals.create({ fd: handle.fd }, { readable, writable, kind: 'inherited' });
+    return internals.create(
+      { fd: handle.fd },
+      { readable, writable, kind: 'inherited', untrusted: untrusted === true },
+    );
   },
 });

@@ -25,20 +25,22 @@
  */
 import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { keepWarm, readWait, spinMicros } from '@multiproc/native';
+import { keepWarm, readWait, setLongTimeout, spinMicros, type LongTimer } from '@multiproc/native';
 import {
   BufferTooShort,
   EOFError,
   FrameError,
   ProcessError,
+  closedError,
   decode,
   decodeAsync,
   encode,
   frameHeader,
+  type DecodeContext,
 } from '@multiproc/serialize';
 import { FrameReader } from './reader.js';
 import { fdOf, retarget, wrapHandle } from './uv.js';
-import { FrameWriter } from './writer.js';
+import { FrameWriter, kCloseStallMs, kHighWaterMark } from './writer.js';
 
 type Receiver =
   | { kind: 'object'; resolve: (value: unknown) => void; reject: (error: unknown) => void }
@@ -69,6 +71,11 @@ export interface ConnectionOptions {
   guarded?: boolean;
   /** For `inspect`: `'pipe'`, `'unix'`, `'tcp'`. */
   kind?: string;
+  /**
+   * The peer may be anyone who reached a socket (`Listener`/`Client` connections, and those
+   * passed on from them): `recv` loads no module to decode its messages.
+   */
+  untrusted?: boolean;
 }
 
 /** Where a connection's socket comes from: a handle taken from a `net.Socket`, or a descriptor. */
@@ -78,8 +85,8 @@ export type Source = { handle: object } | { fd: number };
 const kGuardedMaxLength = 256;
 
 /** The error of every operation on a closed connection. */
-export function closedError(): ProcessError {
-  return new ProcessError('Connection is closed', 'ERR_MP_CLOSED');
+export function connectionClosed(): ProcessError {
+  return closedError('Connection');
 }
 
 /** One connection's state machine; see the module comment. */
@@ -89,6 +96,8 @@ export class ConnectionEngine {
   readonly readable: boolean;
   readonly writable: boolean;
   readonly kind: string;
+  readonly untrusted: boolean;
+  readonly #decodeContext: { handles: never[]; untrusted: boolean };
   readonly #reader: FrameReader;
   readonly #writer: FrameWriter;
   #closed = false;
@@ -101,11 +110,15 @@ export class ConnectionEngine {
   #reading = false;
   /** Whether the socket keeps the event loop alive (only while someone waits). */
   #refed = true;
+  /** A synchronous read (`recvSync`, a poll's first look) is under way: it wants whole frames. */
+  #syncReading = false;
 
   constructor(source: Source, options: ConnectionOptions) {
     this.readable = options.readable;
     this.writable = options.writable;
     this.kind = options.kind ?? 'socket';
+    this.untrusted = options.untrusted ?? false;
+    this.#decodeContext = { handles: [], untrusted: this.untrusted };
     this.#reader = new FrameReader({
       ...(options.guarded ? { guarded: true, maxLength: kGuardedMaxLength } : {}),
       bodyFor: (length) => this.#bodyFor(length),
@@ -139,20 +152,28 @@ export class ConnectionEngine {
 
   // Sending
 
-  send(obj: unknown): void {
+  /** Returns false once more than `kHighWaterMark` bytes are pending (the caller should drain). */
+  send(obj: unknown): boolean {
     this.#assertWritable();
     const payload = encode(obj, { path: 'obj' });
     this.#writer.write(frameHeader(payload.length), payload, true);
+    return this.#writer.pending <= kHighWaterMark;
   }
 
   /** Sends `bytes` (the caller's memory) as one message. */
-  sendBytes(bytes: Buffer): void {
+  sendBytes(bytes: Buffer): boolean {
     this.#assertWritable();
     this.#writer.write(frameHeader(bytes.length), bytes, false);
+    return this.#writer.pending <= kHighWaterMark;
+  }
+
+  /** Blocks until everything sent so far has been taken by the OS. */
+  flushSync(): void {
+    this.#writer.flushSync();
   }
 
   drain(): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#closed) return Promise.reject(connectionClosed());
     return this.#writer.drained();
   }
 
@@ -180,7 +201,7 @@ export class ConnectionEngine {
         // The peer is gone: what is still buffered can be read, then end of file.
       }
     }
-    return decode(this.#takeSync());
+    return decode(this.#takeSync(), this.#decodeContext);
   }
 
   recvBytes(maxlength: number): Promise<Buffer> {
@@ -240,13 +261,13 @@ export class ConnectionEngine {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const error = closedError();
+    const error = connectionClosed();
     this.#rejectAll(error);
     this.#setReading(false);
     this.#writer.whenEmpty(() => {
       this.#writer.discard(error);
       this.socket.destroy();
-    });
+    }, kCloseStallMs);
   }
 
   fileno(): number {
@@ -257,7 +278,7 @@ export class ConnectionEngine {
   // Machinery
 
   #assertOpen(): void {
-    if (this.#closed) throw closedError();
+    if (this.#closed) throw connectionClosed();
   }
 
   #assertReadable(): void {
@@ -274,8 +295,12 @@ export class ConnectionEngine {
    * Where a large incoming message goes: straight into the buffer of a `recvBytesInto` waiting
    * for it, when it fits (no allocation, no copy).
    */
-  #bodyFor(length: number): Buffer | undefined {
+  #bodyFor(length: number): Buffer | undefined | null {
     const receiver = this.#receivers[0];
+    // Allocate only for someone who takes a message this long: a peer's header alone must not
+    // make us allocate what it announces (`recvBytes(maxlength)` refuses it from the header).
+    if (receiver?.kind === 'bytes' && length > receiver.maxlength) return null;
+    if (!receiver && this.#pollers.size === 0 && !this.#syncReading) return null;
     if (receiver?.kind !== 'into' || length > receiver.target.length - receiver.offset) return;
     return receiver.target.subarray(receiver.offset, receiver.offset + length);
   }
@@ -289,19 +314,19 @@ export class ConnectionEngine {
   }
 
   #addPoller(ms: number, resolve: (ready: boolean) => void, reject: (e: unknown) => void): void {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     const poller: Poller = {
       resolve: (ready) => {
-        clearTimeout(timer);
+        timer?.clear();
         resolve(ready);
       },
       reject: (error) => {
-        clearTimeout(timer);
+        timer?.clear();
         reject(error);
       },
     };
     if (ms !== Infinity) {
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         if (this.#pollers.delete(poller)) {
           resolve(false);
           this.#service();
@@ -315,6 +340,7 @@ export class ConnectionEngine {
   /** Non-blocking: reads whatever the kernel holds, until a whole frame is buffered. */
   #readAvailable(): void {
     if (this.#closedUnderUs()) return;
+    this.#syncReading = true;
     try {
       while (!this.#reader.hasFrame()) {
         const target = this.#reader.target();
@@ -329,6 +355,7 @@ export class ConnectionEngine {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') this.#failRead(error);
     } finally {
+      this.#syncReading = false;
       this.#afterSyncRead();
     }
   }
@@ -342,6 +369,7 @@ export class ConnectionEngine {
         return frame;
       }
       if (this.#eof || this.#closedUnderUs()) throw this.#eofError();
+      this.#syncReading = true;
       try {
         const fd = this.fd;
         while (!this.#reader.hasFrame()) {
@@ -355,6 +383,8 @@ export class ConnectionEngine {
         }
       } catch (error) {
         this.#failRead(error);
+      } finally {
+        this.#syncReading = false;
       }
     }
   }
@@ -452,7 +482,7 @@ export class ConnectionEngine {
         continue;
       }
       this.#receivers.shift();
-      deliver(receiver, frame);
+      deliver(receiver, frame, this.#decodeContext);
     }
     if (this.#pollers.size > 0 && (this.#eof || this.#reader.hasFrame())) {
       const pollers = [...this.#pollers];
@@ -460,6 +490,7 @@ export class ConnectionEngine {
       for (const poller of pollers) poller.resolve(true);
     }
     const waiting = this.#receivers.length > 0 || this.#pollers.size > 0;
+    if (waiting && this.#reader.deferred) this.#reader.resume();
     // With nobody waiting, a reading socket goes on until one whole message is buffered (not
     // before authentication): the next receive, usually soon, then finds libuv still reading,
     // where stopping and restarting would cost two epoll_ctl calls per message. Only waiters
@@ -468,6 +499,7 @@ export class ConnectionEngine {
       !this.#eof &&
       !this.#closed &&
       !this.#reader.hasFrame() &&
+      !this.#reader.deferred &&
       (waiting || (this.#reading && !this.#reader.guarded));
     if (waiting !== this.#refed && !this.socket.destroyed) {
       this.#refed = waiting;
@@ -503,10 +535,10 @@ export class ConnectionEngine {
   }
 }
 
-function deliver(receiver: Receiver, frame: Buffer): void {
+function deliver(receiver: Receiver, frame: Buffer, context: DecodeContext): void {
   switch (receiver.kind) {
     case 'object':
-      decodeAsync(frame).then(receiver.resolve, receiver.reject);
+      decodeAsync(frame, context).then(receiver.resolve, receiver.reject);
       return;
     case 'bytes':
       receiver.resolve(frame);

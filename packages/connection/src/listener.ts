@@ -14,7 +14,13 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { AuthenticationError, ProcessError, invalidArgument } from '@multiproc/serialize';
+import { checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
+import {
+  AuthenticationError,
+  ProcessError,
+  closedError,
+  invalidArgument,
+} from '@multiproc/serialize';
 import { checkAddress, resolveHost, type Address, type Family } from './address.js';
 import { answerChallenge, deliverChallenge, toAuthKey, type AuthKey } from './auth.js';
 import type { Connection } from './connection.js';
@@ -42,18 +48,34 @@ export interface ListenerOptions {
    */
   family?: Family | undefined;
   /**
-   * How many connections may wait for `accept()` (including those still authenticating); more
-   * are closed at once. Python's default is 1; the OS queue behind it is longer.
+   * How many authenticated connections may wait for `accept()`; more are closed at once.
+   * Connections still authenticating do not count (up to 1024 run at once, the oldest pushed out
+   * beyond), so silent peers cannot lock honest clients out. Python's default is 1; the OS queue
+   * behind it is longer.
    * @default 128
    */
   backlog?: number | undefined;
-  /** When set, every connection must pass the HMAC challenge with this key (both ways). */
+  /**
+   * When set, every connection must pass the HMAC challenge with this key (both ways).
+   *
+   * Without it, anyone who can reach the address can connect and send messages. Messages from
+   * a socket never make this process load a module (only types registered here and classes of
+   * modules already loaded are rebuilt), but they are still a stranger's data. A TCP listener
+   * without an authkey is therefore refused on any address but a loopback one, unless
+   * `allowUnauthenticated` is set.
+   */
   authkey?: AuthKey | null | undefined;
   /**
-   * Milliseconds a peer has to complete the handshake before it is dropped.
+   * Listen without an `authkey` on a non-loopback TCP address (reachable from other machines).
+   * @default false
+   */
+  allowUnauthenticated?: boolean | undefined;
+  /**
+   * Milliseconds a peer has to complete the handshake before it is dropped (see
+   * `docs/timeouts.md`; `null` waits forever).
    * @default 10000
    */
-  handshakeTimeout?: number | undefined;
+  handshakeTimeout?: number | null | undefined;
 }
 
 /**
@@ -72,14 +94,21 @@ export interface ClientOptions {
   /** The listener's key, when it has one. */
   authkey?: AuthKey | null | undefined;
   /**
-   * Milliseconds the listener has to complete the handshake.
+   * Milliseconds the listener has to complete the handshake (`null`: forever; the rule of
+   * `docs/timeouts.md`).
    * @default 10000
    */
-  handshakeTimeout?: number | undefined;
+  handshakeTimeout?: number | null | undefined;
 }
 
 const kDefaultHandshakeTimeout = 10_000;
 const kDefaultBacklog = 128;
+/**
+ * Most handshakes in flight at once. A connection beyond it pushes out the oldest unfinished one
+ * (usually a silent peer), so no number of silent peers can keep an honest client waiting longer
+ * than its own round trip; each costs a descriptor and 512 bytes until then.
+ */
+const kMaxHandshakes = 1024;
 const kKernelBacklog = 511;
 /** Attempts of a Unix socket connect that finds the listener's queue full (EAGAIN). */
 const kConnectAttempts = 20;
@@ -109,16 +138,26 @@ function checkKey(value: unknown, path: string): Buffer | undefined {
   return value === undefined || value === null ? undefined : toAuthKey(value, path);
 }
 
-/** Runs the handshake, failing with `AuthenticationError` after `ms` milliseconds. */
+/** Whether an IP address is a loopback one (127.0.0.0/8, ::1, or IPv4-mapped 127.x). */
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || /^(::ffff:)?127\./i.test(ip);
+}
+
+/**
+ * Runs the handshake under its own deadline. Whatever goes wrong (a wrong digest, a peer that
+ * resets or closes mid-challenge, the deadline) surfaces as an `AuthenticationError`, the only
+ * error a server loop should have to expect from `accept()`.
+ */
 async function handshake(
   conn: Connection,
   steps: () => Promise<void>,
   ms: number,
   who: string,
 ): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    if (ms === Infinity) return;
+    timer = setLongTimeout(() => {
       reject(
         new AuthenticationError(`authentication failed: ${who} did not finish within ${ms} ms`),
       );
@@ -129,9 +168,13 @@ async function handshake(
     await Promise.race([steps(), timeout]);
   } catch (error) {
     conn.close();
-    throw error;
+    if (error instanceof AuthenticationError) throw error;
+    throw new AuthenticationError(
+      `authentication failed: the connection to ${who} broke during the handshake`,
+      { cause: error },
+    );
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
   connectionInternals().engineOf(conn).unguard();
 }
@@ -209,12 +252,15 @@ export class Listener {
     const o = checkOptionsObject(options, 'options');
     const { address, family } = checkAddress(o.address, o.family, 'options');
     const authkey = checkKey(o.authkey, 'options.authkey');
+    const allowUnauthenticated = o.allowUnauthenticated ?? false;
+    if (typeof allowUnauthenticated !== 'boolean') {
+      throw invalidArgument('options.allowUnauthenticated', 'a boolean', allowUnauthenticated);
+    }
     const backlog = checkPositiveInteger(o.backlog, 'options.backlog', kDefaultBacklog);
-    const handshakeTimeout = checkPositiveInteger(
-      o.handshakeTimeout,
-      'options.handshakeTimeout',
-      kDefaultHandshakeTimeout,
-    );
+    const handshakeTimeout =
+      o.handshakeTimeout === undefined
+        ? kDefaultHandshakeTimeout
+        : checkTimeout(o.handshakeTimeout, 'options.handshakeTimeout');
     const server = createServer({ pauseOnConnect: true, noDelay: true });
     let tempDir: string | undefined;
     let listenOn: { path: string } | { host: string; port: number };
@@ -228,6 +274,14 @@ export class Listener {
     } else {
       const [host, port] = (address as readonly [string, number] | undefined) ?? ['127.0.0.1', 0];
       listenOn = { host: await resolveHost(host, family), port };
+      if (!authkey && !allowUnauthenticated && !isLoopback(listenOn.host)) {
+        throw new ProcessError(
+          `options.authkey is required to listen on ${listenOn.host}, which is not a loopback address: ` +
+            'without it anyone who reaches the port can connect and send messages; ' +
+            'pass an authkey, or set options.allowUnauthenticated to true',
+          'ERR_MP_UNAUTHENTICATED_LISTENER',
+        );
+      }
     }
     try {
       await new Promise<void>((resolve, reject) => {
@@ -294,7 +348,7 @@ export class Listener {
     this.#server.close();
     // libuv unlinks a Unix socket's path when the listening handle closes, synchronously.
     if (this.#tempDir) rmSync(this.#tempDir, { recursive: true, force: true });
-    const error = new ProcessError('Listener is closed', 'ERR_MP_CLOSED');
+    const error = closedError('Listener');
     for (const acceptor of this.#acceptors.splice(0)) acceptor.reject(error);
     for (const entry of this.#ready.splice(0)) if ('conn' in entry) entry.conn.close();
     for (const conn of this.#handshaking) conn.close();
@@ -365,13 +419,19 @@ export class Listener {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ProcessError('Listener is closed', 'ERR_MP_CLOSED');
+    if (this.#closed) throw closedError('Listener');
   }
 
   #onConnection(socket: Socket): void {
-    if (this.#closed || this.#ready.length + this.#handshaking.size >= this.#backlog) {
+    if (this.#closed || this.#ready.length >= this.#backlog) {
       socket.destroy();
       return;
+    }
+    if (this.#handshaking.size >= Math.max(kMaxHandshakes, this.#backlog)) {
+      const oldest = this.#handshaking.values().next().value as Connection;
+      // Dropped without a word: accept() reports the handshakes that fail on their own.
+      this.#handshaking.delete(oldest);
+      oldest.close();
     }
     const peer: Address =
       this.#family === 'AF_UNIX' ? '' : [socket.remoteAddress ?? '', socket.remotePort ?? 0];
@@ -384,6 +444,7 @@ export class Listener {
           writable: true,
           guarded: this.#authkey !== undefined,
           kind: this.#family === 'AF_UNIX' ? 'unix' : 'tcp',
+          untrusted: true,
         },
       );
     } catch {
@@ -409,7 +470,7 @@ export class Listener {
         if (this.#handshaking.delete(conn)) this.#push({ conn, peer });
       },
       (error: unknown) => {
-        if (this.#handshaking.delete(conn)) {
+        if (this.#handshaking.delete(conn) && this.#ready.length < this.#backlog) {
           this.#push({ error: error instanceof Error ? error : new Error(String(error)) });
         }
       },
@@ -503,11 +564,10 @@ export async function Client(options: ClientOptions): Promise<Connection> {
   }
   const { address, family } = checkAddress(o.address, o.family, 'options');
   const authkey = checkKey(o.authkey, 'options.authkey');
-  const handshakeTimeout = checkPositiveInteger(
-    o.handshakeTimeout,
-    'options.handshakeTimeout',
-    kDefaultHandshakeTimeout,
-  );
+  const handshakeTimeout =
+    o.handshakeTimeout === undefined
+      ? kDefaultHandshakeTimeout
+      : checkTimeout(o.handshakeTimeout, 'options.handshakeTimeout');
   const target: { path: string } | { host: string; port: number; noDelay: true } =
     family === 'AF_UNIX'
       ? { path: address as string }
@@ -524,6 +584,7 @@ export async function Client(options: ClientOptions): Promise<Connection> {
       writable: true,
       guarded: authkey !== undefined,
       kind: family === 'AF_UNIX' ? 'unix' : 'tcp',
+      untrusted: true,
     },
   );
   if (authkey) {

@@ -1,6 +1,6 @@
 /**
- * The receiving half of a connection's byte stream: frames (`@multiproc/serialize`'s framing)
- * read into memory the reader chooses.
+ * The receiving half of a connection's byte stream: frames (`@multiproc/serialize`'s framing,
+ * whose `parseFrameHeader` is the one parser of headers) read into memory the reader chooses.
  *
  * `FrameDecoder` is push-style: it copies whatever chunk it is given. A connection instead tells
  * the OS where each read must land, so this reader is pull-style: `target()` says where the next
@@ -21,11 +21,13 @@
  * ```
  */
 import { allocBody } from '@multiproc/native';
-import { FrameError, MAX_FRAME_LENGTH } from '@multiproc/serialize';
-
-const kShortHeader = 4;
-const kLongHeader = 12;
-const kEscape = 0xffffffff;
+import {
+  FrameError,
+  LONG_FRAME_HEADER as kLongHeader,
+  MAX_FRAME_LENGTH,
+  SHORT_FRAME_HEADER as kShortHeader,
+  parseFrameHeader,
+} from '@multiproc/serialize';
 /** Stage size of an open connection: one read takes up to this much. */
 const kStageSize = 64 * 1024;
 /** Stage size of a guarded connection: a long header plus the largest handshake frame. */
@@ -41,16 +43,20 @@ export interface FrameReaderOptions {
   guarded?: boolean;
   /**
    * Memory for a frame too large for the stage, if the caller has some (`recvBytesInto`'s
-   * buffer: the message is then read straight into it); else a buffer is allocated.
+   * buffer: the message is then read straight into it); `undefined` to have a buffer allocated;
+   * `null` to allocate nothing yet (nobody wants the frame, or not that long): the reader then
+   * holds the header, takes no more bytes, and asks again at `resume()`.
    */
-  bodyFor?: (length: number) => Buffer | undefined;
+  bodyFor?: (length: number) => Buffer | undefined | null;
 }
 
 /** Pull-style frame reader; see the module comment. */
 export class FrameReader {
   #maxLength: number;
   #guarded: boolean;
-  readonly #bodyFor: ((length: number) => Buffer | undefined) | undefined;
+  readonly #bodyFor: ((length: number) => Buffer | undefined | null) | undefined;
+  /** The front frame's header is parsed, and its body not allocated yet (`bodyFor` said null). */
+  #deferred = false;
   #stage: Buffer;
   #start = 0;
   #end = 0;
@@ -100,6 +106,11 @@ export class FrameReader {
    * (the target is then a scratch byte, and committing into it throws).
    */
   target(): Buffer {
+    if (this.#deferred && !this.resume()) {
+      // Nobody may read now; committing into this throws.
+      this.#targetKind = 'scratch';
+      return this.#scratch;
+    }
     if (this.#body && this.#filled < this.#body.length) {
       this.#targetKind = 'body';
       return this.#body.subarray(this.#filled);
@@ -132,7 +143,11 @@ export class FrameReader {
    */
   commit(n: number): void {
     if (this.#targetKind === 'scratch') {
-      throw new FrameError('read past a whole handshake message that was not taken yet');
+      throw new FrameError(
+        this.#deferred
+          ? 'read into a frame whose body was not allocated'
+          : 'read past a whole handshake message that was not taken yet',
+      );
     }
     if (this.#targetKind === 'body') this.#filled += n;
     else {
@@ -151,6 +166,22 @@ export class FrameReader {
     if (have === 0) return undefined;
     if (this.#frontLength < 0) return { length: -1, received: 0 };
     return { length: this.#frontLength, received: have - this.#frontHeader };
+  }
+
+  /** Whether a large frame's header waits for `resume()` before its body is allocated. */
+  get deferred(): boolean {
+    return this.#deferred;
+  }
+
+  /**
+   * Asks `bodyFor` again for a frame it deferred, and allocates its body if it now may. Returns
+   * whether reading may go on.
+   */
+  resume(): boolean {
+    if (!this.#deferred) return true;
+    this.#deferred = false;
+    this.#parseFront();
+    return !this.#deferred;
   }
 
   /** Length of the next frame once its header has arrived, else -1. */
@@ -193,19 +224,9 @@ export class FrameReader {
     this.#frontLength = -1;
     if (this.#body) return;
     const have = this.#end - this.#start;
-    if (have < kShortHeader) return;
-    let length = this.#stage.readUInt32BE(this.#start);
-    let header = kShortHeader;
-    if (length === kEscape) {
-      if (this.#maxLength < kEscape) this.#tooLong('more than 4 GiB');
-      if (have < kLongHeader) return;
-      const long = this.#stage.readBigUInt64BE(this.#start + kShortHeader);
-      if (long > BigInt(this.#maxLength)) this.#tooLong(String(long));
-      length = Number(long);
-      if (length < kEscape)
-        throw new FrameError(`malformed frame header: long form used for ${length} bytes`);
-      header = kLongHeader;
-    } else if (length > this.#maxLength) this.#tooLong(String(length));
+    const head = parseFrameHeader(this.#stage, this.#start, have, this.#maxLength);
+    if (!head) return;
+    const { length, header } = head;
     if (header + length <= this.#stage.length) {
       this.#frontLength = length;
       this.#frontHeader = header;
@@ -213,16 +234,19 @@ export class FrameReader {
     }
     // Larger than the stage: read the rest of it in place, into a buffer of its exact size
     // (recycled memory when large: see `allocBody`).
-    const body = this.#bodyFor?.(length) ?? allocBody(length) ?? Buffer.allocUnsafe(length);
+    const given = this.#bodyFor?.(length);
+    if (given === null) {
+      this.#frontLength = length;
+      this.#frontHeader = header;
+      this.#deferred = true;
+      return;
+    }
+    const body = given ?? allocBody(length) ?? Buffer.allocUnsafe(length);
     const inHand = have - header;
     this.#stage.copy(body, 0, this.#start + header, this.#end);
     this.#start = this.#end = 0;
     this.#body = body;
     this.#filled = inHand;
-  }
-
-  #tooLong(length: string): never {
-    throw new FrameError(`frame of ${length} bytes exceeds the limit of ${this.#maxLength} bytes`);
   }
 
   #makeRoom(want: number): void {

@@ -9,6 +9,7 @@
  * than corrupting data.
  */
 import { Socket } from 'node:net';
+import { ProcessError, closedError } from '@multiproc/serialize';
 
 /** The parts of libuv's stream handle we call. */
 export interface StreamHandle {
@@ -29,15 +30,16 @@ export type ReadCallback = (nread: number) => boolean;
 
 function handleOf(socket: Socket): StreamHandle {
   const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
-  if (!handle) throw new Error('the socket has no handle (it is closed or not connected yet)');
+  if (!handle) throw closedError('the socket (it has no handle)');
   if (
     typeof handle.setBlocking !== 'function' ||
     typeof handle.useUserBuffer !== 'function' ||
     typeof handle.fd !== 'number'
   ) {
-    throw new Error(
+    throw new ProcessError(
       `this Node.js (${process.version}) lacks the stream handle methods multiproc connections need ` +
         '(setBlocking, useUserBuffer, fd); please report it with your Node version',
+      'ERR_MP_UNSUPPORTED_NODE',
     );
   }
   return handle;
@@ -52,7 +54,7 @@ function handleOf(socket: Socket): StreamHandle {
 export function detachHandle(shell: Socket): object {
   const holder = shell as unknown as { _handle: object | null };
   const handle = holder._handle;
-  if (!handle) throw new Error('the socket has no handle to detach');
+  if (!handle) throw closedError('the socket (it has no handle to detach)');
   holder._handle = null;
   shell.destroy();
   return handle;
@@ -100,8 +102,9 @@ export function unsentBytes(socket: Socket): number {
   const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
   const unsent = handle?.writeQueueSize;
   if (typeof unsent !== 'number') {
-    throw new Error(
+    throw new ProcessError(
       `this Node.js (${process.version}) does not report writeQueueSize on stream handles; please report it with your Node version`,
+      'ERR_MP_UNSUPPORTED_NODE',
     );
   }
   return unsent;
@@ -120,7 +123,8 @@ export function retarget(socket: Socket, buffer: Uint8Array): void {
 export function whileBlocking<T>(socket: Socket, fn: (fd: number) => T): T {
   const handle = handleOf(socket);
   const err = handle.setBlocking(true);
-  if (err) throw new Error(`could not make the socket blocking (uv error ${err})`);
+  if (err)
+    throw new ProcessError(`could not make the socket blocking (uv error ${err})`, 'ERR_MP_SOCKET');
   try {
     return fn(handle.fd);
   } finally {

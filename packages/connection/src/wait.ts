@@ -2,10 +2,10 @@
  * `wait()`: Python's `multiprocessing.connection.wait`, over connections, listeners and
  * promises (a `Process`'s `sentinel` among them).
  */
+import { checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
 import { invalidArgument } from '@multiproc/serialize';
 import { Connection, connectionInternals } from './connection.js';
 import { Listener, whenListenerReady } from './listener.js';
-import { checkTimeout } from './timeout.js';
 
 /**
  * What `wait()` can wait on: a readable `Connection` (ready when a whole message or end of file
@@ -93,20 +93,20 @@ export function wait<T extends Waitable>(
     });
     const ready = new Set<T>();
     const cancels: (() => void)[] = [];
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     let finished = false;
     let finishing = false;
     const finish = (): void => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      timer?.clear();
       for (const cancel of cancels) cancel();
       resolve(list.filter((object) => ready.has(object)));
     };
     const fail = (error: unknown): void => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      timer?.clear();
       for (const cancel of cancels) cancel();
       reject(error instanceof Error ? error : new Error(String(error)));
     };
@@ -134,6 +134,6 @@ export function wait<T extends Waitable>(
       fail(error);
       return;
     }
-    if (ms !== Infinity && !finishing) timer = setTimeout(finish, ms);
+    if (ms !== Infinity && !finishing) timer = setLongTimeout(finish, ms);
   });
 }

@@ -20,7 +20,7 @@
 import { writeSync, writevSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { dupFd } from '@multiproc/native';
-import { EOFError } from '@multiproc/serialize';
+import { EOFError, TimeoutError } from '@multiproc/serialize';
 import { unsentBytes, whileBlocking } from './uv.js';
 
 /** Frames up to this size are joined with their header and written with one `write`. */
@@ -37,6 +37,16 @@ const kSpareMax = 64 * 1024 * 1024;
 /** An idle spare is dropped after this long. */
 const kSpareIdleMs = 1000;
 
+/**
+ * Pending bytes above which `send()` answers false: the caller should `await conn.drain()`
+ * before sending more (Node streams' `write()` contract, with a size fit for whole messages).
+ */
+export const kHighWaterMark = 4 * 1024 * 1024;
+/** At exit, pending bytes of every connection get this long in all to be written; then dropped. */
+const kExitFlushMs = 5000;
+/** A closed connection whose peer takes nothing for this long is destroyed, pending bytes dropped. */
+export const kCloseStallMs = 5000;
+
 /** Errors that mean the other end is gone. */
 const brokenCodes = new Set(['EPIPE', 'ECONNRESET', 'ENOTCONN', 'ECONNABORTED', 'ESHUTDOWN']);
 
@@ -45,28 +55,60 @@ const unflushed = new Set<FrameWriter>();
 let exitHookInstalled = false;
 
 function flushAllAtExit(): void {
+  // Bounded: a peer that does not read must not keep this process from exiting.
+  const deadline = performance.now() + kExitFlushMs;
   for (const writer of unflushed) {
     try {
-      writer.flushSync();
+      writer.flushSync(deadline);
     } catch {
-      // The peer is gone; nothing more can be delivered.
+      // The peer is gone, or the time is up; nothing more can be delivered.
     }
   }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes `parts` on a non-blocking descriptor until done or `deadline` (performance.now()),
+ * sleeping between attempts while the peer's buffer is full. Returns whether all was written.
+ */
+function writeUntil(fd: number, parts: Buffer[], deadline: number): boolean {
+  let first = 0;
+  let offset = 0;
+  let pause = 0.25;
+  while (first < parts.length) {
+    const iov = parts.slice(first, first + kMaxIov);
+    iov[0] = (iov[0] as Buffer).subarray(offset);
+    let n: number;
+    try {
+      n = writevSync(fd, iov);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EINTR') continue;
+      if (!isRetryable(error)) throw error;
+      if (performance.now() >= deadline) return false;
+      Atomics.wait(sleeper, 0, 0, pause);
+      pause = Math.min(pause * 2, 10);
+      continue;
+    }
+    pause = 0.25;
+    while (n > 0) {
+      const left = (parts[first] as Buffer).length - offset;
+      if (n < left) {
+        offset += n;
+        break;
+      }
+      n -= left;
+      first++;
+      offset = 0;
+    }
+  }
+  return true;
 }
 
 function isRetryable(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'EAGAIN' || code === 'EWOULDBLOCK';
-}
-
-function retryingEintr(write: () => number): number {
-  for (;;) {
-    try {
-      return write();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EINTR') throw error;
-    }
-  }
 }
 
 /** Queues and writes frames; see the module comment. */
@@ -147,47 +189,59 @@ export class FrameWriter {
 
   /**
    * Writes every pending byte now, blocking the thread until the OS has taken them all (what
-   * Python's `send` does). Used before blocking in `recvSync` and at process exit.
+   * Python's `send` does). Used by `sendSync`, before blocking in `recvSync`, and at process
+   * exit, where `deadline` (a `performance.now()` time) bounds it: what is left then is dropped.
    *
-   * @throws EOFError when the other end is closed.
+   * @throws EOFError when the other end is closed; TimeoutError when `deadline` passed.
    */
-  flushSync(): void {
+  flushSync(deadline?: number): void {
     if (this.pending === 0) return;
     if (this.#broken) throw this.#brokenError();
     if (this.#socket.destroyed) throw this.#markBroken(undefined);
     const parts = [...this.#takeBackInflight(), ...this.#queue];
     this.#queue = [];
     this.#queued = 0;
+    let done: boolean;
     try {
-      whileBlocking(this.#socket, (fd) => {
-        let first = 0;
-        let offset = 0;
-        while (first < parts.length) {
-          const iov = parts.slice(first, first + kMaxIov);
-          iov[0] = (iov[0] as Buffer).subarray(offset);
-          let n = retryingEintr(() => writevSync(fd, iov));
-          while (n > 0) {
-            const left = (parts[first] as Buffer).length - offset;
-            if (n < left) {
-              offset += n;
-              break;
-            }
-            n -= left;
-            first++;
-            offset = 0;
-          }
-        }
-      });
+      // Without a deadline, blocking writes (the thread sleeps in the kernel until the peer
+      // reads); with one, non-blocking writes and short sleeps until it passes.
+      done =
+        deadline === undefined
+          ? whileBlocking(this.#socket, (fd) => writeUntil(fd, parts, Infinity))
+          : writeUntil(this.#fd, parts, deadline);
     } catch (error) {
       throw this.#fail(error);
+    }
+    if (!done) {
+      const error = new TimeoutError('the other end took nothing before the deadline');
+      this.discard(error);
+      throw error;
     }
     this.#settle();
   }
 
-  /** Calls `fn` once nothing is pending (at once if nothing is). */
-  whenEmpty(fn: () => void): void {
-    if (this.pending === 0 || this.#broken) fn();
-    else this.#onEmpty = fn;
+  /**
+   * Calls `fn` once nothing is pending (at once if nothing is), or once the peer has taken
+   * nothing for `stallMs`: a peer that stopped reading must not hold the descriptor forever.
+   */
+  whenEmpty(fn: () => void, stallMs = Infinity): void {
+    if (this.pending === 0 || this.#broken) {
+      fn();
+      return;
+    }
+    this.#onEmpty = fn;
+    if (stallMs === Infinity) return;
+    let last = this.pending;
+    const check = (): void => {
+      if (this.#onEmpty !== fn) return;
+      if (this.pending < last) {
+        last = this.pending;
+        setTimeout(check, stallMs).unref();
+        return;
+      }
+      this.#runOnEmpty();
+    };
+    setTimeout(check, stallMs).unref();
   }
 
   /** Drops whatever is pending and closes the duplicate (the connection is being destroyed). */

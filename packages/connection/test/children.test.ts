@@ -191,3 +191,25 @@ describe('passing a connection', () => {
     expect(() => p.start()).toThrow('a closed Connection cannot be sent');
   });
 });
+
+describe.each(methods)('errors from a %s child', (method) => {
+  it('an error of an exported class arrives as that class, with cause, properties and remote stack', async () => {
+    const { AppError } = targets as unknown as { AppError: new (...args: never[]) => Error };
+    const [mine, theirs] = Pipe();
+    opened.add(mine);
+    const p = start(method, targets.sendAppError, theirs);
+    const error = await mine.recv<Error & { detail: unknown }>();
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('AppError');
+    expect(error.message).toBe('disk full');
+    expect(error.detail).toEqual({ free: 0 });
+    expect(error.cause).toBeInstanceOf(TypeError);
+    expect((error.cause as Error).message).toBe('write failed');
+    expect(error.stack).toMatch(
+      /^AppError: disk full\n--- remote stack ---\nAppError: disk full\n {4}at /,
+    );
+    await p.join();
+    expect(p.exitcode).toBe(0);
+  });
+});

@@ -1,7 +1,8 @@
-// multiproc's Listener/Client against CPython's own multiprocessing.connection: the framing and
-// the HMAC-SHA256 handshake are Python 3.12's, so bytes and authentication work both ways.
-// Needs a Python 3.12 or later: MULTIPROC_TEST_PYTHON, else python3.13, python3.12, python3, else
-// one installed by pyenv. Without one the suite is skipped and says so in its name.
+// multiproc's Listener/Client against CPython's own multiprocessing.connection, both ways:
+// Python 3.8-3.11 answer and send the legacy HMAC-MD5 challenge, 3.12 and later the
+// `{sha256}`-prefixed one, and multiproc accepts both. Runs against every distinct Python 3.8+
+// found: MULTIPROC_TEST_PYTHON, python3.13, python3.12, python3 (this machine's 3.11), and those
+// installed by pyenv. Finding none fails the suite.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -9,12 +10,11 @@ import { join } from 'node:path';
 import { AuthenticationError, Client, Listener } from '@multiproc/connection';
 import { Opened } from './helpers.js';
 
-function findPython(): string | undefined {
+/** Every distinct Python 3.8+ here, by version: `[['3.11', 'python3'], …]`. */
+function findPythons(): [string, string][] {
   const pyenv = join(process.env['PYENV_ROOT'] ?? join(homedir(), '.pyenv'), 'versions');
   const installed = existsSync(pyenv)
-    ? readdirSync(pyenv)
-        .filter((v) => /^3\.(1[2-9]|[2-9]\d)\./.test(v))
-        .map((v) => join(pyenv, v, 'bin', 'python3'))
+    ? readdirSync(pyenv).map((v) => join(pyenv, v, 'bin', 'python3'))
     : [];
   const candidates = [
     process.env['MULTIPROC_TEST_PYTHON'],
@@ -23,25 +23,33 @@ function findPython(): string | undefined {
     'python3',
     ...installed,
   ];
+  const byVersion = new Map<string, string>();
   for (const exe of candidates) {
     if (!exe) continue;
-    const probe = spawnSync(exe, ['-c', 'import sys; print(sys.version_info >= (3, 12))'], {
-      encoding: 'utf8',
-      timeout: 10_000,
-    });
-    if (probe.stdout?.trim() === 'True') return exe;
+    const probe = spawnSync(
+      exe,
+      ['-c', 'import sys; print("%d.%d" % sys.version_info[:2], sys.version_info >= (3, 8))'],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    const [version, supported] = (probe.stdout ?? '').trim().split(' ');
+    if (version && supported === 'True' && !byVersion.has(version)) byVersion.set(version, exe);
   }
-  return undefined;
+  return [...byVersion];
 }
 
-const python = findPython();
+const pythons = findPythons();
 const peer = join(__dirname, 'fixtures', 'python_peer.py');
 const opened = new Opened();
 afterEach(() => opened.closeAll());
 
 /** Runs the Python peer; resolves with its output lines once it exits. */
-function runPeer(mode: 'listen' | 'connect', address: string, onLine?: (line: string) => void) {
-  const child = spawn(python as string, [peer, mode, address], {
+function runPeer(
+  python: string,
+  mode: 'listen' | 'connect',
+  address: string,
+  onLine?: (line: string) => void,
+) {
+  const child = spawn(python, [peer, mode, address], {
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: 20_000,
   });
@@ -62,17 +70,19 @@ function runPeer(mode: 'listen' | 'connect', address: string, onLine?: (line: st
   return { exited, kill: () => child.kill('SIGKILL') };
 }
 
-const describeWithPython = python ? describe : describe.skip;
+it('finds a Python 3.8 or later to test against (set MULTIPROC_TEST_PYTHON otherwise)', () => {
+  expect(pythons.length).toBeGreaterThan(0);
+});
 
-describeWithPython(
-  `interoperability with CPython 3.12+ multiprocessing.connection${python ? '' : ' (no Python 3.12+ found: set MULTIPROC_TEST_PYTHON)'}`,
-  () => {
+describe.each(pythons)(
+  'interoperability with CPython %s multiprocessing.connection',
+  (_version, python) => {
     it('a multiproc Client authenticates with a Python Listener, and a wrong key fails on both', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'multiproc-interop-'));
       const address = join(dir, 'python.sock');
       let ready!: () => void;
       const listening = new Promise<void>((resolve) => (ready = resolve));
-      const peerRun = runPeer('listen', address, (line) => line === 'listening' && ready());
+      const peerRun = runPeer(python, 'listen', address, (line) => line === 'listening' && ready());
       try {
         await Promise.race([
           listening,
@@ -102,7 +112,7 @@ describeWithPython(
     it('a Python Client authenticates with a multiproc Listener, and a wrong key fails on both', async () => {
       const listener = await Listener.listen({ authkey: 'secret password' });
       opened.add(listener);
-      const peerRun = runPeer('connect', listener.address as string);
+      const peerRun = runPeer(python, 'connect', listener.address as string);
       try {
         const conn = await listener.accept();
         opened.add(conn);

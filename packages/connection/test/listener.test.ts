@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -191,13 +192,37 @@ describe('authentication', () => {
     );
   });
 
-  it('refuses a challenge of an older protocol (HMAC-MD5, no digest prefix)', async () => {
+  it('answers a legacy challenge (Python 3.8-3.11: 20 bytes, no prefix) with a raw HMAC-MD5, and accepts one', async () => {
     const [a, b] = Pipe();
     opened.add(a, b);
     const answering = answerChallenge(b, 'k');
-    a.sendBytes(Buffer.concat([Buffer.from('#CHALLENGE#'), Buffer.alloc(20, 1)]));
+    const random = Buffer.alloc(20, 1);
+    a.sendBytes(Buffer.concat([Buffer.from('#CHALLENGE#'), random]));
+    expect(await a.recvBytes()).toEqual(createHmac('md5', 'k').update(random).digest());
+    a.sendBytes(Buffer.from('#WELCOME#'));
+    await answering;
+    // A legacy answer to our prefixed challenge: HMAC-MD5 of the whole message, 16 raw bytes.
+    const delivering = deliverChallenge(b, 'k');
+    const challenge = (await a.recvBytes()).subarray('#CHALLENGE#'.length);
+    a.sendBytes(createHmac('md5', 'k').update(challenge).digest());
+    expect(String(await a.recvBytes())).toBe('#WELCOME#');
+    await delivering;
+    const refusing = deliverChallenge(b, 'k');
+    const again = (await a.recvBytes()).subarray('#CHALLENGE#'.length);
+    a.sendBytes(createHmac('md5', 'wrong').update(again).digest());
+    await expect(refusing).rejects.toThrow(
+      new AuthenticationError('authentication failed: the digest received was wrong'),
+    );
+    expect(String(await a.recvBytes())).toBe('#FAILURE#');
+  });
+
+  it('refuses a challenge that names an unknown digest', async () => {
+    const [a, b] = Pipe();
+    opened.add(a, b);
+    const answering = answerChallenge(b, 'k');
+    a.sendBytes(Buffer.concat([Buffer.from('#CHALLENGE#{crc32}'), Buffer.alloc(40, 1)]));
     await expect(answering).rejects.toThrow(
-      'authentication failed: the challenge is not an HMAC-SHA256 one (a Python before 3.12?)',
+      'authentication failed: the challenge names no digest we know, and is not a legacy (Python 3.8-3.11) one',
     );
   });
 });
@@ -303,8 +328,11 @@ describe('bad options', () => {
     await expect(Listener.listen({ authkey: 7 as never })).rejects.toThrow(
       'options.authkey must be a Buffer, Uint8Array or string, got 7 (number)',
     );
-    await expect(Listener.listen({ handshakeTimeout: 1.5 })).rejects.toThrow(
-      'options.handshakeTimeout must be a positive integer, got 1.5 (number)',
+    await expect(Listener.listen({ handshakeTimeout: NaN })).rejects.toThrow(
+      'options.handshakeTimeout must be a number of milliseconds, or null to wait forever, got NaN (number)',
+    );
+    await expect(Client({ address: 'x', handshakeTimeout: '1s' as never })).rejects.toThrow(
+      'options.handshakeTimeout must be a number of milliseconds, or null to wait forever, got "1s" (string)',
     );
     await expect(Client({} as never)).rejects.toThrow(
       'options.address must be a Unix socket path or a [host, port] pair, got undefined',

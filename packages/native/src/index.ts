@@ -32,3 +32,11 @@ export { isProcessAlive, processSlot, setParentDeathSignal } from './process.js'
 export { readWait, socketpair, unixConnect, unixListen } from './sockets.js';
 export { keepWarm, spinMicros } from './warm.js';
 export { allocBody, bodyCacheBytes } from './body.js';
+export {
+  MultiprocError,
+  brandErrorClass,
+  describeValue,
+  invalidArgument,
+  type MultiprocErrorOptions,
+} from './errors.js';
+export { MAX_TIMER_DELAY, checkTimeout, setLongTimeout, type LongTimer } from './timeout.js';

@@ -11,6 +11,7 @@ import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Binding } from './binding.js';
+import { MultiprocError, brandErrorClass } from './errors.js';
 
 const require = createRequire(import.meta.url);
 const kAddonFile = 'multiproc_native.node';
@@ -47,18 +48,16 @@ interface Attempt {
  * try { addonOrigin() } catch (e) { if (e instanceof NativeLoadError) console.error(e.attempts) }
  * ```
  */
-export class NativeLoadError extends Error {
-  /** Always `'ERR_MP_NATIVE_LOAD'`. */
-  readonly code = 'ERR_MP_NATIVE_LOAD';
+export class NativeLoadError extends MultiprocError {
   /** Every place the addon was looked for, and why each failed. */
   readonly attempts: readonly Attempt[];
 
   constructor(message: string, attempts: readonly Attempt[]) {
-    super(message);
-    this.name = 'NativeLoadError';
+    super(message, 'ERR_MP_NATIVE_LOAD');
     this.attempts = attempts;
   }
 }
+brandErrorClass(NativeLoadError, 'NativeLoadError');
 
 interface NodeGypBuild {
   parseTuple: (name: string) => { name: string } | undefined;

@@ -91,9 +91,13 @@ describe('futex calls in this process', () => {
     expect(() => futexWaitSync(seg.words, 1024, 0)).toThrow(
       new RangeError('index must be between 0 and 1023, got 1024'),
     );
-    expect(() => futexWaitSync(seg.words, 0, 0, -1)).toThrow(
-      /timeout must be a number of milliseconds >= 0/,
+    expect(() => futexWaitSync(seg.words, 0, 0, NaN)).toThrow(
+      new TypeError(
+        'timeout must be a number of milliseconds, or null to wait forever, got NaN (number)',
+      ),
     );
+    // A negative timeout does not wait (the one timeout rule).
+    expect(futexWaitSync(seg.words, 0, 0, -1)).toBe('timed-out');
     await expect(futexWait(seg.words, 0.5, 0)).rejects.toThrow(
       'index must be an integer, got 0.5 (number)',
     );

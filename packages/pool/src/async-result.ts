@@ -2,8 +2,8 @@
  * `AsyncResult`: the handle `applyAsync`, `mapAsync` and `starmapAsync` return, like Python's
  * `multiprocessing.pool.AsyncResult`.
  */
+import { checkTimeout, setLongTimeout } from '@multiproc/native';
 import { ProcessError, TimeoutError, sharedState } from '@multiproc/serialize';
-import { checkTimeout } from './options.js';
 
 type State<R> =
   { kind: 'pending' } | { kind: 'fulfilled'; value: R } | { kind: 'rejected'; error: unknown };
@@ -73,20 +73,22 @@ export class AsyncResult<R = unknown> {
    * the remote stack after a `--- remote stack ---` line), or with a `TimeoutError` when
    * `timeout` milliseconds pass first (the task goes on; call `get` again later).
    *
-   * @param timeout - milliseconds; `undefined` waits for as long as it takes.
+   * @param timeout - milliseconds; `undefined` or `null` waits for as long as it takes, `0` or
+   *   less answers at once.
    * @example
    * ```ts
    * const value = await pool.applyAsync(slow, []).get(5000);
    * ```
    */
-  get(timeout?: number): Promise<R> {
+  get(timeout?: number | null): Promise<R> {
+    let ms: number;
     try {
-      checkTimeout(timeout, 'timeout');
+      ms = checkTimeout(timeout, 'timeout');
     } catch (error) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the TypeError thrown above
       return Promise.reject(error);
     }
-    return this.#whenSettled(timeout).then((ready) => {
+    return this.#whenSettled(ms).then((ready) => {
       const state = this.#state;
       if (!ready || state.kind === 'pending')
         throw new TimeoutError(`the result was not ready within ${timeout} ms`);
@@ -104,9 +106,8 @@ export class AsyncResult<R = unknown> {
    * if (result.ready()) console.log(result.successful());
    * ```
    */
-  async wait(timeout?: number): Promise<void> {
-    checkTimeout(timeout, 'timeout');
-    await this.#whenSettled(timeout);
+  async wait(timeout?: number | null): Promise<void> {
+    await this.#whenSettled(checkTimeout(timeout, 'timeout'));
   }
 
   /**
@@ -142,14 +143,15 @@ export class AsyncResult<R = unknown> {
     return this.#state.kind === 'fulfilled';
   }
 
-  #whenSettled(timeout: number | undefined): Promise<boolean> {
+  /** `ms`: `Infinity` waits as long as it takes, `0` answers at once. */
+  #whenSettled(ms: number): Promise<boolean> {
     if (this.#state.kind !== 'pending') return Promise.resolve(true);
-    if (timeout === undefined) return this.#settled.then(() => true);
-    if (timeout === 0) return Promise.resolve(false);
+    if (ms === Infinity) return this.#settled.then(() => true);
+    if (ms === 0) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeout);
+      const timer = setLongTimeout(() => resolve(false), ms);
       void this.#settled.then(() => {
-        clearTimeout(timer);
+        timer.clear();
         resolve(true);
       });
     });

@@ -15,7 +15,7 @@
  * have allocated anyway.
  */
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
-import { FrameDecoder, registerShareable } from '@multiproc/serialize';
+import { FrameDecoder, ProcessError, registerShareable } from '@multiproc/serialize';
 
 /** One socket read, at most. */
 const kReadSize = 64 * 1024;
@@ -77,7 +77,8 @@ registerShareable<ChannelEnd>({
   fromHandle: (index, context) => {
     const handle = context.handles[index as number] as number | { fd: number } | undefined;
     const fd = typeof handle === 'number' ? handle : handle?.fd;
-    if (fd === undefined) throw new Error('a pool worker started without its channel');
+    if (fd === undefined)
+      throw new ProcessError('a pool worker started without its channel', 'ERR_MP_NO_HANDLE');
     return new ChannelEnd(fd);
   },
 });

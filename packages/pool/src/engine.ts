@@ -18,7 +18,7 @@
  * the queue). A task over its `timeout`, or cancelled through its call's `AbortSignal`, is settled
  * first and its worker killed. `terminate()` settles everything that is left.
  */
-import { keepWarm } from '@multiproc/native';
+import { checkTimeout, keepWarm, setLongTimeout } from '@multiproc/native';
 import type { Process, StartMethod } from '@multiproc/process';
 import {
   ProcessError,
@@ -346,9 +346,9 @@ export class Engine {
 
   /** Starts the timeout of the task `w` runs now. */
   #startClock(w: WorkerRecord, task: Task): void {
-    const timeout = task.job.timeout;
-    if (timeout === undefined || task.state !== 'sent') return;
-    task.timer = setTimeout(() => this.#onTimeout(w, task), timeout);
+    const timeout = checkTimeout(task.job.timeout);
+    if (timeout === Infinity || task.state !== 'sent') return;
+    task.timer = setLongTimeout(() => this.#onTimeout(w, task), timeout);
   }
 
   #onTimeout(w: WorkerRecord, task: Task): void {
@@ -369,7 +369,7 @@ export class Engine {
   #settleFailed(task: Task, error: unknown): void {
     if (task.state === 'done') return;
     task.state = 'done';
-    clearTimeout(task.timer);
+    task.timer?.clear();
     task.body = null;
     this.#release();
     task.job.fail(task, error);
@@ -378,7 +378,7 @@ export class Engine {
   #settleDone(task: Task, outcome: TaskOutcome): void {
     if (task.state === 'done') return;
     task.state = 'done';
-    clearTimeout(task.timer);
+    task.timer?.clear();
     task.body = null;
     this.#release();
     task.job.complete(task, outcome);
@@ -391,7 +391,7 @@ export class Engine {
       this.#kill(w);
       return;
     }
-    clearTimeout(task.timer);
+    task.timer?.clear();
     this.#picker.noteRun(task.fnId, message.runMicros);
     if (message.retire) this.#retire(w);
     const next = w.inflight.peek();
@@ -580,7 +580,7 @@ export class Engine {
     for (let i = tasks.length - 1; i >= 1; i--) {
       const task = tasks[i] as Task;
       if (task.state !== 'sent') continue;
-      clearTimeout(task.timer);
+      task.timer?.clear();
       task.state = 'queued';
       task.worker = null;
       this.#queue.unshift(task);

@@ -8,13 +8,18 @@
  * iterable throws, an item cannot be sent, the signal aborts, the pool is terminated) come after
  * every result before them, once; then the iterator is done.
  */
-import { TimeoutError, UnsendableError, type TransferableHandle } from '@multiproc/serialize';
+import { checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
+import {
+  ProcessError,
+  TimeoutError,
+  UnsendableError,
+  type TransferableHandle,
+} from '@multiproc/serialize';
 import { encodeChunk } from './chunking.js';
 import { Deque } from './deque.js';
 import type { Engine } from './engine.js';
 import { Task, type Job, type TaskOutcome } from './task.js';
 import { abortError, watchSignal } from './jobs.js';
-import { checkTimeout } from './options.js';
 import type { TaskBody } from './protocol.js';
 
 /** Results of one chunk, consumed item by item. */
@@ -31,7 +36,7 @@ interface Segment {
 interface Waiter {
   resolve(result: IteratorResult<unknown>): void;
   reject(error: unknown): void;
-  timer: NodeJS.Timeout | undefined;
+  timer: LongTimer | undefined;
   active: boolean;
 }
 
@@ -41,7 +46,7 @@ type Source =
 /** The engine-facing half of an `imap` call. */
 class IMapJob implements Job {
   readonly method: string;
-  readonly timeout: number | undefined;
+  readonly timeout: number | null | undefined;
   readonly #engine: Engine;
   readonly #fnId: number;
   readonly #source: Source;
@@ -80,7 +85,7 @@ class IMapJob implements Job {
       star: boolean;
       chunksize: number;
       maxInFlight: number;
-      timeout: number | undefined;
+      timeout: number | null | undefined;
       signal: AbortSignal | undefined;
     },
   ) {
@@ -269,7 +274,7 @@ class IMapJob implements Job {
         if (!outcome) return;
         this.#waiters.shift();
         waiter.active = false;
-        clearTimeout(waiter.timer);
+        waiter.timer?.clear();
         if ('value' in outcome) waiter.resolve({ done: false, value: outcome.value });
         else if ('error' in outcome) waiter.reject(outcome.error);
         else waiter.resolve({ done: true, value: undefined });
@@ -313,7 +318,8 @@ class IMapJob implements Job {
   /** Ends the iteration early: abort, pool stopped, or the consumer's `return()`. */
   #end(terminal: { error: unknown } | null, kill: boolean): void {
     if (this.#stopped || this.#closed) return;
-    const cancelError = terminal?.error ?? new Error('the iteration was ended');
+    const cancelError =
+      terminal?.error ?? new ProcessError('the iteration was ended', 'ERR_MP_ITERATION_ENDED');
     this.#stopped = true;
     this.#exhausted = true;
     this.#terminal = terminal;
@@ -346,9 +352,10 @@ class IMapJob implements Job {
   // -------------------------------------------------------------------------------------------
   // The consumer's side
 
-  next(timeout: number | undefined): Promise<IteratorResult<unknown>> {
+  next(timeout: number | null | undefined): Promise<IteratorResult<unknown>> {
+    let ms: number;
     try {
-      checkTimeout(timeout, 'timeout');
+      ms = checkTimeout(timeout, 'timeout');
     } catch (error) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the TypeError thrown above
       return Promise.reject(error);
@@ -357,15 +364,15 @@ class IMapJob implements Job {
       const waiter: Waiter = { resolve, reject, timer: undefined, active: true };
       this.#waiters.push(waiter);
       this.#deliver();
-      if (!waiter.active || timeout === undefined) return;
+      if (!waiter.active || ms === Infinity) return;
       const expire = (): void => {
         if (!waiter.active) return;
         waiter.active = false;
         // The result stays pending: the next call to next() gets it.
         reject(new TimeoutError(`no result of pool.${this.method}() within ${timeout} ms`));
       };
-      if (timeout === 0) expire();
-      else waiter.timer = setTimeout(expire, timeout);
+      if (ms === 0) expire();
+      else waiter.timer = setLongTimeout(expire, ms);
     });
   }
 
@@ -374,7 +381,7 @@ class IMapJob implements Job {
     for (const waiter of this.#waiters.drain()) {
       if (!waiter.active) continue;
       waiter.active = false;
-      clearTimeout(waiter.timer);
+      waiter.timer?.clear();
       waiter.resolve({ done: true, value: undefined });
     }
   }
@@ -405,9 +412,10 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
    * `TimeoutError` if `timeout` ms pass first (the result stays pending for the next call), or
    * with the error that ended the iteration.
    *
-   * @param timeout - milliseconds; `undefined` waits as long as it takes.
+   * @param timeout - milliseconds; `undefined` or `null` waits as long as it takes, `0` or less
+   *   answers at once.
    */
-  next(timeout?: number): Promise<IteratorResult<R>> {
+  next(timeout?: number | null): Promise<IteratorResult<R>> {
     return (jobs.get(this) as IMapJob).next(timeout) as Promise<IteratorResult<R>>;
   }
 

@@ -35,7 +35,7 @@ function copyValues(to: unknown[], start: number, from: ArrayLike<unknown>, coun
 /** One `apply`/`applyAsync` call: a single task whose one value is the result. */
 export class ApplyJob<R> implements Job {
   readonly method: string;
-  readonly timeout: number | undefined;
+  readonly timeout: number | null | undefined;
   #settle: Settle<R> | null;
   readonly #unwatch: () => void;
 
@@ -43,7 +43,7 @@ export class ApplyJob<R> implements Job {
     engine: Engine,
     method: string,
     settle: Settle<R>,
-    timeout: number | undefined,
+    timeout: number | null | undefined,
     signal: AbortSignal | undefined,
   ) {
     this.method = method;
@@ -79,7 +79,7 @@ export class ApplyJob<R> implements Job {
  */
 export class MapJob<R> implements Job {
   readonly method: string;
-  readonly timeout: number | undefined;
+  readonly timeout: number | null | undefined;
   readonly #engine: Engine;
   readonly #items: ArrayLike<unknown>;
   readonly #star: boolean;
@@ -98,7 +98,7 @@ export class MapJob<R> implements Job {
     items: ArrayLike<unknown>,
     star: boolean,
     settle: Settle<R[]>,
-    timeout: number | undefined,
+    timeout: number | null | undefined,
     signal: AbortSignal | undefined,
   ) {
     this.#engine = engine;

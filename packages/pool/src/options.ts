@@ -2,6 +2,7 @@
  * Options of pools and of their methods, with the checks that run before anything is sent.
  * Messages name the option, what it must be, and what was received.
  */
+import { checkTimeout } from '@multiproc/native';
 import {
   ProcessError,
   assertSendable,
@@ -79,9 +80,10 @@ export interface TaskOptions {
   /**
    * Milliseconds one task may run (a chunk of `chunksize` items, for map-like calls). A task
    * over it is killed with its worker (which is replaced) and fails with a `TimeoutError`.
+   * `null` or `undefined`: no limit (the timeout rule of `docs/timeouts.md`).
    * @default undefined (no limit)
    */
-  timeout?: number | undefined;
+  timeout?: number | null | undefined;
 }
 
 /**
@@ -158,13 +160,6 @@ export interface IMapOptions extends TaskOptions {
 export function checkPositiveInteger(value: unknown, path: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
     throw invalidArgument(path, 'a positive integer', value);
-}
-
-/** A timeout in milliseconds: `undefined` (no limit) or a number ≥ 0. */
-export function checkTimeout(value: unknown, path: string): asserts value is number | undefined {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !(value >= 0))
-    throw invalidArgument(path, 'a number of milliseconds ≥ 0 or undefined', value);
 }
 
 export function checkOptionsObject(value: unknown, path: string): asserts value is object {

@@ -18,6 +18,8 @@
  *
  * The meaning of `a` and `b` depends on the type; see each member of `WireMessage`.
  */
+import { brandErrorClass } from '@multiproc/native';
+import { MultiprocError, type MultiprocErrorOptions } from '@multiproc/serialize';
 
 /** Size of the fixed header at the start of every frame payload. */
 export const kHeaderSize = 16;
@@ -223,9 +225,12 @@ function f64View(frame: Buffer, offset: number): Float64Array {
 }
 
 /** Thrown for a frame that breaks this protocol (a peer that is not a pool worker or parent). */
-export class ProtocolError extends Error {
-  readonly code = 'ERR_MP_POOL_PROTOCOL';
+export class ProtocolError extends MultiprocError {
+  constructor(message: string, options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_POOL_PROTOCOL', options);
+  }
 }
+brandErrorClass(ProtocolError, 'ProtocolError');
 
 /** Decodes the header (and locates the body) of one frame payload. */
 export function readMessage(frame: Buffer): WireMessage {

@@ -2,6 +2,7 @@
  * Tasks and jobs: the unit of work a worker runs, and the call (`apply`, `map`, `imap` …) that
  * owns it and hears how it went.
  */
+import type { LongTimer } from '@multiproc/native';
 import type { EncodeContext, TransferableHandle } from '@multiproc/serialize';
 import type { TaskBody } from './protocol.js';
 
@@ -16,7 +17,7 @@ export interface Job {
   /** The method, for messages: `'apply'`, `'map'` … */
   readonly method: string;
   /** Per-task limit in milliseconds. */
-  readonly timeout: number | undefined;
+  readonly timeout: number | null | undefined;
   /** Makes a task's body just before it is sent, for tasks created without one. */
   encodeTask?(task: Task, context: EncodeContext): TaskBody;
   /** The task ran (each item succeeded or threw). */
@@ -38,7 +39,7 @@ export class Task {
    * would make this module and `worker-record.ts` import each other).
    */
   worker: object | null = null;
-  timer: NodeJS.Timeout | undefined = undefined;
+  timer: LongTimer | undefined = undefined;
   /** Sockets the body's handles refer to, sent beside it. */
   handles: TransferableHandle[] = [];
 

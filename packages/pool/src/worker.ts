@@ -29,7 +29,7 @@ import { encodeValue } from './chunking.js';
 import { openChannel, type ChannelEnd } from './channel.js';
 import { ChunkRun, isThenable, type Outcome } from './chunk-run.js';
 import { Deque } from './deque.js';
-import { Type, readMessage, writeMessage, type WireMessage } from './protocol.js';
+import { ProtocolError, Type, readMessage, writeMessage, type WireMessage } from './protocol.js';
 
 /** What the pool gives each worker at start. */
 export interface WorkerConfig {
@@ -321,7 +321,7 @@ class WorkerLoop {
       this.#reply(task, started, {
         f64: null,
         values: null,
-        errors: [[0, new Error(`pool protocol: unknown function ${task.fnId}`)]],
+        errors: [[0, new ProtocolError(`pool protocol: unknown function ${task.fnId}`)]],
         count: 0,
       });
       return undefined;

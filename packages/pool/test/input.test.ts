@@ -123,9 +123,9 @@ describe('input checks', () => {
   });
 
   it('refuses bad options and iterables', async () => {
-    const bad = await settle(pool.apply(tasks.square, [1], { timeout: -5 }));
+    const bad = await settle(pool.apply(tasks.square, [1], { timeout: '5s' as never }));
     expect(!bad.ok && bad.error.message).toBe(
-      'options.timeout must be a number of milliseconds ≥ 0 or undefined, got -5 (number)',
+      'options.timeout must be a number of milliseconds, or null to wait forever, got "5s" (string)',
     );
     expect(() => pool.applyAsync(tasks.square, [1], { signal: {} as never })).toThrow(
       'options.signal must be an AbortSignal, got an object',
@@ -149,9 +149,9 @@ describe('input checks', () => {
       'iterable must be an iterable or an async iterable, got null',
     );
     const result = pool.applyAsync(tasks.square, [1], { signal: AbortSignal.abort() });
-    const got = await settle(result.get(-1));
+    const got = await settle(result.get(NaN));
     expect(!got.ok && got.error.message).toBe(
-      'timeout must be a number of milliseconds ≥ 0 or undefined, got -1 (number)',
+      'timeout must be a number of milliseconds, or null to wait forever, got NaN (number)',
     );
   });
 

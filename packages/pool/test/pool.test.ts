@@ -124,10 +124,11 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
       );
     });
 
-    it('of other classes arrive as RemoteError with their name, code, properties and cause', async () => {
+    it('of an exported class arrive as that class, with their name, code, properties and cause', async () => {
       const outcome = await settle(pool.apply(tasks.throwCustom));
       if (outcome.ok) throw new Error('expected a rejection');
-      expect(outcome.error).toBeInstanceOf(RemoteError);
+      expect(outcome.error).toBeInstanceOf(tasks.QuotaError);
+      expect(outcome.error).not.toBeInstanceOf(RemoteError);
       expect(outcome.error.name).toBe('QuotaError');
       expect(outcome.error.message).toBe('over quota');
       expect(outcome.error.code).toBe('E_QUOTA');

@@ -7,6 +7,7 @@
 import type { Server, Socket } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import type { MessagePort, Worker } from 'node:worker_threads';
+import { ProcessError } from '@multiproc/serialize';
 import type { ExtMessage } from './protocol.js';
 
 /** A handle Node's IPC channel can pass beside a message (`spawn` children only). */
@@ -66,7 +67,10 @@ export class ChildProcessChannel implements ControlChannel {
 
   send(topic: string, data: unknown, handle?: ChannelHandle, options: SendOptions = {}): void {
     if (!this.child.connected)
-      throw new Error(`the child process ${this.child.pid ?? ''} is no longer connected`);
+      throw new ProcessError(
+        `the child process ${this.child.pid ?? ''} is no longer connected`,
+        'ERR_MP_DISCONNECTED',
+      );
     const message: ExtMessage = { type: 'ext', topic, data };
     // Without `onError`, a failed write means the child died between the check and the write;
     // its exit settles whatever waited.
@@ -114,7 +118,7 @@ export class ParentIpcChannel implements ControlChannel {
 
   send(topic: string, data: unknown, handle?: ChannelHandle, options: SendOptions = {}): void {
     if (!process.send || !process.connected)
-      throw new Error('the parent process is no longer connected');
+      throw new ProcessError('the parent process is no longer connected', 'ERR_MP_DISCONNECTED');
     const { keepOpen = false, onError } = options;
     process.send(
       { type: 'ext', topic, data } satisfies ExtMessage,

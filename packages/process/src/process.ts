@@ -3,7 +3,7 @@
  * a worker thread), with Python's `multiprocessing.Process` API.
  */
 import { inspect } from 'node:util';
-import { addonOrigin } from '@multiproc/native';
+import { addonOrigin, checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
 import {
   ProcessError,
   assertSendable,
@@ -247,18 +247,12 @@ export class Process<A extends unknown[] = unknown[]> {
    * Waits until the child exits, or until `timeout` milliseconds have passed. Resolves either
    * way, like Python's `join()`; check `exitcode` (still `null` after a timeout).
    *
-   * @param timeout - milliseconds; `undefined` waits forever.
+   * @param timeout - milliseconds; `undefined` or `null` waits forever, `0` or less does not wait.
    */
   async join(timeout?: number | null): Promise<void> {
     this.#assertOpen();
     if (this.#isSelf) throw new ProcessError('a process cannot join itself');
-    if (
-      timeout !== undefined &&
-      timeout !== null &&
-      (typeof timeout !== 'number' || !(timeout >= 0))
-    ) {
-      throw invalidArgument('timeout', 'a number of milliseconds ≥ 0', timeout);
-    }
+    const ms = checkTimeout(timeout, 'timeout');
     const popen = this.#popen;
     if (!popen) throw new ProcessError('can only join a started process');
     if (popen.exitcode === null) {
@@ -266,8 +260,8 @@ export class Process<A extends unknown[] = unknown[]> {
       // ends the program in the middle of the await (exit status 13) before the child's exit.
       const hold = this.#daemon ? setInterval(noop, kHoldMs) : undefined;
       try {
-        if (timeout === undefined || timeout === null) await popen.exited;
-        else await withTimeout(popen.exited, timeout);
+        if (ms === Infinity) await popen.exited;
+        else if (ms > 0) await withTimeout(popen.exited, ms);
       } finally {
         clearInterval(hold);
       }
@@ -366,7 +360,8 @@ export class Process<A extends unknown[] = unknown[]> {
   }
 
   #assertOpen(): void {
-    if (this.#state === 'closed') throw new ProcessError(`process ${this.#name} is closed`);
+    if (this.#state === 'closed')
+      throw new ProcessError(`process ${this.#name} is closed`, 'ERR_MP_CLOSED');
   }
 
   [inspect.custom](): string {
@@ -433,13 +428,13 @@ function prefixed(format: StartFormat, bytes: Buffer): Buffer {
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   try {
     await Promise.race([
       promise,
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+      new Promise<void>((resolve) => (timer = setLongTimeout(resolve, ms))),
     ]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }

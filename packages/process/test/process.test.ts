@@ -246,8 +246,10 @@ describe('bad use', () => {
   it('join() before start() rejects', async () => {
     const p = new Process({ target: targets['sleep'] });
     await expect(p.join()).rejects.toThrow(new ProcessError('can only join a started process'));
-    await expect(p.join(-1)).rejects.toThrow(
-      'timeout must be a number of milliseconds ≥ 0, got -1 (number)',
+    await expect(p.join(NaN)).rejects.toThrow(
+      new TypeError(
+        'timeout must be a number of milliseconds, or null to wait forever, got NaN (number)',
+      ),
     );
   });
 

@@ -11,7 +11,14 @@
 import { types } from 'node:util';
 import { Packr, addExtension } from 'msgpackr';
 import { errorClasses } from './errors.js';
-import { Ext, builtinErrors, packrOptions, readers, type WireError } from './decode.js';
+import {
+  Ext,
+  builtinErrors,
+  packrOptions,
+  readers,
+  typedArrayNames,
+  type WireError,
+} from './decode.js';
 import { locateFunction } from './locate.js';
 import {
   unsendableReason,
@@ -80,6 +87,14 @@ function errorToWire(error: Error): WireError {
     if (sendableOrUndefined(value).ok) props[key] = value;
   }
   const wire: WireError = { n: name, k: kind, m: String(error.message), s: error.stack, p: props };
+  if (kind === 'o' && typeof ctor === 'function' && ctor !== Error) {
+    // A class its module exports is rebuilt as itself, so `instanceof` works across processes.
+    const location = locateFunction(ctor);
+    if (location?.exportName) {
+      wire.u = location.url;
+      wire.x = location.exportName;
+    }
+  }
   if (Object.prototype.hasOwnProperty.call(error, 'cause')) {
     const cause = (error as { cause?: unknown }).cause;
     if (sendableOrUndefined(cause).ok) wire.c = cause;
@@ -92,20 +107,6 @@ function errorToWire(error: Error): WireError {
 // ---------------------------------------------------------------------------------------------
 // Extension writers. Each carries its reader too: msgpackr keeps one reader per type code, and a
 // writer's registration replaces it.
-
-const typedArrayNames = [
-  'Int8Array',
-  'Uint8Array',
-  'Uint8ClampedArray',
-  'Int16Array',
-  'Uint16Array',
-  'Int32Array',
-  'Uint32Array',
-  'Float32Array',
-  'Float64Array',
-  'BigInt64Array',
-  'BigUint64Array',
-];
 
 class NegativeZero {}
 const negativeZero = new NegativeZero();

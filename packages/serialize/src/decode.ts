@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Unpackr, addExtension } from 'msgpackr/unpack';
 import { RemoteError, errorClasses } from './errors.js';
+import { isLoadedModule } from './locate.js';
 import { shareableTypeByName, type DecodeContext } from './registry.js';
 import { sharedState } from './shared-state.js';
 import { NeedsImportError } from './wire-errors.js';
@@ -23,6 +24,21 @@ export const enum Ext {
   NegativeZero = 0x33,
   ForeignTypedArray = 0x34,
 }
+
+/** The typed array classes, by name. */
+export const typedArrayNames: ReadonlySet<string> = new Set([
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+]);
 
 /** msgpackr options shared by both halves; the encoder must use the same ones. */
 export const packrOptions = { moreTypes: true, useBigIntExtension: true } as const;
@@ -64,8 +80,22 @@ function moduleSync(url: string): Record<string, unknown> {
   return exports;
 }
 
+/**
+ * The exports of a module a message names. From an untrusted peer only a module that already ran
+ * here is read: loading one would run its top-level code on a stranger's say-so.
+ */
+function namedModule(url: string): Record<string, unknown> {
+  if (activeDecode.untrusted && !loaded.byUrl.has(url) && !isLoadedModule(url)) {
+    throw new TypeError(
+      `a message from a socket peer names module ${url}, which this process has not loaded; ` +
+        'values from sockets are rebuilt only from types registered here and classes of modules already loaded',
+    );
+  }
+  return moduleSync(url);
+}
+
 function exportOf(url: string, name: string): unknown {
-  const exports = moduleSync(url);
+  const exports = namedModule(url);
   if (name === 'default' && !('default' in exports)) return exports;
   return exports[name] ?? (exports['default'] as Record<string, unknown> | undefined)?.[name];
 }
@@ -87,6 +117,9 @@ export interface WireError {
   c?: unknown;
   /** AggregateError's errors */
   e?: unknown[];
+  /** an exported class of the sender's ('o' only): the module's URL and the export's name */
+  u?: string;
+  x?: string;
 }
 
 /** The built-in error classes rebuilt as themselves. */
@@ -103,6 +136,23 @@ export const builtinErrors = new Map<string, ErrorConstructor>(
   ].map((C) => [C.name, C as ErrorConstructor]),
 );
 
+/**
+ * The sender's exported error class, if this process may load it (see `namedModule`); an error
+ * whose class cannot be had arrives as a `RemoteError` rather than failing the message.
+ */
+function exportedErrorClass(url: string, name: string): (new () => Error) | undefined {
+  let Class: unknown;
+  try {
+    Class = exportOf(url, name);
+  } catch (error) {
+    if (error instanceof NeedsImport) throw error;
+    return undefined;
+  }
+  return typeof Class === 'function' && (Class as { prototype: unknown }).prototype instanceof Error
+    ? (Class as new () => Error)
+    : undefined;
+}
+
 function errorFromWire(wire: WireError): Error {
   let error: Error;
   if (wire.k === 'b') {
@@ -112,9 +162,14 @@ function errorFromWire(wire: WireError): Error {
   } else {
     // `new Error` keeps the native error internals; the prototype then gives the class.
     error = new Error(wire.m);
-    const Class = wire.k === 'm' ? errorClasses.get(wire.n) : undefined;
+    const Class =
+      wire.k === 'm'
+        ? errorClasses.get(wire.n)
+        : wire.u !== undefined && wire.x !== undefined
+          ? exportedErrorClass(wire.u, wire.x)
+          : undefined;
     Object.setPrototypeOf(error, (Class ?? RemoteError).prototype);
-    if (!Class)
+    if (error.name !== wire.n)
       Object.defineProperty(error, 'name', { value: wire.n, writable: true, configurable: true });
   }
   for (const [key, value] of Object.entries(wire.p)) {
@@ -147,6 +202,11 @@ export const readers = {
   [Ext.Handle]: ([name, module, data]: [string, string, unknown]): unknown => {
     let type = shareableTypeByName(name);
     if (!type) {
+      if (activeDecode.untrusted) {
+        throw new TypeError(
+          `received a ${name} handle from a socket peer, but no such type is registered in this process`,
+        );
+      }
       moduleSync(module);
       type = shareableTypeByName(name);
     }
@@ -157,9 +217,10 @@ export const readers = {
     return type.fromHandle(data, activeDecode);
   },
   [Ext.ForeignTypedArray]: ([name, bytes]: [string, Uint8Array]): unknown => {
-    const Typed = (globalThis as unknown as Record<string, new (buffer: ArrayBuffer) => unknown>)[
-      name
-    ];
+    // The name comes off the wire: only a typed array class may be constructed from it.
+    const Typed = typedArrayNames.has(name)
+      ? (globalThis as unknown as Record<string, new (buffer: ArrayBuffer) => unknown>)[name]
+      : undefined;
     if (!Typed) throw new TypeError(`unknown typed array class ${name}`);
     // A copy: the bytes may sit at an offset that the element size does not divide.
     return new Typed(bytes.slice().buffer);

@@ -5,64 +5,15 @@
  * Every class has a stable `code` (`ERR_MP_…`) and the CPython name as `name`.
  */
 
-const kBrand = Symbol.for('multiproc.errorBrand');
+import {
+  MultiprocError,
+  brandErrorClass as brand,
+  describeValue,
+  invalidArgument,
+  type MultiprocErrorOptions,
+} from '@multiproc/native';
 
-/** Options accepted by every multiproc error constructor. */
-export interface MultiprocErrorOptions {
-  /** The error that caused this one. */
-  cause?: unknown;
-}
-
-/**
- * Base class of every error multiproc raises.
- *
- * `instanceof` works across the ESM and CommonJS builds of multiproc loaded side by side, because
- * it checks a brand rather than the prototype chain.
- *
- * @example
- * ```ts
- * try { await q.get({ timeout: 10 }) } catch (e) { if (e instanceof MultiprocError) console.log(e.code) }
- * ```
- */
-export class MultiprocError extends Error {
-  /** A stable machine-readable code such as `ERR_MP_TIMEOUT`. */
-  readonly code: string;
-
-  constructor(message: string, code = 'ERR_MP', options?: MultiprocErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, this.prototype);
-  }
-}
-
-function hasBrand(value: unknown, prototype: object): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (Object.prototype.isPrototypeOf.call(prototype, value)) return true;
-  // A twin class from the other build (ESM vs CommonJS) carries the same brand names.
-  // Only a class of ours carries its own brand; a user's subclass matches by prototype alone.
-  if (!Object.prototype.hasOwnProperty.call(prototype, kBrand)) return false;
-  const wanted = (prototype as { [kBrand]: string })[kBrand];
-  for (
-    let p = Object.getPrototypeOf(value) as object | null;
-    p;
-    p = Object.getPrototypeOf(p) as object | null
-  ) {
-    if (
-      Object.prototype.hasOwnProperty.call(p, kBrand) &&
-      (p as { [kBrand]: string })[kBrand] === wanted
-    )
-      return true;
-  }
-  return false;
-}
-
-function brand(cls: { prototype: object; name: string }, name: string): void {
-  Object.defineProperty(cls.prototype, kBrand, { value: name });
-  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
-}
+export { MultiprocError, describeValue, invalidArgument, type MultiprocErrorOptions };
 
 /** A process-level failure: the analog of Python's `multiprocessing.ProcessError`. */
 export class ProcessError extends MultiprocError {
@@ -122,6 +73,19 @@ export class Full extends MultiprocError {
   }
 }
 
+/**
+ * The error of every method of a closed object, in every package: `Lock is closed`, code
+ * `ERR_MP_CLOSED`.
+ *
+ * @example
+ * ```ts
+ * if (this.#closed) throw closedError('Queue');
+ * ```
+ */
+export function closedError(what: string): ProcessError {
+  return new ProcessError(`${what} is closed`, 'ERR_MP_CLOSED');
+}
+
 /** A `Barrier` was broken (aborted, reset, or a wait timed out) while parties waited. */
 export class BrokenBarrierError extends MultiprocError {
   constructor(message = 'the barrier is broken', options?: MultiprocErrorOptions) {
@@ -167,7 +131,6 @@ export class RemoteError extends MultiprocError {
   }
 }
 
-brand(MultiprocError, 'MultiprocError');
 brand(ProcessError, 'ProcessError');
 brand(TimeoutError, 'TimeoutError');
 brand(BufferTooShort, 'BufferTooShort');
@@ -198,34 +161,3 @@ export const errorClasses: ReadonlyMap<string, new (...args: never[]) => Multipr
   ['AbortError', AbortError],
   ['RemoteError', RemoteError],
 ]);
-
-/** Throws a `TypeError` that names the offending option, the expectation and what was received. */
-export function invalidArgument(path: string, expected: string, received: unknown): TypeError {
-  return new TypeError(`${path} must be ${expected}, got ${describeValue(received)}`);
-}
-
-/** A short description of a value for error messages: `0 (number)`, `'x' (string)`, `Foo instance`. */
-export function describeValue(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return `${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)} (string)`;
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return `${String(value)}${typeof value === 'bigint' ? 'n' : ''} (${typeof value})`;
-    case 'undefined':
-      return 'undefined';
-    case 'symbol':
-      return `${String(value)} (symbol)`;
-    case 'function':
-      return `function ${value.name || '(anonymous)'}`;
-    default: {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) return `an array of length ${value.length}`;
-      const ctor = (value as { constructor?: { name?: string } }).constructor;
-      return ctor?.name
-        ? `${ctor.name === 'Object' ? 'an object' : `a ${ctor.name} instance`}`
-        : 'an object';
-    }
-  }
-}

@@ -17,18 +17,66 @@
  * length above its limit before allocating anything.
  */
 import { constants } from 'node:buffer';
+import { MultiprocError, brandErrorClass, type MultiprocErrorOptions } from '@multiproc/native';
 
-const kShortHeader = 4;
-const kLongHeader = 12;
+/** Size of a frame header: 4 bytes, or 12 in the long form (beyond 4 GiB). */
+export const SHORT_FRAME_HEADER = 4;
+export const LONG_FRAME_HEADER = 12;
+const kShortHeader = SHORT_FRAME_HEADER;
+const kLongHeader = LONG_FRAME_HEADER;
 const kEscape = 0xffffffff;
 
 /** The largest frame a decoder accepts unless told otherwise: the largest Buffer Node can make. */
 export const MAX_FRAME_LENGTH = constants.MAX_LENGTH;
 
 /** Thrown by a decoder for a stream that breaks the framing rules. */
-export class FrameError extends Error {
-  /** Always `'ERR_MP_FRAME'`. */
-  readonly code = 'ERR_MP_FRAME';
+export class FrameError extends MultiprocError {
+  constructor(message: string, options?: MultiprocErrorOptions) {
+    super(message, 'ERR_MP_FRAME', options);
+  }
+}
+brandErrorClass(FrameError, 'FrameError');
+
+/** A parsed frame header: the payload's `length` and the header's own size. */
+export interface FrameHead {
+  length: number;
+  header: number;
+}
+
+/**
+ * The one parser of frame headers, for every reader of frames (`FrameDecoder` here, the
+ * connection's pull-style reader): the header at `offset` of `bytes`, of which `available` bytes
+ * have arrived; `undefined` while it is incomplete. Throws a `FrameError` for a length above
+ * `maxLength` as soon as the header shows it (before anything is allocated), or a malformed
+ * long form.
+ */
+export function parseFrameHeader(
+  bytes: Buffer,
+  offset: number,
+  available: number,
+  maxLength: number,
+): FrameHead | undefined {
+  if (available < kShortHeader) return undefined;
+  const length = bytes.readUInt32BE(offset);
+  if (length !== kEscape) {
+    if (length > maxLength) tooLong(length, maxLength);
+    return { length, header: kShortHeader };
+  }
+  if (available < kLongHeader) {
+    // Refuse before the rest of the header when no long frame could be accepted anyway.
+    if (maxLength < kEscape) tooLong('more than 4 GiB', maxLength);
+    return undefined;
+  }
+  const long = bytes.readBigUInt64BE(offset + kShortHeader);
+  if (long > BigInt(maxLength)) tooLong(long, maxLength);
+  const value = Number(long);
+  if (value < kEscape)
+    throw new FrameError(`malformed frame header: long form used for ${value} bytes`);
+  return { length: value, header: kLongHeader };
+}
+
+function tooLong(length: number | bigint | string, maxLength: number): never {
+  throw new FrameError(`frame of ${length} bytes exceeds the limit of ${maxLength} bytes`);
 }
 
 /** The header bytes for a payload of `length` bytes. */
@@ -107,16 +155,12 @@ export class FrameDecoder {
       // Fast path: nothing buffered and a whole frame inside this chunk.
       if (this.#buffered === 0) {
         const available = chunk.length - offset;
-        if (available >= kShortHeader) {
-          const short = chunk.readUInt32BE(offset);
-          if (short !== kEscape) {
-            this.#check(short);
-            if (available >= kShortHeader + short) {
-              frames.push(chunk.subarray(offset + kShortHeader, offset + kShortHeader + short));
-              offset += kShortHeader + short;
-              continue;
-            }
-          }
+        const head = parseFrameHeader(chunk, offset, available, this.#maxLength);
+        if (head && available >= head.header + head.length) {
+          const start = offset + head.header;
+          frames.push(chunk.subarray(start, start + head.length));
+          offset = start + head.length;
+          continue;
         }
         this.#chunks.push(offset === 0 ? chunk : chunk.subarray(offset));
         this.#buffered += available;
@@ -135,19 +179,10 @@ export class FrameDecoder {
   /** Parses frames out of the buffered chunks once a header is complete. */
   #drainBuffered(frames: Buffer[]): void {
     while (this.#buffered >= kShortHeader) {
-      const head = this.#peek(Math.min(kLongHeader, this.#buffered));
-      let length = head.readUInt32BE(0);
-      let headerSize = kShortHeader;
-      if (length === kEscape) {
-        if (this.#buffered < kLongHeader) return;
-        const long = head.readBigUInt64BE(4);
-        if (long > BigInt(this.#maxLength)) this.#tooLong(long);
-        length = Number(long);
-        if (length < kEscape)
-          throw new FrameError(`malformed frame header: long form used for ${length} bytes`);
-        headerSize = kLongHeader;
-      }
-      this.#check(length);
+      const peeked = Math.min(kLongHeader, this.#buffered);
+      const head = parseFrameHeader(this.#peek(peeked), 0, peeked, this.#maxLength);
+      if (!head) return;
+      const { length, header: headerSize } = head;
       const all = this.#take(this.#buffered);
       const payloadStart = headerSize;
       const inHand = all.length - payloadStart;
@@ -167,14 +202,6 @@ export class FrameDecoder {
       this.#bodyHeader = headerSize;
       return;
     }
-  }
-
-  #check(length: number): void {
-    if (length > this.#maxLength) this.#tooLong(length);
-  }
-
-  #tooLong(length: number | bigint): never {
-    throw new FrameError(`frame of ${length} bytes exceeds the limit of ${this.#maxLength} bytes`);
   }
 
   /** The first `n` buffered bytes, without consuming them. */

@@ -16,6 +16,7 @@ export {
   RemoteError,
   TimeoutError,
   WorkerLostError,
+  closedError,
   describeValue,
   errorClasses,
   invalidArgument,
@@ -47,9 +48,13 @@ export { analyzeFunctionSource, type FunctionSourceAnalysis } from './free-varia
 export {
   FrameDecoder,
   FrameError,
+  LONG_FRAME_HEADER,
   MAX_FRAME_LENGTH,
+  SHORT_FRAME_HEADER,
   frame,
   frameHeader,
+  parseFrameHeader,
+  type FrameHead,
   type FrameDecoderOptions,
 } from './framing.js';
 export { NeedsImportError, UnsendableError } from './wire-errors.js';

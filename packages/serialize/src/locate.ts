@@ -288,3 +288,22 @@ function exportNameBySource(exports: unknown, fn: object): string | null {
   }
   return match;
 }
+
+/**
+ * Whether the module at `url` has already been loaded into this process (its code has run), so
+ * that reading its exports runs nothing new. CommonJS modules are found in `require.cache`, ES
+ * modules in the inspector's table of parsed scripts.
+ */
+export function isLoadedModule(url: string): boolean {
+  if (!url.startsWith('file:')) return false;
+  let path: string;
+  try {
+    path = fileURLToPath(url);
+  } catch {
+    return false;
+  }
+  if (nodeRequire.cache[path]) return true;
+  const { scripts } = locatorState();
+  for (const loaded of scripts.values()) if (loaded === url) return true;
+  return false;
+}

@@ -45,6 +45,15 @@ export interface EncodeContext {
 export interface DecodeContext {
   /** Handles that arrived beside the message, by the index `transfer()` returned. */
   readonly handles: readonly unknown[];
+  /**
+   * The bytes came from a peer that may be hostile (a socket from `Listener`/`Client`): nothing
+   * is loaded to decode them. Only types registered in this process, and instances of classes
+   * whose modules this process has already loaded, are rebuilt; a message naming any other
+   * module fails with a `TypeError` and runs no code. Between a parent and its own children
+   * (`false`, the default) a receiver loads the modules a message names, as it must to rebuild
+   * the values of code it runs anyway.
+   */
+  readonly untrusted?: boolean;
 }
 
 /** How one shareable type travels. */

@@ -113,10 +113,31 @@ describe('errors from other processes', () => {
     expect(abort.code).toBe('ABORT_ERR');
   });
 
-  it('arrive as RemoteError named after any other class', () => {
-    const back = roundTrip(new ValidationError('age must be positive', 'age'));
-    expect(back).toBeInstanceOf(RemoteError);
+  it('arrive as their own class when their module exports it', () => {
+    const cause = new RangeError('under 0');
+    const error = Object.assign(new ValidationError('age must be positive', 'age'), { cause });
+    const back = roundTrip(error);
+    expect(back).toBeInstanceOf(ValidationError);
+    expect(back).not.toBeInstanceOf(RemoteError);
     expect(back.name).toBe('ValidationError');
+    expect(back.message).toBe('age must be positive');
+    expect((back as unknown as { code: string }).code).toBe('E_VALIDATION');
+    expect((back as unknown as { field: string }).field).toBe('age');
+    expect(back.cause).toBeInstanceOf(RangeError);
+    expect(back.cause.message).toBe('under 0');
+    expect(back.stack).toMatch(
+      /^ValidationError: age must be positive\n--- remote stack ---\nError: age must be positive\n {4}at /,
+    );
+  });
+
+  it('arrive as RemoteError named after any other class', () => {
+    class LocalError extends Error {
+      field = 'age';
+      code = 'E_VALIDATION';
+    }
+    const back = roundTrip(new LocalError('age must be positive'));
+    expect(back).toBeInstanceOf(RemoteError);
+    expect(back.name).toBe('LocalError');
     expect(back.message).toBe('age must be positive');
     expect((back as unknown as { code: string }).code).toBe('E_VALIDATION');
     expect((back as unknown as { field: string }).field).toBe('age');

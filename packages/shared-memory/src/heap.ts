@@ -43,7 +43,13 @@ import {
   shmUnlink,
   type ShmSegment,
 } from '@multiproc/native';
-import { invalidArgument, registerShareable, sharedState } from '@multiproc/serialize';
+import {
+  ProcessError,
+  closedError,
+  invalidArgument,
+  registerShareable,
+  sharedState,
+} from '@multiproc/serialize';
 import { isOwnerAlive, selfToken } from './owner.js';
 import { track, trackerAlive } from './tracker/client.js';
 
@@ -174,7 +180,7 @@ function attachArena(name: string): Arena {
   track('hold', name);
   const words = new Int32Array(segment.buffer);
   if (Atomics.load(words, kMagicWord) !== kMagic)
-    throw new Error(`segment ${name} is not a multiproc heap arena`);
+    throw new ProcessError(`segment ${name} is not a multiproc heap arena`, 'ERR_MP_NOT_AN_ARENA');
   const arena: Arena = { name, buffer: segment.buffer, words, owned: false, fd: segment.fd };
   heap.mapped.set(name, arena);
   return arena;
@@ -302,7 +308,7 @@ export class HeapBlock {
 
   /** @internal Takes a reference for a receiver and describes the block. */
   toHandle(): BlockHandle {
-    if (this.#released) throw new Error('this HeapBlock was released and cannot be sent');
+    if (this.#released) throw closedError('this HeapBlock (released)');
     Atomics.add(this.#arena.words, ((this.byteOffset - kBlockHeaderBytes) >> 2) + kRefcount, 1);
     return {
       arena: this.#arena.name,
@@ -320,8 +326,9 @@ export class HeapBlock {
       Atomics.load(arena.words, h + kGeneration) !== handle.generation ||
       Atomics.load(arena.words, h + kRefcount) <= 0
     ) {
-      throw new Error(
+      throw new ProcessError(
         `stale heap block handle: ${handle.arena}@${handle.offset} was freed and reused`,
+        'ERR_MP_STALE_HANDLE',
       );
     }
     return new HeapBlock(arena, handle.offset, handle.length);

@@ -15,7 +15,12 @@ import {
   validateShmName,
   validateShmSize,
 } from '@multiproc/native';
-import { invalidArgument, registerShareable } from '@multiproc/serialize';
+import {
+  ProcessError,
+  closedError,
+  invalidArgument,
+  registerShareable,
+} from '@multiproc/serialize';
 import { track, untrack } from './tracker/client.js';
 
 /**
@@ -231,8 +236,7 @@ export class SharedMemory {
   }
 
   #assertOpen(): void {
-    if (this.#state === 'closed')
-      throw new Error(`SharedMemory ${JSON.stringify(this.#name)} is closed`);
+    if (this.#state === 'closed') throw closedError(`SharedMemory ${JSON.stringify(this.#name)}`);
   }
 
   /** The segment's memory. Throws after `close()`. */
@@ -359,7 +363,10 @@ registerShareable<SharedMemory>({
     if (!shm.anonymous) return { name: shm.name, size: shm.size };
     const fd = shm.anonymousFd;
     if (fd === undefined)
-      throw new Error(`SharedMemory ${JSON.stringify(shm.name)} is closed and cannot be sent`);
+      throw new ProcessError(
+        `SharedMemory ${JSON.stringify(shm.name)} is closed and cannot be sent`,
+        'ERR_MP_CLOSED',
+      );
     return { fd: context.transfer({ kind: 'fd', fd }), size: shm.size };
   },
   fromHandle(data, context): SharedMemory {
@@ -368,7 +375,10 @@ registerShareable<SharedMemory>({
     const received = context.handles[handle.fd!] as number | { fd: number } | undefined;
     const fd = typeof received === 'number' ? received : received?.fd;
     if (fd === undefined)
-      throw new Error('an anonymous SharedMemory arrived without its descriptor');
+      throw new ProcessError(
+        'an anonymous SharedMemory arrived without its descriptor',
+        'ERR_MP_NO_HANDLE',
+      );
     return SharedMemory.fromFd(fd, handle.size);
   },
 });

@@ -7,7 +7,7 @@
  * constructor, so one constructor holds every invariant, and nothing travels through module
  * state: a constructor that throws halfway leaves nothing behind for the next one.
  */
-import { MultiprocError, registerShareable } from '@multiproc/serialize';
+import { closedError, registerShareable } from '@multiproc/serialize';
 import { heapAllocate, type HeapBlock } from './heap.js';
 
 /** Lifecycle of every shared object: usable until `close()`. */
@@ -67,17 +67,8 @@ export function borrowed<D>(block: HeapBlock, data: D): Received<D> {
   return Received.make(block, data, false);
 }
 
-/**
- * @internal The error every method of a closed object throws: `Lock is closed`.
- *
- * @example
- * ```ts
- * throw closedError('Lock');
- * ```
- */
-export function closedError(what: string): MultiprocError {
-  return new MultiprocError(`${what} is closed`, 'ERR_MP_CLOSED');
-}
+/** @internal The error every method of a closed object throws: `Lock is closed`. */
+export { closedError };
 
 /**
  * @internal The base of every object that lives in a block of the shared heap. Subclasses keep

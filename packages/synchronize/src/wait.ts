@@ -10,6 +10,7 @@
  * wait outlives the call that asked for it.
  */
 import {
+  checkTimeout,
   futexWait,
   futexWaitSync,
   keepWarm,
@@ -177,28 +178,15 @@ export interface AcquireOptions {
    */
   block?: boolean;
   /**
-   * The longest wait in milliseconds; `undefined` (or `Infinity`) waits forever, `0` does not
-   * wait. On timeout the call returns `false`; it never throws for that.
+   * The longest wait in milliseconds; `undefined`, `null` (or `Infinity`) waits forever, `0` or
+   * less does not wait. On timeout the call returns `false`; it never throws for that.
    * @default undefined
    */
-  timeout?: number | undefined;
+  timeout?: number | null | undefined;
 }
 
-/**
- * Checks a timeout argument: `undefined`, `Infinity` or a number of milliseconds ≥ 0.
- * Returns it; throws a `TypeError` naming `path` otherwise.
- */
-export function checkTimeout(timeout: unknown, path = 'timeout'): number | undefined {
-  if (timeout === undefined) return undefined;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw invalidArgument(
-      path,
-      'a number of milliseconds ≥ 0 (or undefined to wait forever)',
-      timeout,
-    );
-  }
-  return timeout;
-}
+/** The one timeout rule (`@multiproc/native`): `Infinity` for forever, `0` for do not wait. */
+export { checkTimeout };
 
 /**
  * The deadline an `acquire` call asks for: `null` for one attempt (`block: false` or

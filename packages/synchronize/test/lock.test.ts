@@ -100,8 +100,8 @@ describe('Lock in one process', () => {
 
   it('refuses bad options before waiting, naming them', async () => {
     const lock = new Lock();
-    expect(() => lock.acquireSync({ timeout: -1 })).toThrow(
-      'options.timeout must be a number of milliseconds ≥ 0 (or undefined to wait forever), got -1 (number)',
+    expect(() => lock.acquireSync({ timeout: NaN })).toThrow(
+      'options.timeout must be a number of milliseconds, or null to wait forever, got NaN (number)',
     );
     expect(() => lock.acquireSync({ block: 'no' as never })).toThrow(
       'options.block must be a boolean, got "no" (string)',
