@@ -1,6 +1,6 @@
 // Helpers shared by the packages' tests of real processes and shared memory.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** `fixture(name)` for the `fixtures/` folder beside a package's tests. */
@@ -79,3 +79,33 @@ export function shmNamesWhere(keep: (name: string) => boolean): Set<string> {
 export const multiprocShmNames = (): Set<string> => shmNamesWhere((n) => !n.startsWith('mp_test_'));
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Whether a pid names a live process; a zombie (state `Z`, not yet reaped) counts as gone. */
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // A zombie still answers kill(0) until its parent reaps it.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until `predicate` holds or `ms` pass; resolves with the elapsed milliseconds, or -1. */
+export async function waitFor(predicate: () => boolean, ms: number): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < ms) {
+    if (predicate()) return performance.now() - started;
+    await sleep(20);
+  }
+  return predicate() ? performance.now() - started : -1;
+}
+
+/** {@link waitFor}, answering only whether `predicate` held in time. */
+export const waitUntil = async (predicate: () => boolean, ms: number): Promise<boolean> =>
+  (await waitFor(predicate, ms)) >= 0;

@@ -11,12 +11,11 @@
 import { invalidArgument } from '@multiproc/serialize';
 import type { AsyncResult, IMapIterator, PoolTask } from '@multiproc/pool';
 import { BatchCall } from './calls.js';
-import { checkConnection } from './connection.js';
 import { Engine, type DistributedPoolState } from './engine.js';
 import { startIMap, type Source } from './imap.js';
 import {
   checkPositiveInteger,
-  checkQueueName,
+  checkQueueOptions,
   checkTaskOptions,
   type DistributedApplyAsyncOptions,
   type DistributedIMapOptions,
@@ -89,10 +88,7 @@ export class DistributedPool {
    * ```
    */
   constructor(options: DistributedPoolOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw invalidArgument('options', 'an object with connection and queue', options);
-    checkConnection(options.connection, 'options.connection');
-    checkQueueName(options.queue, 'options.queue');
+    checkQueueOptions(options, 'an object with connection and queue');
     const attempts = options.attempts ?? 3;
     checkPositiveInteger(attempts, 'options.attempts');
     const maxInFlight = options.maxInFlight ?? 8;

@@ -1,6 +1,7 @@
 /** Options of `DistributedPool` and of its calls, with their checks. */
 import { invalidArgument } from '@multiproc/serialize';
-import type { RedisConnection } from './connection.js';
+import type { ApplyAsyncOptions, MapAsyncOptions } from '@multiproc/pool';
+import { checkConnection, type RedisConnection } from './connection.js';
 
 /**
  * Options of `new DistributedPool(…)`.
@@ -78,12 +79,8 @@ export interface DistributedTaskOptions {
  * pool.applyAsync(square, [3], { callback: (v) => console.log(v), errorCallback: console.error });
  * ```
  */
-export interface DistributedApplyAsyncOptions<R> extends DistributedTaskOptions {
-  /** Runs with the result once it arrives. */
-  callback?: ((result: R) => void) | undefined;
-  /** Runs with the error if the task fails. */
-  errorCallback?: ((error: unknown) => void) | undefined;
-}
+export interface DistributedApplyAsyncOptions<R>
+  extends DistributedTaskOptions, Pick<ApplyAsyncOptions<R>, 'callback' | 'errorCallback'> {}
 
 /**
  * Options of `map` and `starmap`.
@@ -110,12 +107,8 @@ export interface DistributedMapOptions extends DistributedTaskOptions {
  * pool.mapAsync(square, numbers, { chunksize: 500, callback: (all) => console.log(all.length) });
  * ```
  */
-export interface DistributedMapAsyncOptions<R> extends DistributedMapOptions {
-  /** Runs with every result, in order, once all have arrived. */
-  callback?: ((results: R[]) => void) | undefined;
-  /** Runs with the first error that arrives. */
-  errorCallback?: ((error: unknown) => void) | undefined;
-}
+export interface DistributedMapAsyncOptions<R>
+  extends DistributedMapOptions, Pick<MapAsyncOptions<R>, 'callback' | 'errorCallback'> {}
 
 /**
  * Options of `imap` and `imapUnordered`.
@@ -135,6 +128,21 @@ export interface DistributedIMapOptions extends DistributedTaskOptions {
 export function checkPositiveInteger(value: unknown, path: string): asserts value is number {
   if (!Number.isSafeInteger(value) || (value as number) < 1)
     throw invalidArgument(path, 'a positive integer', value);
+}
+
+/**
+ * What both ends check first: `options` is an object (`expected` says of what) naming a Redis
+ * connection and a queue.
+ */
+export function checkQueueOptions(
+  options: unknown,
+  expected: string,
+): asserts options is { connection: RedisConnection; queue: string } {
+  if (typeof options !== 'object' || options === null)
+    throw invalidArgument('options', expected, options);
+  const { connection, queue } = options as { connection?: unknown; queue?: unknown };
+  checkConnection(connection, 'options.connection');
+  checkQueueName(queue, 'options.queue');
 }
 
 export function checkQueueName(value: unknown, path: string): asserts value is string {

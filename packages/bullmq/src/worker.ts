@@ -12,12 +12,11 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { buildPolicy, refusal, type TaskPolicy } from './allow-list.js';
 import {
-  checkConnection,
   createRedis,
   describeConnection,
   type RedisConnection,
 } from './connection.js';
-import { checkPositiveInteger, checkQueueName } from './options.js';
+import { checkPositiveInteger, checkQueueOptions } from './options.js';
 import {
   keys,
   kResultTtlMs,
@@ -118,10 +117,7 @@ export class DistributedWorker extends EventEmitter {
 
   constructor(options: DistributedWorkerOptions) {
     super();
-    if (typeof options !== 'object' || options === null)
-      throw invalidArgument('options', 'an object', options);
-    checkConnection(options.connection, 'options.connection');
-    checkQueueName(options.queue, 'options.queue');
+    checkQueueOptions(options, 'an object');
     const processes = options.processes ?? 1;
     checkPositiveInteger(processes, 'options.processes');
     for (const name of ['lockDuration', 'stalledInterval'] as const) {

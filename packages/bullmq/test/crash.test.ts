@@ -10,45 +10,23 @@ import {
   descendants,
   lines,
   settle,
-  startRedis,
-  startWorker,
-  stop,
   tasks,
   tempDir,
+  useCluster,
   waitUntil,
-  type TestRedis,
-  type TestWorker,
 } from './helpers.js';
 
 jest.setTimeout(40_000);
 
-let redis: TestRedis;
-const workers: TestWorker[] = [];
+const cluster = useCluster();
+const worker = (queue: string, extra?: string[]) => cluster.worker(queue, extra);
 const dir = tempDir();
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-
-afterAll(async () => {
-  const pids = workers.flatMap((w) => [w.pid, ...descendants(w.pid)]);
-  await Promise.all(workers.map((w) => stop(w.child)));
-  await redis?.stop();
-  // No worker, and no local process of one, outlives the test.
-  expect(await waitUntil(() => pids.every((p) => !alive(p)), 5000)).toBe(true);
-});
-
-async function worker(queue: string, extra: string[] = []): Promise<TestWorker> {
-  const w = await startWorker(redis, queue, extra);
-  workers.push(w);
-  return w;
-}
 
 test('a worker SIGKILLed mid-chunk: its chunk runs elsewhere and every task completes exactly once', async () => {
   const queue = `kill-${randomUUID()}`;
   const [a, b] = [await worker(queue), await worker(queue)];
   const file = join(dir, 'kill.txt');
-  await using pool = new DistributedPool({ connection: redis.url, queue });
+  await using pool = new DistributedPool({ connection: cluster.redis.url, queue });
   const items = Array.from({ length: 12 }, (_, i): [string, number, number] => [file, i, 250]);
   const result = pool.starmap(tasks.record, items, { chunksize: 2 });
   // Kill machine A once it has finished a task (so it holds a chunk half done).
@@ -73,7 +51,7 @@ test('a worker SIGKILLed mid-chunk: its chunk runs elsewhere and every task comp
 test('a chunk whose process dies on every attempt fails with WorkerLostError after `attempts`', async () => {
   const queue = `lost-${randomUUID()}`;
   await worker(queue);
-  await using pool = new DistributedPool({ connection: redis.url, queue, attempts: 2 });
+  await using pool = new DistributedPool({ connection: cluster.redis.url, queue, attempts: 2 });
   const outcome = await settle(pool.apply(tasks.exitNow, []));
   expect(outcome.ok ? null : outcome.error).toBeInstanceOf(WorkerLostError);
   expect(await pool.apply(tasks.square, [4])).toBe(16); // the worker goes on
@@ -85,7 +63,7 @@ test('a SIGKILLed caller: workers drop its chunks and go on with other pools', a
   await worker(queue);
   const caller = spawn(
     process.execPath,
-    [join(__dirname, 'fixtures', 'doomed-caller.cjs'), redis.url, queue],
+    [join(__dirname, 'fixtures', 'doomed-caller.cjs'), cluster.redis.url, queue],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -93,7 +71,7 @@ test('a SIGKILLed caller: workers drop its chunks and go on with other pools', a
   await new Promise<void>((resolve) => caller.stdout?.on('data', () => resolve()));
   caller.kill('SIGKILL');
   const t0 = Date.now();
-  await using pool = new DistributedPool({ connection: redis.url, queue });
+  await using pool = new DistributedPool({ connection: cluster.redis.url, queue });
   expect(await pool.map(tasks.square, [1, 2, 3], { chunksize: 1 })).toEqual([1, 4, 9]);
   // The dead caller queued 60 × 500 ms (15 s on two workers); its liveness key expires after
   // 1.5 s and the rest of its chunks are skipped.
@@ -103,7 +81,7 @@ test('a SIGKILLed caller: workers drop its chunks and go on with other pools', a
 test('a malformed job: the worker refuses and reports it, and survives', async () => {
   const queue = `bad-${randomUUID()}`;
   const w = await worker(queue);
-  const raw = new Queue(queue, { connection: { host: '127.0.0.1', port: redis.port } });
+  const raw = new Queue(queue, { connection: { host: '127.0.0.1', port: cluster.redis.port } });
   await raw.add('junk', { hello: 'world' });
   await raw.add('junk2', {
     v: 1,
@@ -125,7 +103,7 @@ test('a malformed job: the worker refuses and reports it, and survives', async (
     'job 1 is not a multiproc chunk: data.v must be 1 (a multiproc chunk), got undefined',
   );
   await raw.close();
-  await using pool = new DistributedPool({ connection: redis.url, queue });
+  await using pool = new DistributedPool({ connection: cluster.redis.url, queue });
   expect(await pool.map(tasks.square, [5, 6])).toEqual([25, 36]);
   expect(alive(w.pid)).toBe(true);
 });
@@ -133,7 +111,7 @@ test('a malformed job: the worker refuses and reports it, and survives', async (
 test('the allow-list: a worker runs exports of listed modules only', async () => {
   const queue = `allow-${randomUUID()}`;
   await worker(queue, ['--allow-module', require.resolve('./fixtures/tasks.cjs')]);
-  await using pool = new DistributedPool({ connection: redis.url, queue });
+  await using pool = new DistributedPool({ connection: cluster.redis.url, queue });
   expect(await pool.apply(tasks.square, [3])).toBe(9);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const other = require('./fixtures/other.cjs') as {
@@ -154,29 +132,33 @@ test('the allow-list: a worker runs exports of listed modules only', async () =>
   ]);
 });
 
-test('SIGTERM: a worker finishes its running chunk, then exits 0', async () => {
-  const queue = `term-${randomUUID()}`;
-  const a = await worker(queue, ['--grace', '20000']);
-  const file = join(dir, 'term.txt');
-  await using pool = new DistributedPool({ connection: redis.url, queue });
-  const result = pool.apply(tasks.startThenNap, [file, 1500]);
+/**
+ * Starts a worker with `--grace graceMs`, has it start a chunk that naps `napMs`, and sends it
+ * SIGTERM mid-chunk.
+ */
+async function sigtermMidChunk(name: string, graceMs: number, napMs: number) {
+  const queue = `${name}-${randomUUID()}`;
+  const a = await worker(queue, ['--grace', String(graceMs)]);
+  const file = join(dir, `${name}.txt`);
+  const pool = new DistributedPool({ connection: cluster.redis.url, queue });
+  const result = pool.apply(tasks.startThenNap, [file, napMs]);
   expect(await waitUntil(() => lines(file).length === 1, 10_000)).toBe(true);
   const exit = new Promise<number | null>((resolve) => a.child.once('exit', resolve));
   a.child.kill('SIGTERM');
+  return { queue, file, pool, result, exit };
+}
+
+test('SIGTERM: a worker finishes its running chunk, then exits 0', async () => {
+  const { file, pool, result, exit } = await sigtermMidChunk('term', 20_000, 1500);
+  await using _pool = pool;
   expect(await result).toBe(1500);
   expect(await exit).toBe(0);
   expect(lines(file).map((l) => l.split(' ')[0])).toEqual(['start', 'end']);
 });
 
 test('SIGTERM past --grace: the running chunk goes back to the queue and another worker runs it', async () => {
-  const queue = `handback-${randomUUID()}`;
-  const a = await worker(queue, ['--grace', '300']);
-  const file = join(dir, 'handback.txt');
-  await using pool = new DistributedPool({ connection: redis.url, queue });
-  const result = pool.apply(tasks.startThenNap, [file, 2500]);
-  expect(await waitUntil(() => lines(file).length === 1, 10_000)).toBe(true);
-  const exit = new Promise<number | null>((resolve) => a.child.once('exit', resolve));
-  a.child.kill('SIGTERM');
+  const { queue, file, pool, result, exit } = await sigtermMidChunk('handback', 300, 2500);
+  await using _pool = pool;
   expect(await exit).toBe(0);
   const b = await worker(queue);
   expect(await result).toBe(2500);
@@ -191,7 +173,7 @@ test('--maxtasksperchild recycles the local processes: each chunk gets a fresh o
   const queue = `recycle-${randomUUID()}`;
   await worker(queue, ['--maxtasksperchild', '1']);
   const file = join(dir, 'recycle.txt');
-  await using pool = new DistributedPool({ connection: redis.url, queue });
+  await using pool = new DistributedPool({ connection: cluster.redis.url, queue });
   const items = [0, 1, 2].map((i): [string, number, number] => [file, i, 0]);
   expect(await pool.starmap(tasks.record, items, { chunksize: 1 })).toEqual([0, 2, 4]);
   expect(new Set(lines(file).map((l) => l.split(' ')[1])).size).toBe(3);

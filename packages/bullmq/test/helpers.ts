@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited } from '../../../tooling/test-helpers.js';
+import { exited, isPidAlive, waitUntil } from '../../../tooling/test-helpers.js';
+
+export { isPidAlive as alive, waitUntil };
 
 export const cli = join(__dirname, '..', 'dist', 'cli.cjs');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,6 +44,35 @@ export async function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
   started.delete(child);
 }
 
+/**
+ * Resolves once `child` has printed `line` on stdout; rejects when it exits first or `ms` pass,
+ * with `detail()` (by default what it printed) in the message.
+ */
+function untilPrinted(
+  child: ChildProcess,
+  line: string,
+  what: string,
+  ms: number,
+  detail?: () => string,
+): Promise<void> {
+  let out = '';
+  const why = (): string => (detail ? detail() : out);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${why()}`)), ms);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(line)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}: ${why()}`));
+    });
+  });
+}
+
 /** A redis-server of the test's own on 127.0.0.1 and a free port. */
 export interface TestRedis {
   url: string;
@@ -58,9 +89,13 @@ export interface TestRedis {
  * Starts redis-server (`--save '' --appendonly no`, or `--appendonly yes` in a temp folder).
  * Fails with a clear message when redis-server is not installed: these tests never skip.
  */
-export async function startRedis(
-  options: { appendonly?: boolean; password?: string; tls?: boolean } = {},
-): Promise<TestRedis> {
+export interface RedisOptions {
+  appendonly?: boolean;
+  password?: string;
+  tls?: boolean;
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error(
       'redis-server is not on PATH: the @multiproc/bullmq tests need a real Redis ' +
@@ -116,21 +151,7 @@ export async function startRedis(
     const c = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     started.add(c);
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`redis-server did not start: ${out}`)),
-        10_000,
-      );
-      c.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (/Ready to accept connections/.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      c.once('exit', () => reject(new Error(`redis-server exited: ${out}`)));
-    });
+    await untilPrinted(c, 'Ready to accept connections', 'redis-server', 10_000);
   };
   await start();
   return {
@@ -177,24 +198,53 @@ export async function startWorker(
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   started.add(child);
-  let out = '';
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`multiproc-worker did not start: ${err}`)),
-      15_000,
-    );
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`multiproc-worker exited with ${code}: ${err}`)));
-  });
+  await untilPrinted(child, 'ready', 'multiproc-worker', 15_000, () => err);
   return { child, pid: child.pid as number, stderr: () => err };
+}
+
+/** A test file's Redis and workers, from {@link useCluster}. */
+export interface TestCluster {
+  readonly redis: TestRedis;
+  /** Starts one more worker on `queue`, stopped with the others after the file's tests. */
+  worker(queue: string, extra?: string[]): Promise<TestWorker>;
+}
+
+/**
+ * Starts a Redis (and `workers` workers on `queue`) before the file's tests; after them stops
+ * every worker and Redis, and fails if a worker or a local process of one outlives its SIGTERM.
+ */
+export function useCluster(
+  options: { redis?: RedisOptions; queue?: string; workers?: number } = {},
+): TestCluster {
+  let redis: TestRedis | undefined;
+  const workers: TestWorker[] = [];
+  const cluster: TestCluster = {
+    get redis(): TestRedis {
+      if (redis === undefined) throw new Error('useCluster: Redis starts in beforeAll');
+      return redis;
+    },
+    async worker(queue, extra = []) {
+      const w = await startWorker(cluster.redis, queue, extra);
+      workers.push(w);
+      return w;
+    },
+  };
+  beforeAll(async () => {
+    redis = await startRedis(options.redis);
+    const { queue, workers: count = 0 } = options;
+    if (queue !== undefined) {
+      await Promise.all(Array.from({ length: count }, () => cluster.worker(queue)));
+    }
+  });
+  afterAll(async () => {
+    const pids = workers.flatMap((w) => [w.pid, ...descendants(w.pid)]);
+    await Promise.all(workers.map((w) => stop(w.child)));
+    await redis?.stop();
+    expect(await waitUntil(() => pids.every((p) => !isPidAlive(p)), 5000)).toBe(true);
+  });
+  return cluster;
 }
 
 /** Every descendant of `pid` (from /proc), so tests can check none outlives its worker. */
@@ -217,26 +267,6 @@ export function descendants(pid: number): number[] {
   };
   visit(pid);
   return out;
-}
-
-/** Whether `pid` is alive (and not a zombie). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Polls until `predicate` holds or `ms` pass. */
-export async function waitUntil(predicate: () => boolean, ms: number): Promise<boolean> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (predicate()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return predicate();
 }
 
 /** A temp folder of the test's own, removed when the test process exits. */

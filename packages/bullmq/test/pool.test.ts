@@ -2,42 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DistributedPool, ProcessError, TimeoutError, taskRef } from '@multiproc/bullmq';
-import {
-  alive,
-  descendants,
-  lines,
-  settle,
-  startRedis,
-  startWorker,
-  stop,
-  tasks,
-  tempDir,
-  waitUntil,
-  type TestRedis,
-  type TestWorker,
-} from './helpers.js';
+import { lines, settle, tasks, tempDir, useCluster } from './helpers.js';
 
 jest.setTimeout(30_000);
 
-let redis: TestRedis;
-let workers: TestWorker[] = [];
 const queue = `q-${randomUUID()}`;
 const dir = tempDir();
-
-beforeAll(async () => {
-  redis = await startRedis();
-  workers = await Promise.all([startWorker(redis, queue), startWorker(redis, queue)]);
-});
-
-afterAll(async () => {
-  const pids = workers.flatMap((w) => [w.pid, ...descendants(w.pid)]);
-  await Promise.all(workers.map((w) => stop(w.child)));
-  await redis?.stop();
-  // SIGTERM shuts a worker down with its local processes: none outlives the test.
-  expect(await waitUntil(() => pids.every((p) => !alive(p)), 5000)).toBe(true);
-});
-
-const open = (): DistributedPool => new DistributedPool({ connection: redis.url, queue });
+const cluster = useCluster({ queue, workers: 2 });
+const open = (): DistributedPool => new DistributedPool({ connection: cluster.redis.url, queue });
 
 test('map, apply and imap run across both workers, in chunks, with exact results', async () => {
   await using pool = open();
@@ -165,10 +137,10 @@ test('bad input is refused with a message before anything is queued', () => {
   expect(() => new DistributedPool({ connection: 'http://x', queue })).toThrow(
     'options.connection must be a redis:// or rediss:// URL or ioredis options, got "http://x" (string)',
   );
-  expect(() => new DistributedPool({ connection: redis.url, queue: 'a b' })).toThrow(
+  expect(() => new DistributedPool({ connection: cluster.redis.url, queue: 'a b' })).toThrow(
     'options.queue must be a queue name of letters, digits, _ . or -, got "a b" (string)',
   );
-  expect(() => new DistributedPool({ connection: redis.url, queue, attempts: 0 })).toThrow(
+  expect(() => new DistributedPool({ connection: cluster.redis.url, queue, attempts: 0 })).toThrow(
     'options.attempts must be a positive integer, got 0 (number)',
   );
 });

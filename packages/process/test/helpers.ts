@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activeChildren } from '@multiproc/process';
 
+export { isPidAlive, waitFor as waitUntil } from '../../../tooling/test-helpers.js';
+
 /** A fresh temp directory per test file, removed afterwards. */
 export function tempDir(): { file(name: string): string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'multiproc-test-'));
@@ -63,28 +65,3 @@ export function startDriver(name: string, args: string[] = []) {
   return { child, firstLine };
 }
 
-/** Whether a pid names a live (non-zombie) process. */
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // A zombie still answers kill(0) until its parent reaps it; its state letter is Z.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Polls until `predicate` holds or `ms` pass; returns the elapsed milliseconds or -1. */
-export async function waitUntil(predicate: () => boolean, ms: number): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < ms) {
-    if (predicate()) return performance.now() - started;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return predicate() ? performance.now() - started : -1;
-}

@@ -3,25 +3,8 @@
  *
  * @packageDocumentation
  */
-export {
-  AbortError,
-  AuthenticationError,
-  BrokenBarrierError,
-  BufferTooShort,
-  EOFError,
-  Empty,
-  Full,
-  MultiprocError,
-  ProcessError,
-  RemoteError,
-  TimeoutError,
-  WorkerLostError,
-  closedError,
-  describeValue,
-  errorClasses,
-  invalidArgument,
-  type MultiprocErrorOptions,
-} from './errors.js';
+// Every error class, and the helpers that make their messages.
+export * from './errors.js';
 export { assertSendable, encode, encodeTrusted, type EncodeOptions } from './codec.js';
 export { decode, decodeAsync } from './decode.js';
 export {
