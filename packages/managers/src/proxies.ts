@@ -1,8 +1,18 @@
 /**
  * The typed proxies of a `SyncManager`'s types. Every method is a round trip to the server, so
  * every one is async, and each takes an optional last `{ timeout }` (see `CallOptions`).
+ *
+ * The methods that only pass their arguments on are declared once per class, as an interface
+ * merged with the class, and installed on its prototype by `forward` (Python's `MakeProxyType`).
  */
-import { BaseProxy, registerProxyClass, type CallOptions } from './proxy.js';
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- see above */
+import {
+  BaseProxy,
+  forward,
+  registerProxyClass,
+  type CallOptions,
+  type Forwarded,
+} from './proxy.js';
 
 /**
  * Keys a dict proxy accepts: any sendable primitive (`1`, `'1'` and `0.5` are three keys).
@@ -13,6 +23,19 @@ import { BaseProxy, registerProxyClass, type CallOptions } from './proxy.js';
  * ```
  */
 export type DictKey = string | number | bigint | boolean | null | undefined;
+
+type DictCalls<K, V> = {
+  get: [[key: K], V | undefined];
+  set: [[key: K, value: V], void];
+  has: [[key: K], boolean];
+  delete: [[key: K], boolean];
+  keys: [[], K[]];
+  values: [[], V[]];
+  entries: [[], [K, V][]];
+  size: [[], number];
+  clear: [[], void];
+  setdefault: [[key: K, fallback: V], V];
+};
 
 /**
  * A `Map`-like proxy of a dict in the manager.
@@ -26,33 +49,6 @@ export type DictKey = string | number | bigint | boolean | null | undefined;
  * ```
  */
 export class DictProxy<K = DictKey, V = unknown> extends BaseProxy {
-  get(key: K, options?: CallOptions): Promise<V | undefined> {
-    return this.callMethod('get', [key], options) as Promise<V | undefined>;
-  }
-  set(key: K, value: V, options?: CallOptions): Promise<void> {
-    return this.callMethod('set', [key, value], options) as Promise<void>;
-  }
-  has(key: K, options?: CallOptions): Promise<boolean> {
-    return this.callMethod('has', [key], options) as Promise<boolean>;
-  }
-  delete(key: K, options?: CallOptions): Promise<boolean> {
-    return this.callMethod('delete', [key], options) as Promise<boolean>;
-  }
-  keys(options?: CallOptions): Promise<K[]> {
-    return this.callMethod('keys', [], options) as Promise<K[]>;
-  }
-  values(options?: CallOptions): Promise<V[]> {
-    return this.callMethod('values', [], options) as Promise<V[]>;
-  }
-  entries(options?: CallOptions): Promise<[K, V][]> {
-    return this.callMethod('entries', [], options) as Promise<[K, V][]>;
-  }
-  size(options?: CallOptions): Promise<number> {
-    return this.callMethod('size', [], options) as Promise<number>;
-  }
-  clear(options?: CallOptions): Promise<void> {
-    return this.callMethod('clear', [], options) as Promise<void>;
-  }
   /** Adds the entries of a `Map`, an iterable of pairs or a plain object. */
   update(
     other: Map<K, V> | Iterable<[K, V]> | Record<string, V>,
@@ -73,13 +69,23 @@ export class DictProxy<K = DictKey, V = unknown> extends BaseProxy {
       options,
     ) as Promise<V>;
   }
-  setdefault(key: K, fallback: V, options?: CallOptions): Promise<V> {
-    return this.callMethod('setdefault', [key, fallback], options) as Promise<V>;
-  }
   override copy(options?: CallOptions): Promise<Map<K, V>> {
     return super.copy(options) as Promise<Map<K, V>>;
   }
 }
+
+export interface DictProxy<K = DictKey, V = unknown> extends Forwarded<DictCalls<K, V>> {}
+
+type ListCalls<T> = {
+  get: [[index: number], T];
+  set: [[index: number, value: T], void];
+  append: [[value: T], void];
+  insert: [[index: number, value: T], void];
+  remove: [[value: T], void];
+  count: [[value: T], number];
+  reverse: [[], void];
+  length: [[], number];
+};
 
 /**
  * A proxy of a list in the manager, with Python's list methods (negative indexes count from
@@ -93,26 +99,11 @@ export class DictProxy<K = DictKey, V = unknown> extends BaseProxy {
  * ```
  */
 export class ListProxy<T = unknown> extends BaseProxy {
-  get(index: number, options?: CallOptions): Promise<T> {
-    return this.callMethod('get', [index], options) as Promise<T>;
-  }
-  set(index: number, value: T, options?: CallOptions): Promise<void> {
-    return this.callMethod('set', [index, value], options) as Promise<void>;
-  }
-  append(value: T, options?: CallOptions): Promise<void> {
-    return this.callMethod('append', [value], options) as Promise<void>;
-  }
   extend(values: Iterable<T>, options?: CallOptions): Promise<void> {
     return this.callMethod('extend', [[...values]], options) as Promise<void>;
   }
-  insert(index: number, value: T, options?: CallOptions): Promise<void> {
-    return this.callMethod('insert', [index, value], options) as Promise<void>;
-  }
   pop(index = -1, options?: CallOptions): Promise<T> {
     return this.callMethod('pop', [index], options) as Promise<T>;
-  }
-  remove(value: T, options?: CallOptions): Promise<void> {
-    return this.callMethod('remove', [value], options) as Promise<void>;
   }
   index(value: T, start?: number, end?: number, options?: CallOptions): Promise<number> {
     const args: unknown[] = [value];
@@ -120,18 +111,9 @@ export class ListProxy<T = unknown> extends BaseProxy {
     if (end !== undefined) args.push(end);
     return this.callMethod('index', args, options) as Promise<number>;
   }
-  count(value: T, options?: CallOptions): Promise<number> {
-    return this.callMethod('count', [value], options) as Promise<number>;
-  }
-  reverse(options?: CallOptions): Promise<void> {
-    return this.callMethod('reverse', [], options) as Promise<void>;
-  }
   /** Sorts numbers, bigints or strings in place (`{ reverse: true }` for descending order). */
   sort(sortOptions: { reverse?: boolean } = {}, options?: CallOptions): Promise<void> {
     return this.callMethod('sort', [sortOptions], options) as Promise<void>;
-  }
-  length(options?: CallOptions): Promise<number> {
-    return this.callMethod('length', [], options) as Promise<number>;
   }
   slice(start?: number, end?: number, options?: CallOptions): Promise<T[]> {
     return this.callMethod('slice', [start, end], options) as Promise<T[]>;
@@ -140,6 +122,17 @@ export class ListProxy<T = unknown> extends BaseProxy {
     return super.copy(options) as Promise<T[]>;
   }
 }
+
+export interface ListProxy<T = unknown> extends Forwarded<ListCalls<T>> {}
+
+type SetCalls<T> = {
+  add: [[value: T], void];
+  delete: [[value: T], boolean];
+  has: [[value: T], boolean];
+  size: [[], number];
+  clear: [[], void];
+  values: [[], T[]];
+};
 
 /**
  * A proxy of a set in the manager.
@@ -151,28 +144,19 @@ export class ListProxy<T = unknown> extends BaseProxy {
  * ```
  */
 export class SetProxy<T = unknown> extends BaseProxy {
-  add(value: T, options?: CallOptions): Promise<void> {
-    return this.callMethod('add', [value], options) as Promise<void>;
-  }
-  delete(value: T, options?: CallOptions): Promise<boolean> {
-    return this.callMethod('delete', [value], options) as Promise<boolean>;
-  }
-  has(value: T, options?: CallOptions): Promise<boolean> {
-    return this.callMethod('has', [value], options) as Promise<boolean>;
-  }
-  size(options?: CallOptions): Promise<number> {
-    return this.callMethod('size', [], options) as Promise<number>;
-  }
-  clear(options?: CallOptions): Promise<void> {
-    return this.callMethod('clear', [], options) as Promise<void>;
-  }
-  values(options?: CallOptions): Promise<T[]> {
-    return this.callMethod('values', [], options) as Promise<T[]>;
-  }
   override copy(options?: CallOptions): Promise<Set<T>> {
     return super.copy(options) as Promise<Set<T>>;
   }
 }
+
+export interface SetProxy<T = unknown> extends Forwarded<SetCalls<T>> {}
+
+type NamespaceCalls = {
+  get: [[name: string], unknown];
+  set: [[name: string, value: unknown], void];
+  has: [[name: string], boolean];
+  delete: [[name: string], void];
+};
 
 /**
  * A proxy of a Namespace: named attributes shared between processes.
@@ -185,22 +169,12 @@ export class SetProxy<T = unknown> extends BaseProxy {
  * ```
  */
 export class NamespaceProxy extends BaseProxy {
-  get(name: string, options?: CallOptions): Promise<unknown> {
-    return this.callMethod('get', [name], options);
-  }
-  set(name: string, value: unknown, options?: CallOptions): Promise<void> {
-    return this.callMethod('set', [name, value], options) as Promise<void>;
-  }
-  has(name: string, options?: CallOptions): Promise<boolean> {
-    return this.callMethod('has', [name], options) as Promise<boolean>;
-  }
-  delete(name: string, options?: CallOptions): Promise<void> {
-    return this.callMethod('delete', [name], options) as Promise<void>;
-  }
   override copy(options?: CallOptions): Promise<Record<string, unknown>> {
     return super.copy(options) as Promise<Record<string, unknown>>;
   }
 }
+
+export interface NamespaceProxy extends Forwarded<NamespaceCalls> {}
 
 /**
  * Options of a queue proxy's `get`/`put` (the queue's own wait, not the call's).
@@ -217,6 +191,14 @@ export interface QueueProxyOptions extends CallOptions {
 function queueWait(options: QueueProxyOptions | undefined): unknown[] {
   return options === undefined ? [] : [{ block: options.block, timeout: options.timeout }];
 }
+
+type QueueCalls<T> = {
+  putNowait: [[item: T], void];
+  getNowait: [[], T];
+  qsize: [[], number];
+  empty: [[], boolean];
+  full: [[], boolean];
+};
 
 /**
  * A proxy of a queue living in the manager. `get`/`put` wait as a `Queue`'s do: `Empty`/`Full`
@@ -236,22 +218,14 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   get(options?: QueueProxyOptions): Promise<T> {
     return this.callMethod('get', queueWait(options)) as Promise<T>;
   }
-  putNowait(item: T, options?: CallOptions): Promise<void> {
-    return this.callMethod('putNowait', [item], options) as Promise<void>;
-  }
-  getNowait(options?: CallOptions): Promise<T> {
-    return this.callMethod('getNowait', [], options) as Promise<T>;
-  }
-  qsize(options?: CallOptions): Promise<number> {
-    return this.callMethod('qsize', [], options) as Promise<number>;
-  }
-  empty(options?: CallOptions): Promise<boolean> {
-    return this.callMethod('empty', [], options) as Promise<boolean>;
-  }
-  full(options?: CallOptions): Promise<boolean> {
-    return this.callMethod('full', [], options) as Promise<boolean>;
-  }
 }
+
+export interface QueueProxy<T = unknown> extends Forwarded<QueueCalls<T>> {}
+
+type JoinableQueueCalls = {
+  taskDone: [[], void];
+  join: [[], void];
+};
 
 /**
  * A proxy of a joinable queue: a `QueueProxy` with `taskDone()` and `join()`.
@@ -262,14 +236,10 @@ export class QueueProxy<T = unknown> extends BaseProxy {
  * await q.put(1); await q.get(); await q.taskDone(); await q.join();
  * ```
  */
-export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
-  taskDone(options?: CallOptions): Promise<void> {
-    return this.callMethod('taskDone', [], options) as Promise<void>;
-  }
-  join(options?: CallOptions): Promise<void> {
-    return this.callMethod('join', [], options) as Promise<void>;
-  }
-}
+export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {}
+
+export interface JoinableQueueProxy<T = unknown>
+  extends QueueProxy<T>, Forwarded<JoinableQueueCalls> {}
 
 /**
  * Options of `acquire` on a lock proxy.
@@ -318,6 +288,10 @@ export class AcquirerProxy extends BaseProxy {
   }
 }
 
+type SemaphoreCalls = {
+  getValue: [[], number];
+};
+
 /**
  * A proxy of a semaphore: an `AcquirerProxy` with `getValue()`.
  *
@@ -327,11 +301,13 @@ export class AcquirerProxy extends BaseProxy {
  * await s.getValue(); // 2
  * ```
  */
-export class SemaphoreProxy extends AcquirerProxy {
-  getValue(options?: CallOptions): Promise<number> {
-    return this.callMethod('getValue', [], options) as Promise<number>;
-  }
-}
+export class SemaphoreProxy extends AcquirerProxy {}
+
+export interface SemaphoreProxy extends Forwarded<SemaphoreCalls> {}
+
+type ConditionCalls = {
+  notifyAll: [[], void];
+};
 
 /**
  * A proxy of a condition variable.
@@ -349,10 +325,15 @@ export class ConditionProxy extends AcquirerProxy {
   notify(n = 1, options?: CallOptions): Promise<void> {
     return this.callMethod('notify', [n], options) as Promise<void>;
   }
-  notifyAll(options?: CallOptions): Promise<void> {
-    return this.callMethod('notifyAll', [], options) as Promise<void>;
-  }
 }
+
+export interface ConditionProxy extends Forwarded<ConditionCalls> {}
+
+type EventCalls = {
+  isSet: [[], boolean];
+  set: [[], void];
+  clear: [[], void];
+};
 
 /**
  * A proxy of an event.
@@ -364,19 +345,20 @@ export class ConditionProxy extends AcquirerProxy {
  * ```
  */
 export class EventProxy extends BaseProxy {
-  isSet(options?: CallOptions): Promise<boolean> {
-    return this.callMethod('isSet', [], options) as Promise<boolean>;
-  }
-  set(options?: CallOptions): Promise<void> {
-    return this.callMethod('set', [], options) as Promise<void>;
-  }
-  clear(options?: CallOptions): Promise<void> {
-    return this.callMethod('clear', [], options) as Promise<void>;
-  }
   wait(timeout?: number | null): Promise<boolean> {
     return this.callMethod('wait', timeout === undefined ? [] : [timeout]) as Promise<boolean>;
   }
 }
+
+export interface EventProxy extends Forwarded<EventCalls> {}
+
+type BarrierCalls = {
+  reset: [[], void];
+  abort: [[], void];
+  parties: [[], number];
+  nWaiting: [[], number];
+  broken: [[], boolean];
+};
 
 /**
  * A proxy of a barrier.
@@ -391,22 +373,13 @@ export class BarrierProxy extends BaseProxy {
   wait(timeout?: number | null): Promise<number> {
     return this.callMethod('wait', timeout === undefined ? [] : [timeout]) as Promise<number>;
   }
-  reset(options?: CallOptions): Promise<void> {
-    return this.callMethod('reset', [], options) as Promise<void>;
-  }
-  abort(options?: CallOptions): Promise<void> {
-    return this.callMethod('abort', [], options) as Promise<void>;
-  }
-  parties(options?: CallOptions): Promise<number> {
-    return this.callMethod('parties', [], options) as Promise<number>;
-  }
-  nWaiting(options?: CallOptions): Promise<number> {
-    return this.callMethod('nWaiting', [], options) as Promise<number>;
-  }
-  broken(options?: CallOptions): Promise<boolean> {
-    return this.callMethod('broken', [], options) as Promise<boolean>;
-  }
 }
+
+export interface BarrierProxy extends Forwarded<BarrierCalls> {}
+
+type ValueCalls<T> = {
+  set: [[value: T], void];
+};
 
 /**
  * A proxy of a typed value in the manager.
@@ -421,10 +394,15 @@ export class ValueProxy<T = unknown> extends BaseProxy {
   get(options?: CallOptions): Promise<T> {
     return this.callMethod('get', [], options) as Promise<T>;
   }
-  set(value: T, options?: CallOptions): Promise<void> {
-    return this.callMethod('set', [value], options) as Promise<void>;
-  }
 }
+
+export interface ValueProxy<T = unknown> extends Forwarded<ValueCalls<T>> {}
+
+type ArrayCalls<T> = {
+  get: [[index: number], T];
+  set: [[index: number, value: T], void];
+  length: [[], number];
+};
 
 /**
  * A proxy of a typed array in the manager.
@@ -436,15 +414,6 @@ export class ValueProxy<T = unknown> extends BaseProxy {
  * ```
  */
 export class ArrayProxy<T = unknown> extends BaseProxy {
-  get(index: number, options?: CallOptions): Promise<T> {
-    return this.callMethod('get', [index], options) as Promise<T>;
-  }
-  set(index: number, value: T, options?: CallOptions): Promise<void> {
-    return this.callMethod('set', [index, value], options) as Promise<void>;
-  }
-  length(options?: CallOptions): Promise<number> {
-    return this.callMethod('length', [], options) as Promise<number>;
-  }
   slice(start?: number, end?: number, options?: CallOptions): Promise<T[]> {
     return this.callMethod('slice', [start, end], options) as Promise<T[]>;
   }
@@ -452,6 +421,47 @@ export class ArrayProxy<T = unknown> extends BaseProxy {
     return super.copy(options) as Promise<T[]>;
   }
 }
+
+export interface ArrayProxy<T = unknown> extends Forwarded<ArrayCalls<T>> {}
+
+forward<DictCalls<unknown, unknown>>(DictProxy, {
+  get: 1,
+  set: 2,
+  has: 1,
+  delete: 1,
+  keys: 0,
+  values: 0,
+  entries: 0,
+  size: 0,
+  clear: 0,
+  setdefault: 2,
+});
+forward<ListCalls<unknown>>(ListProxy, {
+  get: 1,
+  set: 2,
+  append: 1,
+  insert: 2,
+  remove: 1,
+  count: 1,
+  reverse: 0,
+  length: 0,
+});
+forward<SetCalls<unknown>>(SetProxy, { add: 1, delete: 1, has: 1, size: 0, clear: 0, values: 0 });
+forward<NamespaceCalls>(NamespaceProxy, { get: 1, set: 2, has: 1, delete: 1 });
+forward<QueueCalls<unknown>>(QueueProxy, {
+  putNowait: 1,
+  getNowait: 0,
+  qsize: 0,
+  empty: 0,
+  full: 0,
+});
+forward<JoinableQueueCalls>(JoinableQueueProxy, { taskDone: 0, join: 0 });
+forward<SemaphoreCalls>(SemaphoreProxy, { getValue: 0 });
+forward<ConditionCalls>(ConditionProxy, { notifyAll: 0 });
+forward<EventCalls>(EventProxy, { isSet: 0, set: 0, clear: 0 });
+forward<BarrierCalls>(BarrierProxy, { reset: 0, abort: 0, parties: 0, nWaiting: 0, broken: 0 });
+forward<ValueCalls<unknown>>(ValueProxy, { set: 1 });
+forward<ArrayCalls<unknown>>(ArrayProxy, { get: 1, set: 2, length: 0 });
 
 for (const Class of [
   DictProxy,

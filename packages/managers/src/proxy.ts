@@ -399,3 +399,29 @@ registerShareable<BaseProxy>({
     return makeProxy({ oid, typeid, exposed, proxy: proxyName }, address, channel);
   },
 });
+
+/**
+ * Proxy methods that pass their arguments, and a last optional `CallOptions`, to the referent's
+ * method of the same name, as Python's `MakeProxyType` does: `M` maps each name to
+ * `[its arguments, its result]`.
+ */
+export type Forwarded<M extends Record<string, [unknown[], unknown]>> = {
+  [K in keyof M]: (...args: [...M[K][0], options?: CallOptions]) => Promise<M[K][1]>;
+};
+
+/** Installs the {@link Forwarded} methods of `M` on `Class`, each with its number of arguments. */
+export function forward<M extends Record<string, [unknown[], unknown]>>(
+  Class: { prototype: BaseProxy },
+  arities: { [K in keyof M]: M[K][0]['length'] },
+): void {
+  for (const [name, arity] of Object.entries(arities) as [string, number][]) {
+    Object.defineProperty(Class.prototype, name, {
+      configurable: true,
+      writable: true,
+      value(this: BaseProxy, ...args: unknown[]): Promise<unknown> {
+        const passed = Array.from({ length: arity }, (_, i) => args[i]);
+        return this.callMethod(name, passed, args[arity] as CallOptions | undefined);
+      },
+    });
+  }
+}

@@ -15,8 +15,16 @@ import {
   sharedState,
   type FunctionSpec,
 } from '@multiproc/serialize';
-import { BaseProxy, registerProxyClass, type CallOptions } from './proxy.js';
+import {
+  BaseProxy,
+  forward,
+  registerProxyClass,
+  type CallOptions,
+  type Forwarded,
+} from './proxy.js';
 import { kReferentClose } from './server.js';
+
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging -- PoolProxy merges its forwarded methods (see `forward`) */
 
 /** @internal Whether this server's clients proved the key (set by the server's start). */
 export const serverTrust = sharedState<{ authenticated: boolean }>('managerServerTrust', () => ({
@@ -99,11 +107,7 @@ export class PoolProxy extends BaseProxy {
     mapOptions: { chunksize?: number } = {},
     options?: CallOptions,
   ): Promise<Awaited<R>[]> {
-    return this.callMethod(
-      'map',
-      [describeFunction(fn, 'fn'), [...items], mapOptions.chunksize],
-      options,
-    ) as Promise<Awaited<R>[]>;
+    return this.#mapped('map', fn, items, mapOptions, options) as Promise<Awaited<R>[]>;
   }
   starmap<A extends unknown[], R>(
     fn: (...args: A) => R,
@@ -111,20 +115,23 @@ export class PoolProxy extends BaseProxy {
     mapOptions: { chunksize?: number } = {},
     options?: CallOptions,
   ): Promise<Awaited<R>[]> {
-    return this.callMethod(
-      'starmap',
-      [describeFunction(fn, 'fn'), [...items], mapOptions.chunksize],
-      options,
-    ) as Promise<Awaited<R>[]>;
+    return this.#mapped('starmap', fn, items, mapOptions, options) as Promise<Awaited<R>[]>;
   }
-  close(options?: CallOptions): Promise<void> {
-    return this.callMethod('close', [], options) as Promise<void>;
-  }
-  terminate(options?: CallOptions): Promise<void> {
-    return this.callMethod('terminate', [], options) as Promise<void>;
-  }
-  join(options?: CallOptions): Promise<void> {
-    return this.callMethod('join', [], options) as Promise<void>;
+  #mapped(
+    method: 'map' | 'starmap',
+    fn: (...args: never[]) => unknown,
+    items: Iterable<unknown>,
+    mapOptions: { chunksize?: number },
+    options: CallOptions | undefined,
+  ): Promise<unknown> {
+    const args = [describeFunction(fn, 'fn'), [...items], mapOptions.chunksize];
+    return this.callMethod(method, args, options);
   }
 }
+
+type PoolCalls = { close: [[], void]; terminate: [[], void]; join: [[], void] };
+// close, terminate and join only pass on, as the proxies of proxies.ts do.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface PoolProxy extends Forwarded<PoolCalls> {}
+forward<PoolCalls>(PoolProxy, { close: 0, terminate: 0, join: 0 });
 registerProxyClass(PoolProxy);

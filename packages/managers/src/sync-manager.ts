@@ -3,41 +3,26 @@
  */
 import { syncReferents } from './builtins.js';
 import { BaseManager, type ManagerOptions } from './manager.js';
-import {
-  AcquirerProxy,
-  ArrayProxy,
-  BarrierProxy,
-  ConditionProxy,
-  DictProxy,
-  EventProxy,
-  JoinableQueueProxy,
-  ListProxy,
-  NamespaceProxy,
-  QueueProxy,
-  SemaphoreProxy,
-  SetProxy,
-  ValueProxy,
-  type DictKey,
-} from './proxies.js';
+import * as proxies from './proxies.js';
 import type { BaseProxy } from './proxy.js';
 import { PoolProxy } from './referent-pool.js';
 
 const proxyOf: Record<string, typeof BaseProxy> = {
-  dict: DictProxy,
-  list: ListProxy,
-  set: SetProxy,
-  Namespace: NamespaceProxy,
-  Queue: QueueProxy,
-  JoinableQueue: JoinableQueueProxy,
-  Lock: AcquirerProxy,
-  RLock: AcquirerProxy,
-  Semaphore: SemaphoreProxy,
-  BoundedSemaphore: SemaphoreProxy,
-  Condition: ConditionProxy,
-  Event: EventProxy,
-  Barrier: BarrierProxy,
-  Value: ValueProxy,
-  Array: ArrayProxy,
+  dict: proxies.DictProxy,
+  list: proxies.ListProxy,
+  set: proxies.SetProxy,
+  Namespace: proxies.NamespaceProxy,
+  Queue: proxies.QueueProxy,
+  JoinableQueue: proxies.JoinableQueueProxy,
+  Lock: proxies.AcquirerProxy,
+  RLock: proxies.AcquirerProxy,
+  Semaphore: proxies.SemaphoreProxy,
+  BoundedSemaphore: proxies.SemaphoreProxy,
+  Condition: proxies.ConditionProxy,
+  Event: proxies.EventProxy,
+  Barrier: proxies.BarrierProxy,
+  Value: proxies.ValueProxy,
+  Array: proxies.ArrayProxy,
   Pool: PoolProxy,
 };
 
@@ -61,63 +46,66 @@ export class SyncManager extends BaseManager {
   }
 
   /** A shared dict, optionally filled from a `Map`, an iterable of pairs or a plain object. */
-  dict<K = DictKey, V = unknown>(
+  dict<K = proxies.DictKey, V = unknown>(
     init?: Map<K, V> | Iterable<[K, V]> | Record<string, V>,
-  ): Promise<DictProxy<K, V>> {
+  ): Promise<proxies.DictProxy<K, V>> {
     const arg =
       init instanceof Map || init === undefined ? init : Symbol.iterator in init ? [...init] : init;
     return this.create('dict', ...(arg === undefined ? [] : [arg]));
   }
   /** A shared list. */
-  list<T = unknown>(init?: Iterable<T>): Promise<ListProxy<T>> {
+  list<T = unknown>(init?: Iterable<T>): Promise<proxies.ListProxy<T>> {
     return this.create('list', ...(init === undefined ? [] : [[...init]]));
   }
   /** A shared set. */
-  set<T = unknown>(init?: Iterable<T>): Promise<SetProxy<T>> {
+  set<T = unknown>(init?: Iterable<T>): Promise<proxies.SetProxy<T>> {
     return this.create('set', ...(init === undefined ? [] : [[...init]]));
   }
   /** A shared namespace of named attributes. */
-  Namespace(init?: Record<string, unknown>): Promise<NamespaceProxy> {
+  Namespace(init?: Record<string, unknown>): Promise<proxies.NamespaceProxy> {
     return this.create('Namespace', ...(init === undefined ? [] : [init]));
   }
   /** A queue living in the server. */
-  Queue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
+  Queue<T = unknown>(maxsize = 0): Promise<proxies.QueueProxy<T>> {
     return this.create('Queue', maxsize);
   }
   /** A joinable queue living in the server. */
-  JoinableQueue<T = unknown>(maxsize = 0): Promise<JoinableQueueProxy<T>> {
+  JoinableQueue<T = unknown>(maxsize = 0): Promise<proxies.JoinableQueueProxy<T>> {
     return this.create('JoinableQueue', maxsize);
   }
-  Lock(): Promise<AcquirerProxy> {
+  Lock(): Promise<proxies.AcquirerProxy> {
     return this.create('Lock');
   }
-  RLock(): Promise<AcquirerProxy> {
+  RLock(): Promise<proxies.AcquirerProxy> {
     return this.create('RLock');
   }
-  Semaphore(value = 1): Promise<SemaphoreProxy> {
+  Semaphore(value = 1): Promise<proxies.SemaphoreProxy> {
     return this.create('Semaphore', value);
   }
-  BoundedSemaphore(value = 1): Promise<SemaphoreProxy> {
+  BoundedSemaphore(value = 1): Promise<proxies.SemaphoreProxy> {
     return this.create('BoundedSemaphore', value);
   }
-  Condition(): Promise<ConditionProxy> {
+  Condition(): Promise<proxies.ConditionProxy> {
     return this.create('Condition');
   }
-  Event(): Promise<EventProxy> {
+  Event(): Promise<proxies.EventProxy> {
     return this.create('Event');
   }
-  Barrier(parties: number, options: { timeout?: number | null } = {}): Promise<BarrierProxy> {
+  Barrier(
+    parties: number,
+    options: { timeout?: number | null } = {},
+  ): Promise<proxies.BarrierProxy> {
     return this.create('Barrier', parties, options);
   }
   /** A typed value (`'i'`, `'d'`, `'q'` (bigint), `'c'` (one-character string) …). */
-  Value<T = number>(typecode: string, value?: T): Promise<ValueProxy<T>> {
+  Value<T = number>(typecode: string, value?: T): Promise<proxies.ValueProxy<T>> {
     return this.create('Value', typecode, ...(value === undefined ? [] : [value]));
   }
   /** A typed array of a length or from a sequence. */
   Array<T = number>(
     typecode: string,
     sizeOrSequence: number | Iterable<T>,
-  ): Promise<ArrayProxy<T>> {
+  ): Promise<proxies.ArrayProxy<T>> {
     return this.create(
       'Array',
       typecode,
