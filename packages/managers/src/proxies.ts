@@ -329,6 +329,21 @@ export class ConditionProxy extends AcquirerProxy {
 
 export interface ConditionProxy extends Forwarded<ConditionCalls> {}
 
+/**
+ * The base of the proxies whose `wait(timeout)` is the referent's (`EventProxy`, `BarrierProxy`):
+ * `wait` resolves with what the referent's wait returned.
+ *
+ * @example
+ * ```ts
+ * const arrived: number = await barrier.wait(1000);
+ * ```
+ */
+export class WaitProxy<R> extends BaseProxy {
+  wait(timeout?: number | null): Promise<R> {
+    return this.callMethod('wait', timeout === undefined ? [] : [timeout]) as Promise<R>;
+  }
+}
+
 type EventCalls = {
   isSet: [[], boolean];
   set: [[], void];
@@ -344,11 +359,7 @@ type EventCalls = {
  * await e.set(); await e.wait(100); // true
  * ```
  */
-export class EventProxy extends BaseProxy {
-  wait(timeout?: number | null): Promise<boolean> {
-    return this.callMethod('wait', timeout === undefined ? [] : [timeout]) as Promise<boolean>;
-  }
-}
+export class EventProxy extends WaitProxy<boolean> {}
 
 export interface EventProxy extends Forwarded<EventCalls> {}
 
@@ -369,11 +380,7 @@ type BarrierCalls = {
  * await Promise.all([b.wait(), b.wait()]);
  * ```
  */
-export class BarrierProxy extends BaseProxy {
-  wait(timeout?: number | null): Promise<number> {
-    return this.callMethod('wait', timeout === undefined ? [] : [timeout]) as Promise<number>;
-  }
-}
+export class BarrierProxy extends WaitProxy<number> {}
 
 export interface BarrierProxy extends Forwarded<BarrierCalls> {}
 

@@ -15,13 +15,8 @@ import {
   sharedState,
   type FunctionSpec,
 } from '@multiproc/serialize';
-import {
-  BaseProxy,
-  forward,
-  registerProxyClass,
-  type CallOptions,
-  type Forwarded,
-} from './proxy.js';
+import { BaseProxy, forward, registerProxyClass } from './proxy.js';
+import type { CallOptions, Forwarded } from './proxy.js';
 import { kReferentClose } from './server.js';
 
 /* eslint-disable @typescript-eslint/no-unsafe-declaration-merging -- PoolProxy merges its forwarded methods (see `forward`) */

@@ -131,33 +131,22 @@ export class RemoteError extends MultiprocError {
   }
 }
 
-brand(ProcessError, 'ProcessError');
-brand(TimeoutError, 'TimeoutError');
-brand(BufferTooShort, 'BufferTooShort');
-brand(AuthenticationError, 'AuthenticationError');
-brand(EOFError, 'EOFError');
-brand(Empty, 'Empty');
-brand(Full, 'Full');
-brand(BrokenBarrierError, 'BrokenBarrierError');
-brand(WorkerLostError, 'WorkerLostError');
-brand(AbortError, 'AbortError');
-brand(RemoteError, 'RemoteError');
-
 /** The multiproc error classes by name, for rebuilding them on the receiving side. */
-export const errorClasses: ReadonlyMap<string, new (...args: never[]) => MultiprocError> = new Map<
-  string,
-  new (...args: never[]) => MultiprocError
->([
-  ['MultiprocError', MultiprocError],
-  ['ProcessError', ProcessError],
-  ['TimeoutError', TimeoutError],
-  ['BufferTooShort', BufferTooShort],
-  ['AuthenticationError', AuthenticationError],
-  ['EOFError', EOFError],
-  ['Empty', Empty],
-  ['Full', Full],
-  ['BrokenBarrierError', BrokenBarrierError],
-  ['WorkerLostError', WorkerLostError],
-  ['AbortError', AbortError],
-  ['RemoteError', RemoteError],
-]);
+export const errorClasses: ReadonlyMap<string, new (...args: never[]) => MultiprocError> = new Map(
+  Object.entries({
+    MultiprocError,
+    ProcessError,
+    TimeoutError,
+    BufferTooShort,
+    AuthenticationError,
+    EOFError,
+    Empty,
+    Full,
+    BrokenBarrierError,
+    WorkerLostError,
+    AbortError,
+    RemoteError,
+  }),
+);
+// Each class's `name` is its CPython name, kept by a minifier too (MultiprocError brands itself).
+for (const [name, Class] of errorClasses) if (Class !== MultiprocError) brand(Class, name);

@@ -6,17 +6,10 @@
  * their lock for it, as Python does for every access.
  */
 import type { HeapBlock } from '@multiproc/shared-memory';
-import { checkElement, fromStored, type CodeInfo } from './typecodes.js';
+import { checkElement, fromStored, type AnyView, type CodeInfo } from './typecodes.js';
 
-type AtomicView =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+/** The views `Atomics` works on: every one but the floats'. */
+type AtomicView = Exclude<AnyView, Float32Array | Float64Array>;
 
 type Stored = number | bigint;
 

@@ -62,7 +62,8 @@ export type ViewOf<C extends Typecode> = C extends 'b'
                   ? Float32Array
                   : Float64Array;
 
-type AnyView =
+/** Every view a typecode may have. */
+export type AnyView =
   | Int8Array
   | Uint8Array
   | Int16Array
