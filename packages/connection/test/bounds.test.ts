@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { Listener, Pipe, type Connection } from '@multiproc/connection';
 import { getContext } from '@multiproc/process';
-import { Opened, killLeftovers, sleep } from './helpers.js';
+import { Opened, joinedCleanly, killLeftovers, sleep } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/targets.cjs') as Record<string, (...args: never[]) => unknown>;
@@ -100,8 +100,7 @@ describe('back-pressure', () => {
     expect(await done.poll(800)).toBe(false);
     expect((await mine.recvBytes()).length).toBe(32 * 1024 * 1024);
     expect(await done.recv()).toBe('sent');
-    await p.join();
-    expect(p.exitcode).toBe(0);
+    await joinedCleanly(p);
   });
 });
 

@@ -1,6 +1,13 @@
 import { Client, EOFError, Listener, Pipe, wait, type Connection } from '@multiproc/connection';
 import { getContext, type Process, type StartMethod } from '@multiproc/process';
-import { Opened, expectSameValue, killLeftovers, sampleValues, transports } from './helpers.js';
+import {
+  Opened,
+  expectSameValue,
+  joinedCleanly,
+  killLeftovers,
+  sampleValues,
+  transports,
+} from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/targets.cjs') as Record<string, (...args: never[]) => unknown>;
@@ -27,30 +34,28 @@ function start(
   return p;
 }
 
+/** Sends every sample value to an echoing child, expects each back, and then a clean exit. */
+async function expectEchoes(mine: Connection, p: Process): Promise<void> {
+  for (const [, value] of sampleValues()) {
+    mine.send(value);
+    expectSameValue(await mine.recv(), value);
+  }
+  mine.close();
+  await joinedCleanly(p);
+}
+
 describe.each(methods)('connections passed to a %s child', (method) => {
   it.each(transports)('round-trip every kind of value over %s (async child)', async (transport) => {
     const [mine, theirs] = await opened.pair(transport);
     const p = start(method, targets.echo, theirs);
-    for (const [, value] of sampleValues()) {
-      mine.send(value);
-      expectSameValue(await mine.recv(), value);
-    }
-    mine.close();
-    await p.join();
-    expect(p.exitcode).toBe(0);
+    await expectEchoes(mine, p);
   });
 
   it('round-trips with a child that receives with recvSync', async () => {
     const [mine, theirs] = Pipe();
     opened.add(mine);
     const p = start(method, targets.echoSync, theirs);
-    for (const [, value] of sampleValues()) {
-      mine.send(value);
-      expectSameValue(await mine.recv(), value);
-    }
-    mine.close();
-    await p.join();
-    expect(p.exitcode).toBe(0);
+    await expectEchoes(mine, p);
   });
 
   it('keeps readable/writable and passes other arguments along', async () => {
@@ -58,8 +63,7 @@ describe.each(methods)('connections passed to a %s child', (method) => {
     opened.add(r);
     const p = start(method, targets.describeArgs, w, 'x', [1, 2]);
     expect(await r.recv()).toEqual({ readable: false, writable: true, rest: ['x', [1, 2]] });
-    await p.join();
-    expect(p.exitcode).toBe(0);
+    await joinedCleanly(p);
   });
 
   it('does not deadlock when the child sends a large result, then blocks in recvSync', async () => {
@@ -75,8 +79,7 @@ describe.each(methods)('connections passed to a %s child', (method) => {
       expect(result[size - 1]).toBe(n);
     }
     mine.send(null);
-    await p.join();
-    expect(p.exitcode).toBe(0);
+    await joinedCleanly(p);
   });
 
   it('delivers everything a child sent just before it returned', async () => {
@@ -91,8 +94,7 @@ describe.each(methods)('connections passed to a %s child', (method) => {
       expect(message[size - 1]).toBe(i);
     }
     await expect(mine.recvBytes()).rejects.toThrow(EOFError);
-    await p.join();
-    expect(p.exitcode).toBe(0);
+    await joinedCleanly(p);
   });
 
   it('waits on pipes from four children and their sentinels (Python’s wait() example)', async () => {
@@ -147,8 +149,7 @@ describe('connections from a Listener/Client pair', () => {
       mine.send({ over: kind });
       expect(await mine.recv()).toEqual({ over: kind });
       mine.close();
-      await p.join();
-      expect(p.exitcode).toBe(0);
+      await joinedCleanly(p);
     },
   );
 });
@@ -209,7 +210,6 @@ describe.each(methods)('errors from a %s child', (method) => {
     expect(error.stack).toMatch(
       /^AppError: disk full\n--- remote stack ---\nAppError: disk full\n {4}at /,
     );
-    await p.join();
-    expect(p.exitcode).toBe(0);
+    await joinedCleanly(p);
   });
 });

@@ -1,4 +1,4 @@
-import { activeChildren } from '@multiproc/process';
+import { activeChildren, type Process } from '@multiproc/process';
 import { Client, Listener, Pipe, type Connection } from '@multiproc/connection';
 
 /** The transports every connection test runs over. */
@@ -121,4 +121,10 @@ export function expectSameValue(received: unknown, value: unknown): void {
     if (value !== null && typeof value === 'object')
       expect(Object.getPrototypeOf(received)).toBe(Object.getPrototypeOf(value));
   }
+}
+
+/** Waits for a child to exit and expects exit code 0. */
+export async function joinedCleanly(p: Process): Promise<void> {
+  await p.join();
+  expect(p.exitcode).toBe(0);
 }

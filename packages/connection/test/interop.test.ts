@@ -43,6 +43,16 @@ const opened = new Opened();
 afterEach(() => opened.closeAll());
 
 /** Runs the Python peer; resolves with its output lines once it exits. */
+/** Waits for the Python peer to exit 0 having printed exactly `expected`. */
+async function expectPeerExit(
+  run: { exited: Promise<{ code: number | null; lines: string[] }> },
+  expected: string[],
+): Promise<void> {
+  const { code, lines } = await run.exited;
+  expect(lines).toEqual(expected);
+  expect(code).toBe(0);
+}
+
 function runPeer(
   python: string,
   mode: 'listen' | 'connect',
@@ -97,12 +107,10 @@ describe.each(pythons)(
         await expect(Client({ address, authkey: 'wrong' })).rejects.toThrow(
           new AuthenticationError('authentication failed: the digest we sent was rejected'),
         );
-        const { code, lines } = await peerRun.exited;
-        expect(lines).toEqual([
+        await expectPeerExit(peerRun, [
           'listening',
           'wrong key: AuthenticationError digest received was wrong',
         ]);
-        expect(code).toBe(0);
       } finally {
         peerRun.kill();
         rmSync(dir, { recursive: true, force: true });
@@ -121,12 +129,10 @@ describe.each(pythons)(
         await expect(listener.accept()).rejects.toThrow(
           new AuthenticationError('authentication failed: the digest received was wrong'),
         );
-        const { code, lines } = await peerRun.exited;
-        expect(lines).toEqual([
+        await expectPeerExit(peerRun, [
           'python got: pong from node',
           'wrong key: AuthenticationError digest sent was rejected',
         ]);
-        expect(code).toBe(0);
       } finally {
         peerRun.kill();
       }
