@@ -109,3 +109,44 @@ export async function waitFor(predicate: () => boolean, ms: number): Promise<num
 /** {@link waitFor}, answering only whether `predicate` held in time. */
 export const waitUntil = async (predicate: () => boolean, ms: number): Promise<boolean> =>
   (await waitFor(predicate, ms)) >= 0;
+
+/** Something started that `runAll` runs: a multiproc `Process`. */
+export interface Startable {
+  start(): void;
+  join(timeout?: number): Promise<unknown>;
+  readonly exitcode: number | null;
+}
+
+/** Starts every process, waits up to 30 s for each, and resolves with their exit codes. */
+export async function runAll(processes: readonly Startable[]): Promise<(number | null)[]> {
+  for (const p of processes) p.start();
+  await Promise.all(processes.map((p) => p.join(30_000)));
+  return processes.map((p) => p.exitcode);
+}
+
+/**
+ * Guards a test file: after each test, kills the children it left (`activeChildren`); after the
+ * file, fails if it left a segment in /dev/shm (`shmNames`), heap arenas aside (the tracker
+ * unlinks those when the program ends).
+ */
+export function guardLeftovers(guards: {
+  activeChildren?: () => readonly { kill(): void }[];
+  shmNames?: () => Set<string>;
+}): void {
+  const { activeChildren, shmNames } = guards;
+  if (activeChildren) {
+    afterEach(() => {
+      for (const p of activeChildren()) p.kill();
+    });
+  }
+  if (shmNames) {
+    let before = new Set<string>();
+    beforeAll(() => {
+      before = shmNames();
+    });
+    afterAll(() => {
+      const added = [...shmNames()].filter((n) => !before.has(n) && !n.startsWith('mp_heap_'));
+      expect(added).toEqual([]);
+    });
+  }
+}

@@ -3,7 +3,7 @@
 import type { Process } from '@multiproc/process';
 import { activeChildren, getContext } from '@multiproc/process';
 import { SharedArray, Value } from '@multiproc/sharedctypes';
-import { shmNames, sleep } from './helpers.js';
+import { guardLeftovers, shmNames, sleep } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/targets.cjs') as Record<
@@ -11,13 +11,7 @@ const targets = require('./fixtures/targets.cjs') as Record<
   (...args: unknown[]) => Promise<void>
 >;
 
-let shmBefore: Set<string>;
-beforeAll(() => {
-  shmBefore = shmNames();
-});
-afterEach(() => {
-  for (const p of activeChildren()) p.kill();
-});
+guardLeftovers({ activeChildren, shmNames });
 
 describe('async sections under the default lock', () => {
   it('Value: 3 tasks × 20 read-sleep-write increments make exactly 60', async () => {
@@ -72,9 +66,4 @@ describe('async sections under the default lock', () => {
     expect(v.value).toBe(180);
     v.close();
   }, 40_000);
-});
-
-afterAll(() => {
-  const added = [...shmNames()].filter((n) => !shmBefore.has(n) && !n.startsWith('mp_heap_'));
-  expect(added).toEqual([]);
 });

@@ -1,9 +1,9 @@
 // Value, RawValue, SharedArray and RawArray: typecodes, locks, indexing, and the same memory in
 // real child processes and threads.
-import type { Process } from '@multiproc/process';
 import { activeChildren, getContext } from '@multiproc/process';
 import { RawArray, RawValue, SharedArray, Value } from '@multiproc/sharedctypes';
 import { Lock, RLock } from '@multiproc/synchronize';
+import { guardLeftovers, runAll } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/targets.cjs') as Record<
@@ -11,15 +11,7 @@ const targets = require('./fixtures/targets.cjs') as Record<
   (...args: unknown[]) => unknown
 >;
 
-async function runAll(processes: Process[]): Promise<(number | null)[]> {
-  for (const p of processes) p.start();
-  await Promise.all(processes.map((p) => p.join(30_000)));
-  return processes.map((p) => p.exitcode);
-}
-
-afterEach(() => {
-  for (const p of activeChildren()) p.kill();
-});
+guardLeftovers({ activeChildren });
 
 describe('Value and RawValue', () => {
   it('hold every typecode, with bigints for 64-bit codes and a character for c', () => {

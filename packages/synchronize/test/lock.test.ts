@@ -1,11 +1,10 @@
 // Lock and RLock: semantics in one process, exact results across real processes and threads,
 // owner death (SIGKILL, terminated thread), and guards.
-import type { Process } from '@multiproc/process';
 import { activeChildren, getContext } from '@multiproc/process';
 import type { HeapBlock } from '@multiproc/shared-memory';
 import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { Event, Lock, RLock } from '@multiproc/synchronize';
-import { shmNames, sleep } from './helpers.js';
+import { guardLeftovers, runAll, shmNames, sleep } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/targets.cjs') as Record<
@@ -15,19 +14,7 @@ const targets = require('./fixtures/targets.cjs') as Record<
 
 const word = (block: HeapBlock): number => new Int32Array(block.buffer, block.byteOffset, 1)[0]!;
 
-async function runAll(processes: Process[]): Promise<(number | null)[]> {
-  for (const p of processes) p.start();
-  await Promise.all(processes.map((p) => p.join(30_000)));
-  return processes.map((p) => p.exitcode);
-}
-
-let shmBefore: Set<string>;
-beforeAll(() => {
-  shmBefore = shmNames();
-});
-afterEach(() => {
-  for (const p of activeChildren()) p.kill();
-});
+guardLeftovers({ activeChildren, shmNames });
 
 describe('Lock in one process', () => {
   it('acquires, refuses a second acquire, releases', async () => {
@@ -283,10 +270,4 @@ describe('a mix of processes and threads', () => {
     expect(word(counter)).toBe(15_000);
     counter.release();
   });
-});
-
-afterAll(() => {
-  // Heap arenas are unlinked by the tracker when the program ends; nothing else may be left.
-  const added = [...shmNames()].filter((n) => !shmBefore.has(n) && !n.startsWith('mp_heap_'));
-  expect(added).toEqual([]);
 });

@@ -1,6 +1,5 @@
 // Semaphore, BoundedSemaphore, Event, Condition and Barrier: in one process and across real
 // processes and threads.
-import type { Process } from '@multiproc/process';
 import { activeChildren, getContext } from '@multiproc/process';
 import type { HeapBlock } from '@multiproc/shared-memory';
 import { heapAllocate } from '@multiproc/shared-memory/internal';
@@ -14,7 +13,7 @@ import {
   RLock,
   Semaphore,
 } from '@multiproc/synchronize';
-import { sleep } from './helpers.js';
+import { guardLeftovers, runAll, sleep } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/targets.cjs') as Record<
@@ -25,15 +24,7 @@ const targets = require('./fixtures/targets.cjs') as Record<
 const words = (block: HeapBlock, n = 8): Int32Array =>
   new Int32Array(block.buffer, block.byteOffset, n);
 
-async function runAll(processes: Process[]): Promise<(number | null)[]> {
-  for (const p of processes) p.start();
-  await Promise.all(processes.map((p) => p.join(30_000)));
-  return processes.map((p) => p.exitcode);
-}
-
-afterEach(() => {
-  for (const p of activeChildren()) p.kill();
-});
+guardLeftovers({ activeChildren });
 
 describe('Semaphore and BoundedSemaphore in one process', () => {
   it('counts down to zero, times out, counts back up', async () => {
