@@ -17,12 +17,7 @@ import {
 } from '@multiproc/shared-memory/internal';
 import type { Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
-import {
-  checkLockOption,
-  lockFromOptions,
-  underLock,
-  type SynchronizedOptions,
-} from './lock-option.js';
+import { ObjectLock, checkLockOption, type SynchronizedOptions } from './lock-option.js';
 import {
   checkElement,
   codeInfo,
@@ -31,7 +26,7 @@ import {
   type Typecode,
   type ViewOf,
 } from './typecodes.js';
-import { blockBytes, receivedLock, typecodeOf, type ElementsHandle } from './value.js';
+import { blockBytes, typecodeOf, type ElementsHandle } from './value.js';
 
 /** An index key: a canonical integer string (negative counts from the end, as in Python). */
 function indexOf(key: string | symbol): number | undefined {
@@ -306,8 +301,7 @@ export class RawArray<C extends Typecode = Typecode> extends ArrayBase<C> {
  * ```
  */
 export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
-  readonly #lock: Lock | RLock | undefined;
-  readonly #ownsLock: boolean;
+  readonly #lock: ObjectLock;
 
   /**
    * @param typecode - see {@link Typecode}.
@@ -325,14 +319,10 @@ export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
     options?: SynchronizedOptions,
   ) {
     super('SharedArray', typecode, sizeOrSequence, () => checkLockOption(options));
-    ({ lock: this.#lock, owned: this.#ownsLock } = Received.is(typecode)
-      ? receivedLock(typecode)
-      : lockFromOptions(options));
-  }
-
-  #locked<R>(fn: () => R): R {
-    const lock = this.#lock;
-    return lock === undefined ? fn() : underLock(lock, fn);
+    this.#lock = new ObjectLock(
+      options,
+      Received.is(typecode) ? (typecode.data.lock ?? null) : undefined,
+    );
   }
 
   /** Element `i`: one atomic read (under the lock for `'d'`). */
@@ -340,7 +330,7 @@ export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
     const at = this.position(i);
     const cells = this.cells;
     if (cells.atomic) return cells.getAtomic(at) as ElementOf<C>;
-    return this.#locked(() => cells.get(at)) as ElementOf<C>;
+    return this.#lock.run(() => cells.get(at)) as ElementOf<C>;
   }
 
   /** Sets element `i`: one atomic write (under the lock for `'d'`). */
@@ -352,13 +342,13 @@ export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
       return;
     }
     const stored = checkElement(cells.info, value, 'value');
-    this.#locked(() => cells.setStored(at, stored));
+    this.#lock.run(() => cells.setStored(at, stored));
   }
 
   /** A plain array of elements `start … end-1`, copied while holding the lock. */
   slice(start?: number, end?: number): ElementOf<C>[] {
     this.assertOpen();
-    return this.#locked(() => this.copy(start, end));
+    return this.#lock.run(() => this.copy(start, end));
   }
 
   /**
@@ -371,10 +361,7 @@ export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
    */
   getLock(): Lock | RLock {
     this.assertOpen();
-    if (this.#lock === undefined) {
-      throw new TypeError('this SharedArray was made with { lock: false } and has no lock');
-    }
-    return this.#lock;
+    return this.#lock.get('SharedArray');
   }
 
   /**
@@ -394,12 +381,12 @@ export class SharedArray<C extends Typecode = Typecode> extends ArrayBase<C> {
 
   /** @internal An array that made its lock (or received it) closes it too. */
   protected override onClose(): void {
-    if (this.#ownsLock) this.#lock?.close();
+    this.#lock.close();
   }
 
   /** @internal What travels besides the block. */
   static override handleData(arr: ArrayBase<Typecode>): ElementsHandle {
-    const lock = arr instanceof SharedArray ? (arr.#lock ?? null) : null;
+    const lock = arr instanceof SharedArray ? (arr.#lock.lock ?? null) : null;
     return { ...ArrayBase.handleData(arr), lock };
   }
 }

@@ -70,3 +70,46 @@ export function underLock<R>(lock: Lock | RLock, fn: () => R): R {
   const section = (lock as unknown as Record<symbol, (fn: () => R) => R>)[kThreadSection]!;
   return section.call(lock, fn);
 }
+
+/**
+ * The lock of a synchronized object (`Value`, `SharedArray`): made for it, shared with it, or
+ * received with it; closed with the object when it is the object's own.
+ *
+ * @example
+ * ```ts
+ * const guard = new ObjectLock(options, received?.data.lock);
+ * guard.run(() => cells.get(0));
+ * ```
+ */
+export class ObjectLock {
+  readonly lock: Lock | RLock | undefined;
+  readonly #owned: boolean;
+
+  /** From the options, or (`received` not `undefined`) the lock that came with the object. */
+  constructor(options: unknown, received?: Lock | RLock | null) {
+    // A received lock is this process's own copy of the sender's lock: it closes with the object.
+    ({ lock: this.lock, owned: this.#owned } =
+      received === undefined
+        ? lockFromOptions(options)
+        : { lock: received ?? undefined, owned: received !== null });
+  }
+
+  /** Runs `fn` under the lock (see {@link underLock}), or at once when there is none. */
+  run<R>(fn: () => R): R {
+    const lock = this.lock;
+    return lock === undefined ? fn() : underLock(lock, fn);
+  }
+
+  /** The lock, for `getLock()`: throws, naming `what`, when it was made with `lock: false`. */
+  get(what: string): Lock | RLock {
+    if (this.lock === undefined) {
+      throw new TypeError(`this ${what} was made with { lock: false } and has no lock`);
+    }
+    return this.lock;
+  }
+
+  /** Closes the lock if it is the object's own. */
+  close(): void {
+    if (this.#owned) this.lock?.close();
+  }
+}

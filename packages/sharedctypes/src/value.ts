@@ -10,12 +10,7 @@ import {
 } from '@multiproc/shared-memory/internal';
 import type { AcquireOptions, Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
-import {
-  checkLockOption,
-  lockFromOptions,
-  underLock,
-  type SynchronizedOptions,
-} from './lock-option.js';
+import { ObjectLock, checkLockOption, type SynchronizedOptions } from './lock-option.js';
 import {
   checkElement,
   codeInfo,
@@ -128,8 +123,7 @@ export class Value<C extends Typecode = Typecode> extends SharedObject {
   /** The typecode. */
   readonly typecode: C;
   readonly #cells: Cells;
-  readonly #lock: Lock | RLock | undefined;
-  readonly #ownsLock: boolean;
+  readonly #lock: ObjectLock;
 
   /**
    * @param typecode - see {@link Typecode}.
@@ -151,8 +145,10 @@ export class Value<C extends Typecode = Typecode> extends SharedObject {
     this.typecode = code;
     this.#cells = new Cells(info, this.block, 1);
     if (this.fresh && stored !== undefined) this.#cells.setStored(0, stored);
-    ({ lock: this.#lock, owned: this.#ownsLock } =
-      source === undefined ? lockFromOptions(options) : receivedLock(source));
+    this.#lock = new ObjectLock(
+      options,
+      source === undefined ? undefined : (source.data.lock ?? null),
+    );
   }
 
   /** The value: one atomic read (under the lock for `'d'`). */
@@ -160,9 +156,7 @@ export class Value<C extends Typecode = Typecode> extends SharedObject {
     this.assertOpen();
     const cells = this.#cells;
     if (cells.atomic) return cells.getAtomic(0) as ElementOf<C>;
-    const lock = this.#lock;
-    if (lock === undefined) return cells.get(0) as ElementOf<C>;
-    return underLock(lock, () => cells.get(0) as ElementOf<C>);
+    return this.#lock.run(() => cells.get(0) as ElementOf<C>);
   }
 
   /** Sets the value: one atomic write (under the lock for `'d'`). */
@@ -173,13 +167,8 @@ export class Value<C extends Typecode = Typecode> extends SharedObject {
       cells.setAtomic(0, value, 'value');
       return;
     }
-    const lock = this.#lock;
-    if (lock === undefined) {
-      cells.set(0, value, 'value');
-      return;
-    }
     const stored = checkElement(cells.info, value, 'value');
-    underLock(lock, () => cells.setStored(0, stored));
+    this.#lock.run(() => cells.setStored(0, stored));
   }
 
   /**
@@ -193,10 +182,7 @@ export class Value<C extends Typecode = Typecode> extends SharedObject {
    */
   getLock(): Lock | RLock {
     this.assertOpen();
-    if (this.#lock === undefined) {
-      throw new TypeError('this Value was made with { lock: false } and has no lock');
-    }
-    return this.#lock;
+    return this.#lock.get('Value');
   }
 
   /**
@@ -223,14 +209,14 @@ export class Value<C extends Typecode = Typecode> extends SharedObject {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    if (this.#lock === undefined || this.closed) {
+    if (this.#lock.lock === undefined || this.closed) {
       try {
         this.getLock();
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
     }
-    return this.#lock!.acquire(options);
+    return this.#lock.lock!.acquire(options);
   }
 
   /**
@@ -265,7 +251,7 @@ export class Value<C extends Typecode = Typecode> extends SharedObject {
 
   /** @internal A value that made its lock (or received it) closes it too. */
   protected override onClose(): void {
-    if (this.#ownsLock) this.#lock?.close();
+    this.#lock.close();
   }
 
   /** `Value('d', 3.14)`. */
@@ -275,17 +261,8 @@ export class Value<C extends Typecode = Typecode> extends SharedObject {
 
   /** @internal What travels besides the block. */
   static handleData(value: Value): ElementsHandle {
-    return { typecode: value.typecode, lock: value.#lock ?? null };
+    return { typecode: value.typecode, lock: value.#lock.lock ?? null };
   }
-}
-
-/** The lock that came with a received object: its own copy, closed with it. */
-export function receivedLock(source: Received<ElementsHandle>): {
-  lock: Lock | RLock | undefined;
-  owned: boolean;
-} {
-  const lock = source.data.lock ?? undefined;
-  return { lock, owned: lock !== undefined };
 }
 
 shareObject('multiproc.RawValue', RawValue, import.meta.url, (value) => ({
