@@ -11,11 +11,7 @@ import { ProcessError, encode, invalidArgument } from '@multiproc/serialize';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { buildPolicy, refusal, type TaskPolicy } from './allow-list.js';
-import {
-  createRedis,
-  describeConnection,
-  type RedisConnection,
-} from './connection.js';
+import { createRedis, describeConnection, type RedisConnection } from './connection.js';
 import { checkPositiveInteger, checkQueueOptions } from './options.js';
 import {
   keys,

@@ -64,4 +64,3 @@ export function startDriver(name: string, args: string[] = []) {
   });
   return { child, firstLine };
 }
-
