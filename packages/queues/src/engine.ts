@@ -157,20 +157,22 @@ export class QueueEngine {
   }
 
   #lockSync(): void {
-    const lock = this.#segment.lock;
-    if (!this.#spinForLock()) lock.acquireSync();
-    if (lock.lastOwnerDied) this.#ring.repair();
+    if (!this.#spinForLock()) this.#segment.lock.acquireSync();
+    this.#locked();
   }
 
   #lockAsync(): Promise<void> | undefined {
-    const lock = this.#segment.lock;
     if (this.#spinForLock()) {
-      if (lock.lastOwnerDied) this.#ring.repair();
+      this.#locked();
       return undefined;
     }
-    return lock.acquire().then(() => {
-      if (lock.lastOwnerDied) this.#ring.repair();
-    });
+    return this.#segment.lock.acquire().then(() => this.#locked());
+  }
+
+  /** Just after taking the lock: a dead holder's commit finished, a grown ring mapped. */
+  #locked(): void {
+    if (this.#segment.lock.lastOwnerDied) this.#ring.repair();
+    this.#ring.sync();
   }
 
   #unlock(): void {
@@ -196,14 +198,12 @@ export class QueueEngine {
     if (this.#state !== 'open') throw this.closedError();
     const ring = this.#ring;
     const { bytes } = prepared;
+    const fill = (at: number): void => copyInto(ring.bytes, at, bytes);
     if (
       ring.belowMaxsize() &&
-      ring.tryPut(
-        bytes.byteLength,
-        prepared.kind,
-        (at) => copyInto(ring.bytes, at, bytes),
-        this.#joinable,
-      )
+      (ring.tryPut(bytes.byteLength, prepared.kind, fill, this.#joinable) ||
+        (ring.grow(bytes.byteLength) &&
+          ring.tryPut(bytes.byteLength, prepared.kind, fill, this.#joinable)))
     ) {
       if (w[kGetSleepers]! > 0) {
         w[kPutSeq] = w[kPutSeq]! + 1;
@@ -330,7 +330,7 @@ export class QueueEngine {
   #putNow(prepared: Prepared): boolean {
     if (!this.#spinForLock()) return false;
     try {
-      if (this.#segment.lock.lastOwnerDied) this.#ring.repair();
+      this.#locked();
       return this.#putStep(prepared, false, false);
     } finally {
       this.#unlock();
@@ -341,7 +341,7 @@ export class QueueEngine {
   #getNow(): Taken | undefined {
     if (!this.#spinForLock()) return undefined;
     try {
-      if (this.#segment.lock.lastOwnerDied) this.#ring.repair();
+      this.#locked();
       return this.#getStep(false, false);
     } finally {
       this.#unlock();

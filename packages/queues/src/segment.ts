@@ -71,6 +71,7 @@ export class QueueSegment {
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    this.ring.release();
     this.lock.close();
     this.#block.release();
   }
