@@ -90,11 +90,17 @@ const kPad = 3;
 export const kRaw = 4;
 
 /**
- * The default ring size in bytes. Measured between two processes on a loaded 2-vCPU VM: 1 MiB
- * items went at ~100 MB/s spilled (a segment created, attached and unlinked per item) and at
- * 0.5-1 GB/s through a 4 MiB ring, whose half holds them.
+ * The default size of the first ring in bytes: the ring grows when items need more, so this is
+ * only what every queue takes of /dev/shm up front. On a loaded 2-vCPU VM the 1 MiB-item case
+ * (bench `queue-throughput`) went at 1.2-1.5x CPython from a 256 KiB or a 4 MiB first ring
+ * alike, within the noise; 1 MiB items spilled (a segment per item) went at ~100 MB/s.
  */
-export const kDefaultCapacity = 4 << 20;
+export const kDefaultCapacity = 256 << 10;
+/**
+ * Items up to this many payload bytes go through the ring (which grows to hold them), whatever
+ * its first size: spilling costs a segment per item.
+ */
+const kInlineFloor = 2 << 20;
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -131,7 +137,7 @@ export class Ring {
     this.capacity = base;
     this.bytes = new Uint8Array(buffer, byteOffset + kHeaderBytes, base);
     this.#records = new Int32Array(buffer, byteOffset + kHeaderBytes, base >> 2);
-    this.inlineLimit = (base >> 1) - kRecordHeaderBytes;
+    this.inlineLimit = Math.max(base >> 1, kInlineFloor) - kRecordHeaderBytes;
   }
 
   /** Formats a fresh (zero-filled) block. */
