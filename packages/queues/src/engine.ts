@@ -48,7 +48,7 @@ import {
   kUnfinished,
   type Ring,
 } from './ring.js';
-import type { QueueSegment } from './segment.js';
+import type { QueueMemory } from './memory.js';
 import { copyInto, copyOut, discardSpilled, unspill } from './transfer.js';
 import {
   expired,
@@ -81,7 +81,7 @@ type State = 'open' | 'closed';
 
 /** One holder's engine over a queue's shared state. */
 export class QueueEngine {
-  readonly #segment: QueueSegment;
+  readonly #segment: QueueMemory;
   readonly #ring: Ring;
   readonly #words: Int32Array;
   readonly #what: string;
@@ -93,7 +93,7 @@ export class QueueEngine {
   #wakeConsumer = false;
   #wakeProducers = false;
 
-  constructor(segment: QueueSegment, what: string, joinable: boolean) {
+  constructor(segment: QueueMemory, what: string, joinable: boolean) {
     this.#segment = segment;
     this.#ring = segment.ring;
     this.#words = segment.ring.words;
@@ -101,7 +101,7 @@ export class QueueEngine {
     this.#joinable = joinable;
   }
 
-  get segment(): QueueSegment {
+  get segment(): QueueMemory {
     return this.#segment;
   }
 
@@ -122,7 +122,7 @@ export class QueueEngine {
   }
 
   #leave(): void {
-    if (--this.#active === 0 && this.#state === 'closed') this.#segment.release();
+    if (--this.#active === 0 && this.#state === 'closed') this.#segment.close();
   }
 
   /** Closes this holder; calls waiting in it end with "is closed". Idempotent. */
@@ -130,7 +130,7 @@ export class QueueEngine {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     if (this.#active === 0) {
-      this.#segment.release();
+      this.#segment.close();
       return;
     }
     // Our own waits end at once; other holders' sleepers see a spurious wake-up and sleep again.
