@@ -4,7 +4,7 @@
 // SIGKILLed in the middle of growing it.
 import { activeChildren, getContext, type Process } from '@multiproc/process';
 import { Queue } from '@multiproc/queues';
-import { fixture, runNode, shmNames, sleep } from './helpers.js';
+import { fixture, runNode, segmentsLeft } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/targets.cjs') as Record<
@@ -72,12 +72,5 @@ it('keeps every item of producers SIGKILLed while the ring grows, and leaves not
   expect(summary.killedItems).toBeGreaterThan(0);
   expect(summary.finalItems).toBe(3 * 4096);
   expect(summary.segments.length).toBeGreaterThanOrEqual(1);
-  let left: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    const now = shmNames();
-    left = summary.segments.filter((name) => now.has(name));
-    if (left.length === 0) break;
-    await sleep(100);
-  }
-  expect(left).toEqual([]);
+  expect(await segmentsLeft(summary.segments)).toEqual([]);
 }, 120_000);
