@@ -21,6 +21,7 @@ import { MultiprocError, brandErrorClass, type MultiprocErrorOptions } from '@mu
 
 /** Size of a frame header: 4 bytes, or 12 in the long form (beyond 4 GiB). */
 export const SHORT_FRAME_HEADER = 4;
+/** Size of a long-form frame header: the 4-byte escape `0xffffffff`, then a 64-bit length. */
 export const LONG_FRAME_HEADER = 12;
 const kShortHeader = SHORT_FRAME_HEADER;
 const kLongHeader = LONG_FRAME_HEADER;
@@ -39,7 +40,9 @@ brandErrorClass(FrameError, 'FrameError');
 
 /** A parsed frame header: the payload's `length` and the header's own size. */
 export interface FrameHead {
+  /** Bytes of the payload that follows the header. */
   length: number;
+  /** Bytes of the header itself: `SHORT_FRAME_HEADER` or `LONG_FRAME_HEADER`. */
   header: number;
 }
 
