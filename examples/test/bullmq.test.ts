@@ -2,8 +2,8 @@
 // free port, a `multiproc-worker` command with an allow-list, then `tsx bullmq/distributed.ts`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../tooling/test-helpers.js';
 
 const examplesDir = join(__dirname, '..');
 // The example, and the module of tasks it names (which the worker imports).
@@ -11,17 +11,6 @@ const example = 'bullmq/distributed.ts';
 const tasksModule = 'bullmq/tasks.ts';
 // The command `npx multiproc-worker` runs, from the examples package's own dependencies.
 const workerCli = join(examplesDir, 'node_modules', '@multiproc', 'bullmq', 'dist', 'cli.cjs');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `command` and resolves once its stdout shows `ready`; rejects if it exits first. */
 async function startUntil(
