@@ -19,9 +19,9 @@
 import { constants } from 'node:buffer';
 import { MultiprocError, brandErrorClass, type MultiprocErrorOptions } from '@multiproc/native';
 
-/** Size of a frame header: 4 bytes, or 12 in the long form (beyond 4 GiB). */
+/** Size of a frame header: 4 bytes (a 32-bit length). */
 export const SHORT_FRAME_HEADER = 4;
-/** Size of a long-form frame header: the 4-byte escape `0xffffffff`, then a 64-bit length. */
+/** Size of the long form of a frame header, for payloads of 4 GiB or more: 12 bytes. */
 export const LONG_FRAME_HEADER = 12;
 const kShortHeader = SHORT_FRAME_HEADER;
 const kLongHeader = LONG_FRAME_HEADER;
@@ -40,9 +40,9 @@ brandErrorClass(FrameError, 'FrameError');
 
 /** A parsed frame header: the payload's `length` and the header's own size. */
 export interface FrameHead {
-  /** Bytes of the payload that follows the header. */
+  /** The payload's length in bytes. */
   length: number;
-  /** Bytes of the header itself: `SHORT_FRAME_HEADER` or `LONG_FRAME_HEADER`. */
+  /** The header's own size: `SHORT_FRAME_HEADER` or `LONG_FRAME_HEADER`. */
   header: number;
 }
 
