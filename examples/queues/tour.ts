@@ -1,5 +1,5 @@
 // A tour of the queues for the documentation's Queues page: timeouts, sizes, the Sync variants
-// in a worker, `for await`, a JoinableQueue, and an item larger than the ring.
+// in a worker, `for await`, a JoinableQueue, a ring that grows and a large item.
 //   run: pnpm --filter @multiproc/examples exec tsx queues/tour.ts
 import { Empty, Full, JoinableQueue, Process, Queue, isMainProcess } from 'multiproc';
 
@@ -65,11 +65,14 @@ if (isMainProcess()) {
   // #endregion joinable
 
   // #region large
-  const small = new Queue<Uint8Array>({ ringBytes: 64 * 1024 });
-  const big = new Uint8Array(10 * 1024 * 1024).fill(7); // far over half of the ring
-  await small.put(big); // travels in a segment of its own
-  const back = await small.get();
-  console.log(back.length, back[back.length - 1]); // 10485760 7
-  small.close();
+  const items = new Queue<Uint8Array>({ ringBytes: 64 * 1024 }); // a 64 KiB first ring
+  for (let i = 0; i < 100; i++) await items.put(new Uint8Array(4096).fill(i)); // the ring grows
+  console.log(items.qsize()); // 100: 400 KiB put, and no put waited for a consumer
+  await items.put(new Uint8Array(10 * 1024 * 1024).fill(7)); // over 2 MiB: a segment of its own
+  let last = -1;
+  for (let i = 0; i < 100; i++) last = (await items.get())[0] ?? -1;
+  const big = await items.get();
+  console.log(last, big.length, big[big.length - 1]); // 99 10485760 7
+  items.close();
   // #endregion large
 }

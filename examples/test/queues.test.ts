@@ -42,7 +42,7 @@ describe('Queue examples from the Python documentation', () => {
     expect([...results.slice(20)].sort()).toEqual(expected.slice(20).sort());
   });
 
-  it('queues/tour.ts: timeouts, sizes, a Sync worker, for await, JoinableQueue and a large item', () => {
+  it('queues/tour.ts: timeouts, sizes, a Sync worker, for await, JoinableQueue, a growing ring and a large item', () => {
     const out = run('queues/tour.ts');
     expect(out.stderr).toBe('');
     expect(out.stdout).toBe(
@@ -53,7 +53,8 @@ describe('Queue examples from the Python documentation', () => {
         'true Queue is empty',
         '[ 1, 4, 9, 16 ]',
         '3 done x done y done z',
-        '10485760 7',
+        '100',
+        '99 10485760 7',
         '',
       ].join('\n'),
     );
