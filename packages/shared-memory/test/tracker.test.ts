@@ -197,71 +197,72 @@ describe('the resource tracker', () => {
   }, 30_000);
 
   describe('a SIGKILLed tracker is succeeded by one that takes over its journals', () => {
+    /** Starts `takeover.mjs`; `more` and `end` drive it (see the fixture). */
+    async function takeoverProgram(churn = 0) {
+      const program = await startProgram(fixture('takeover.mjs'), [String(churn)], 'pipe');
+      const { names, dir } = JSON.parse(program.line) as { names: string[]; dir: string };
+      const more = async (): Promise<void> => {
+        program.child.stdin!.write('more\n');
+        names.push(...(JSON.parse(await program.nextLine()) as { names: string[] }).names);
+      };
+      const end = async (): Promise<number | null> => {
+        const exit = new Promise<number | null>((resolve) => program.child.once('exit', resolve));
+        program.child.stdin!.write('end\n');
+        return exit;
+      };
+      return { program, names, dir, more, end };
+    }
+
+    /** Every segment in `names` is unlinked, and the tracker's directory removed, in bounded time. */
+    async function expectAllGone(names: string[], dir: string): Promise<void> {
+      expect(await waitUntil(() => names.every((n) => !shmNames().has(n)), 8_000)).toBe(true);
+      expect(await waitUntil(() => !existsSync(dir), 2_000)).toBe(true);
+    }
+
     test('then kill -9 of the whole program still unlinks every segment, also those of finished journals', async () => {
       // 12,000 create + unlink pairs fill more than one journal: the first is deleted by a pass.
-      const program = await startProgram(fixture('takeover.mjs'), ['12000'], 'pipe');
-      const { names, dir } = JSON.parse(program.line) as { names: string[]; dir: string };
+      const { program, names, dir, more } = await takeoverProgram(12_000);
       const first = new RegExp(`^j-${program.child.pid}-0-[0-9a-f]+-0\\.log$`);
       expect(await waitUntil(() => !readdirSync(dir).some((f) => first.test(f)), 5_000)).toBe(true);
       expect(names.every((n) => shmNames().has(n))).toBe(true);
       await killTracker(dir);
-      program.child.stdin!.write('more\n');
-      names.push(...(JSON.parse(await program.nextLine()) as { names: string[] }).names);
+      await more();
       expect(names).toHaveLength(5);
       killGroup(program.child);
-      expect(await waitUntil(() => names.every((n) => !shmNames().has(n)), 8_000)).toBe(true);
-      expect(await waitUntil(() => !existsSync(dir), 2_000)).toBe(true);
+      await expectAllGone(names, dir);
     }, 30_000);
 
     test('a program that goes on creating segments in parent and child and ends normally leaves nothing', async () => {
-      const program = await startProgram(fixture('takeover.mjs'), [], 'pipe');
-      const { names, dir } = JSON.parse(program.line) as { names: string[]; dir: string };
+      const { names, dir, more, end } = await takeoverProgram();
       process.kill(trackerPid(dir), 'SIGKILL');
-      program.child.stdin!.write('more\n');
-      names.push(...(JSON.parse(await program.nextLine()) as { names: string[] }).names);
+      await more();
       await sleep(1_500); // the program notices meanwhile
-      program.child.stdin!.write('more\n');
-      names.push(...(JSON.parse(await program.nextLine()) as { names: string[] }).names);
+      await more();
       expect(names).toHaveLength(7);
-      program.child.stdin!.write('end\n');
-      const exit = await new Promise<number | null>((resolve) =>
-        program.child.once('exit', resolve),
-      );
-      expect(exit).toBe(0);
-      expect(await waitUntil(() => names.every((n) => !shmNames().has(n)), 8_000)).toBe(true);
-      expect(await waitUntil(() => !existsSync(dir), 2_000)).toBe(true);
+      expect(await end()).toBe(0);
+      await expectAllGone(names, dir);
     }, 30_000);
 
     test('a program that ends right after its tracker died still leaves a tracker to clean up', async () => {
-      const program = await startProgram(fixture('takeover.mjs'), [], 'pipe');
-      const { names, dir } = JSON.parse(program.line) as { names: string[]; dir: string };
+      const { names, dir, end } = await takeoverProgram();
       const dead = trackerPid(dir);
       process.kill(dead, 'SIGKILL');
       // Dead, not dying: its lock is released (a tracker killed during the exit is not covered).
       expect(await waitUntil(() => !trackerPids(dir).includes(dead), 2_000)).toBe(true);
-      program.child.stdin!.write('end\n');
-      const exit = await new Promise<number | null>((resolve) =>
-        program.child.once('exit', resolve),
-      );
-      expect(exit).toBe(0);
-      expect(await waitUntil(() => names.every((n) => !shmNames().has(n)), 8_000)).toBe(true);
-      expect(await waitUntil(() => !existsSync(dir), 2_000)).toBe(true);
+      expect(await end()).toBe(0);
+      await expectAllGone(names, dir);
     }, 30_000);
 
     test('a second SIGKILL, of the successor, is survived the same way', async () => {
-      const program = await startProgram(fixture('takeover.mjs'), [], 'pipe');
-      const { names, dir } = JSON.parse(program.line) as { names: string[]; dir: string };
+      const { program, names, dir, more } = await takeoverProgram();
       await killTracker(dir);
-      program.child.stdin!.write('more\n');
-      names.push(...(JSON.parse(await program.nextLine()) as { names: string[] }).names);
+      await more();
       await killTracker(dir);
-      program.child.stdin!.write('more\n');
-      names.push(...(JSON.parse(await program.nextLine()) as { names: string[] }).names);
+      await more();
       expect(names).toHaveLength(7);
       expect(names.every((n) => shmNames().has(n))).toBe(true);
       killGroup(program.child);
-      expect(await waitUntil(() => names.every((n) => !shmNames().has(n)), 8_000)).toBe(true);
-      expect(await waitUntil(() => !existsSync(dir), 2_000)).toBe(true);
+      await expectAllGone(names, dir);
     }, 30_000);
   });
 });

@@ -194,7 +194,9 @@ function adopt(conn: Connection): Connection {
   if (!connection) {
     setInterval(checkTracker, kProbeUs / 1000).unref();
     process.once('exit', () => {
-      if (trackerMaybeDead()) checkTracker();
+      checkTracker();
+      // A worker thread's descriptors outlive it.
+      if (!isMainThread && alive) closeSync(alive.fd);
     });
   }
   connection = conn;
