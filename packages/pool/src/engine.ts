@@ -21,6 +21,7 @@
  */
 import { keepWarm } from '@multiproc/native';
 import type { Process, StartMethod } from '@multiproc/process';
+import { exitedOf } from '@multiproc/process/internal';
 import { ProcessError, WorkerLostError, decode } from '@multiproc/serialize';
 import { openChannel } from './channel.js';
 import type { ResolvedPoolOptions } from './options.js';
@@ -297,7 +298,7 @@ export class Engine {
     // A pool never holds the program open by itself (see `task-queue.ts`).
     w.socket.unref();
     w.socket.on('close', () => this.#onSocketClosed(w));
-    void p.sentinel.then((code) => this.#onExit(w, code));
+    void exitedOf(p).then((code) => this.#onExit(w, code));
     return true;
   }
 
