@@ -7,6 +7,7 @@
 //     (the child imports the .ts file too), and the addon came from a prebuild
 //   once: tsc --noEmit on the quick start under moduleResolution node16 (ESM and CJS) and bundler
 //   once: one leaf package alone (--leaf=@multiproc/synchronize), used without the facade
+//     (with the other leaf packages its fixture imports)
 //   once: pnpm install multiproc (strict layout: an undeclared dependency fails to resolve)
 //
 // Run from the repository after a build: `pnpm test:install` (the `.ci/run` step).
@@ -210,11 +211,19 @@ function npmLeaf(major, tarballs, tools) {
   const script = path.join(here, 'fixtures', `leaf-${short}.mjs`);
   if (!tarballs[leaf]) throw new Error(`--leaf=${leaf}: no such package in packages/`);
   if (!fs.existsSync(script)) throw new Error(`--leaf=${leaf} needs fixtures/leaf-${short}.mjs`);
+  // The leaf, and the other leaf packages its fixture imports (a child needs @multiproc/process).
+  const imported = [...fs.readFileSync(script, 'utf8').matchAll(/from '(@multiproc\/[\w-]+)'/g)];
+  const dependencies = { [leaf]: `file:${tarballs[leaf]}` };
+  for (const [, name] of imported) {
+    if (!tarballs[name])
+      throw new Error(`fixtures/leaf-${short}.mjs imports ${name}: no such package`);
+    dependencies[name] = `file:${tarballs[name]}`;
+  }
   const dir = project(`leaf-${short}`, {
     name: `accept-leaf-${short}`,
     private: true,
     type: 'module',
-    dependencies: { [leaf]: `file:${tarballs[leaf]}` },
+    dependencies,
     overrides: fileSpecs(tarballs),
   });
   run('npm', ['install'], { cwd: dir, env, timeout: 300_000 });

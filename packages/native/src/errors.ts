@@ -12,12 +12,6 @@ export interface MultiprocErrorOptions {
 
 const kBrand = Symbol.for('multiproc.errorBrand');
 
-/** Options accepted by every multiproc error constructor. */
-export interface MultiprocErrorOptions {
-  /** The error that caused this one. */
-  cause?: unknown;
-}
-
 /**
  * Base class of every error multiproc raises.
  *

@@ -48,7 +48,7 @@ import {
   kUnfinished,
   type Ring,
 } from './ring.js';
-import type { QueueSegment } from './segment.js';
+import type { QueueMemory } from './memory.js';
 import { copyInto, copyOut, discardSpilled, unspill } from './transfer.js';
 import {
   expired,
@@ -81,7 +81,7 @@ type State = 'open' | 'closed';
 
 /** One holder's engine over a queue's shared state. */
 export class QueueEngine {
-  readonly #segment: QueueSegment;
+  readonly #segment: QueueMemory;
   readonly #ring: Ring;
   readonly #words: Int32Array;
   readonly #what: string;
@@ -93,7 +93,7 @@ export class QueueEngine {
   #wakeConsumer = false;
   #wakeProducers = false;
 
-  constructor(segment: QueueSegment, what: string, joinable: boolean) {
+  constructor(segment: QueueMemory, what: string, joinable: boolean) {
     this.#segment = segment;
     this.#ring = segment.ring;
     this.#words = segment.ring.words;
@@ -101,7 +101,7 @@ export class QueueEngine {
     this.#joinable = joinable;
   }
 
-  get segment(): QueueSegment {
+  get segment(): QueueMemory {
     return this.#segment;
   }
 
@@ -122,7 +122,7 @@ export class QueueEngine {
   }
 
   #leave(): void {
-    if (--this.#active === 0 && this.#state === 'closed') this.#segment.release();
+    if (--this.#active === 0 && this.#state === 'closed') this.#segment.close();
   }
 
   /** Closes this holder; calls waiting in it end with "is closed". Idempotent. */
@@ -130,7 +130,7 @@ export class QueueEngine {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     if (this.#active === 0) {
-      this.#segment.release();
+      this.#segment.close();
       return;
     }
     // Our own waits end at once; other holders' sleepers see a spurious wake-up and sleep again.
@@ -157,20 +157,22 @@ export class QueueEngine {
   }
 
   #lockSync(): void {
-    const lock = this.#segment.lock;
-    if (!this.#spinForLock()) lock.acquireSync();
-    if (lock.lastOwnerDied) this.#ring.repair();
+    if (!this.#spinForLock()) this.#segment.lock.acquireSync();
+    this.#locked();
   }
 
   #lockAsync(): Promise<void> | undefined {
-    const lock = this.#segment.lock;
     if (this.#spinForLock()) {
-      if (lock.lastOwnerDied) this.#ring.repair();
+      this.#locked();
       return undefined;
     }
-    return lock.acquire().then(() => {
-      if (lock.lastOwnerDied) this.#ring.repair();
-    });
+    return this.#segment.lock.acquire().then(() => this.#locked());
+  }
+
+  /** Just after taking the lock: a dead holder's commit finished, a grown ring mapped. */
+  #locked(): void {
+    if (this.#segment.lock.lastOwnerDied) this.#ring.repair();
+    this.#ring.sync();
   }
 
   #unlock(): void {
@@ -196,14 +198,12 @@ export class QueueEngine {
     if (this.#state !== 'open') throw this.closedError();
     const ring = this.#ring;
     const { bytes } = prepared;
+    const fill = (at: number): void => copyInto(ring.bytes, at, bytes);
     if (
       ring.belowMaxsize() &&
-      ring.tryPut(
-        bytes.byteLength,
-        prepared.kind,
-        (at) => copyInto(ring.bytes, at, bytes),
-        this.#joinable,
-      )
+      (ring.tryPut(bytes.byteLength, prepared.kind, fill, this.#joinable) ||
+        (ring.grow(bytes.byteLength) &&
+          ring.tryPut(bytes.byteLength, prepared.kind, fill, this.#joinable)))
     ) {
       if (w[kGetSleepers]! > 0) {
         w[kPutSeq] = w[kPutSeq]! + 1;
@@ -330,7 +330,7 @@ export class QueueEngine {
   #putNow(prepared: Prepared): boolean {
     if (!this.#spinForLock()) return false;
     try {
-      if (this.#segment.lock.lastOwnerDied) this.#ring.repair();
+      this.#locked();
       return this.#putStep(prepared, false, false);
     } finally {
       this.#unlock();
@@ -341,7 +341,7 @@ export class QueueEngine {
   #getNow(): Taken | undefined {
     if (!this.#spinForLock()) return undefined;
     try {
-      if (this.#segment.lock.lastOwnerDied) this.#ring.repair();
+      this.#locked();
       return this.#getStep(false, false);
     } finally {
       this.#unlock();

@@ -16,15 +16,16 @@ import { kDefaultCapacity } from './ring.js';
 export interface QueueOptions {
   /**
    * The most items the queue holds; a `put` beyond it waits (or throws `Full`). `0` means no
-   * limit on the count (the ring's bytes still bound what is held at once, see `ringBytes`).
+   * limit: `put` never waits (the ring grows, see `ringBytes`).
    * @default 0
    */
   maxsize?: number;
   /**
-   * Bytes of the shared ring that holds small items (a multiple of 8, from 4096 to 1 GiB). An
-   * item whose encoding takes more than half of it travels in a segment of its own instead.
-   * When the ring is full, `put` waits for a consumer to make room, as with a pipe.
-   * @default 4194304
+   * Bytes of the shared ring's first size (a multiple of 8, from 4096 to 1 GiB). When items
+   * need more, the ring grows (to twice its size or more, up to 1 GiB; it does not shrink),
+   * so the ring's bytes never make a `put` wait. An item whose encoding takes more than 2 MiB
+   * and more than half of the first ring travels in a segment of its own instead.
+   * @default 262144
    */
   ringBytes?: number;
 }

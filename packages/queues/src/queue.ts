@@ -4,14 +4,14 @@
 import { MultiprocError, registerShareable } from '@multiproc/serialize';
 import { QueueEngine } from './engine.js';
 import { parseQueueOptions, type QueueOptions, type WaitOptions } from './options.js';
-import { QueueSegment } from './segment.js';
+import { QueueMemory, memoryOf } from './memory.js';
 
 /**
  * The private token a queue rebuilt from a handle is constructed with (never exported, so a
  * user cannot forge one): the segment it adopts.
  */
 export class Adoption {
-  constructor(readonly segment: QueueSegment) {}
+  constructor(readonly segment: QueueMemory) {}
 }
 
 const kNoWait: WaitOptions = { block: false };
@@ -60,12 +60,12 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
   constructor(options: QueueOptions | number | Adoption | undefined);
   constructor(options?: QueueOptions | number | Adoption) {
     const joinable = this instanceof JoinableQueue;
-    let segment: QueueSegment;
+    let segment: QueueMemory;
     if (options instanceof Adoption) {
       segment = options.segment;
     } else {
       const { maxsize, capacity } = parseQueueOptions(options);
-      segment = QueueSegment.create(capacity, maxsize);
+      segment = new QueueMemory(capacity, maxsize);
     }
     this.#maxsize = segment.ring.maxsize;
     this.#engine = new QueueEngine(segment, joinable ? 'JoinableQueue' : 'Queue', joinable);
@@ -362,13 +362,13 @@ registerShareable<Queue<unknown>>({
     if (engine.closed) throw engine.closedError();
     return {
       kind: queue instanceof JoinableQueue ? 'joinable' : 'queue',
-      segment: engine.segment.toHandle(),
+      segment: engine.segment,
     };
   },
   fromHandle(data): Queue<unknown> {
     const { kind, segment } = data as QueueHandle;
     const what = kind === 'joinable' ? 'JoinableQueue' : 'Queue';
-    const adoption = new Adoption(QueueSegment.fromHandle(segment, what));
+    const adoption = new Adoption(memoryOf(segment, what));
     return kind === 'joinable' ? new JoinableQueue(adoption) : new Queue(adoption);
   },
 });

@@ -5,12 +5,13 @@
  * One heap block holds everything (a block over 64 KiB is a segment of its own, see heap.ts):
  *
  * ```
- *  byte 0                                                          128                 128 + capacity
- *       ┌──────────────── header: 32 Int32 words ──────────────────┬───── ring ─────────┐
- *       │ magic capacity maxsize │ head tail count used unfinished  │ records, 8-aligned │
- *       │ putSeq getSeq │ getSleepers getPending putSleepers       │                    │
- *       │ putPending │ logState │ log: head tail count used unfin. │                    │
- *       └──────────────────────────────────────────────────────────┴────────────────────┘
+ *  byte 0                                                   128            640        640 + capacity
+ *       ┌──────────────── header: 32 Int32 words ───────────┬──────────────┬─── first ring ───┐
+ *       │ magic capacity maxsize │ head tail count used unf. │ 2 slots of   │ records,         │
+ *       │ putSeq getSeq │ getSleepers getPending putSleepers│ 256 bytes:   │ 8-aligned        │
+ *       │ putPending │ logState │ log: head … capacity gen.  │ a grown      │                  │
+ *       │ baseCapacity generation slotLength×2              │ ring's handle│                  │
+ *       └───────────────────────────────────────────────────┴──────────────┴──────────────────┘
  *
  *  record:  ┌──────────┬──────────┬──────────────────────────────┐
  *           │ length   │ kind     │ payload, padded to 8 bytes   │   kind: 1 inline item,
@@ -33,11 +34,24 @@
  *   thread id) is taken over from a holder that died; the taker sees `lastOwnerDied` and calls
  *   {@link repair}, which replays a pending log. So a process killed at any instruction leaves
  *   either the old state (its record, written past `tail`, is simply not there) or the new one.
+ * - **The ring grows** instead of making a put wait: when a record does not fit, the records
+ *   move (oldest first) to a block at least twice as large, named by a handle in a slot of the
+ *   header, and `generation` counts the moves (see {@link Ring.grow}). So an unbounded queue
+ *   never makes a producer wait, and a producer can put more than the first ring holds and
+ *   exit. Holders notice a new generation under the lock and map the new block.
  * - The sleeper words are hints, not state: see `engine.ts`.
  */
 
-/** Header size in bytes; the ring starts here. */
-export const kHeaderBytes = 128;
+import { copyBytes } from '@multiproc/native';
+import { decode, encodeTrusted } from '@multiproc/serialize';
+import type { HeapBlock } from '@multiproc/shared-memory';
+import { heapAllocate } from '@multiproc/shared-memory/internal';
+
+/** Header words, then the two handle slots of a grown ring's block; the first ring starts here. */
+export const kHeaderBytes = 640;
+const kSlotsAt = 128;
+/** A handle is ~160 bytes (msgpack of the arena's name, offset, length and generation). */
+const kSlotBytes = 256;
 const kMagicValue = 0x4d505155; // 'MPQU'
 
 // Header words (Int32 indices).
@@ -58,7 +72,14 @@ export const kGetPending = 11;
 export const kPutSleepers = 12;
 export const kPutPending = 13;
 const kLogState = 14;
-const kLogHead = 15; // … kLogHead + 4: tail, count, used, unfinished
+const kLogHead = 15; // … kLogHead + 6: tail, count, used, unfinished, capacity, generation
+/** The ring size the queue was made with (the first ring, in the header's block). */
+const kBaseCapacity = 22;
+/** How many times the ring grew; generation g > 0 lives in the block named by slot g & 1. */
+const kGeneration = 23;
+const kSlotLength = 24; // and 25: bytes of the handle in slot 0 and 1, 0 when empty
+/** The largest ring a queue grows to; past it, a put waits for room as with a pipe. */
+const kMaxCapacity = 1 << 30;
 
 // Record header (Int32 offsets from the record's first word).
 const kRecordHeaderBytes = 8;
@@ -69,11 +90,17 @@ const kPad = 3;
 export const kRaw = 4;
 
 /**
- * The default ring size in bytes. Measured between two processes on a loaded 2-vCPU VM: 1 MiB
- * items went at ~100 MB/s spilled (a segment created, attached and unlinked per item) and at
- * 0.5-1 GB/s through a 4 MiB ring, whose half holds them.
+ * The default size of the first ring in bytes: the ring grows when items need more, so this is
+ * only what every queue takes of /dev/shm up front. On a loaded 2-vCPU VM the 1 MiB-item case
+ * (bench `queue-throughput`) went at 1.2-1.5x CPython from a 256 KiB or a 4 MiB first ring
+ * alike, within the noise; 1 MiB items spilled (a segment per item) went at ~100 MB/s.
  */
-export const kDefaultCapacity = 4 << 20;
+export const kDefaultCapacity = 256 << 10;
+/**
+ * Items up to this many payload bytes go through the ring (which grows to hold them), whatever
+ * its first size: spilling costs a segment per item.
+ */
+const kInlineFloor = 2 << 20;
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -87,26 +114,37 @@ export interface RecordView {
 /** The words and bytes of one queue, with the operations that run under its lock. */
 export class Ring {
   readonly words: Int32Array;
-  readonly bytes: Uint8Array;
-  readonly capacity: number;
-  /** Payload bytes above which an item is spilled to its own block. */
+  /** The current ring's bytes: the header's block at first, a grown ring's block after. */
+  bytes: Uint8Array;
+  capacity: number;
+  /** Payload bytes above which an item is spilled to its own block (fixed by the first ring). */
   readonly inlineLimit: number;
 
+  readonly #buffer: SharedArrayBuffer;
+  readonly #byteOffset: number;
   /** The ring as Int32 words, for record headers (every record starts 8-aligned). */
-  readonly #records: Int32Array;
+  #records: Int32Array;
+  /** The generation this holder's views show, and the grown ring's block it holds for them. */
+  #generation = 0;
+  #grown: HeapBlock | undefined;
 
   constructor(buffer: SharedArrayBuffer, byteOffset: number) {
+    this.#buffer = buffer;
+    this.#byteOffset = byteOffset;
     this.words = new Int32Array(buffer, byteOffset, kHeaderBytes / 4);
-    this.capacity = this.words[kCapacity]!;
-    this.bytes = new Uint8Array(buffer, byteOffset + kHeaderBytes, this.capacity);
-    this.#records = new Int32Array(buffer, byteOffset + kHeaderBytes, this.capacity >> 2);
-    this.inlineLimit = (this.capacity >> 1) - kRecordHeaderBytes;
+    const base = this.words[kBaseCapacity]!;
+    // The first ring's views; `sync()` (under the lock) moves to a grown one.
+    this.capacity = base;
+    this.bytes = new Uint8Array(buffer, byteOffset + kHeaderBytes, base);
+    this.#records = new Int32Array(buffer, byteOffset + kHeaderBytes, base >> 2);
+    this.inlineLimit = Math.max(base >> 1, kInlineFloor) - kRecordHeaderBytes;
   }
 
   /** Formats a fresh (zero-filled) block. */
   static format(buffer: SharedArrayBuffer, byteOffset: number, capacity: number, maxsize: number) {
     const w = new Int32Array(buffer, byteOffset, kHeaderBytes / 4);
     w[kCapacity] = capacity;
+    w[kBaseCapacity] = capacity;
     w[kMaxsize] = maxsize;
     Atomics.store(w, kMagic, kMagicValue);
   }
@@ -114,6 +152,99 @@ export class Ring {
   /** Whether a block holds a queue (a handle that arrived is checked with this). */
   static isFormatted(buffer: SharedArrayBuffer, byteOffset: number): boolean {
     return Atomics.load(new Int32Array(buffer, byteOffset, 1), 0) === kMagicValue;
+  }
+
+  /**
+   * Under the lock, after `repair()`: moves this holder's views to the ring another holder grew.
+   * The slot's handle carries one reference, kept by the slot: this holder adopts it and takes
+   * a new one for the slot at once.
+   */
+  sync(): void {
+    const generation = this.words[kGeneration]!;
+    if (generation === this.#generation) return;
+    const block = decode(Buffer.from(this.#slot(generation & 1))) as HeapBlock;
+    encodeTrusted(block);
+    this.#show(block, generation);
+  }
+
+  /**
+   * Under the lock, when a record of `length` payload bytes does not fit: moves the records to
+   * a ring at least twice as large, in a block of its own, so that the ring's bytes never make
+   * a put wait (only `maxsize` does). False (nothing changed) past `kMaxCapacity`.
+   *
+   * Crash safety: the new block and its handle (in the slot the current ring does not use) are
+   * written first and are invisible until the commit, which sets the new generation and
+   * capacity through the redo log. A holder killed before the commit leaves the old ring as it
+   * was (the new block is freed when the program ends); after it, the next taker of the lock
+   * replays the log and `sync()` finds the new ring through the slot.
+   */
+  grow(length: number): boolean {
+    const w = this.words;
+    const used = w[kUsed]!;
+    let capacity = this.capacity * 2;
+    while (capacity < used + kRecordHeaderBytes + align8(length)) capacity *= 2;
+    if (capacity > kMaxCapacity) return false;
+    const block = heapAllocate(capacity);
+    const target = new Uint8Array(block.buffer, block.byteOffset, capacity);
+    const moved = this.#moveRecords(target);
+    const generation = this.#generation + 1;
+    const slot = generation & 1;
+    const handle = encodeTrusted(block);
+    if (handle.byteLength > kSlotBytes) {
+      (decode(handle) as HeapBlock).release();
+      block.release();
+      return false;
+    }
+    this.#slot(slot, handle.byteLength).set(handle);
+    w[kSlotLength + slot] = handle.byteLength;
+    this.#commit(0, moved, w[kCount]!, moved, w[kUnfinished]!, capacity, generation);
+    if (generation > 1) {
+      // The old ring's slot reference (a holder killed here leaves it until the program ends).
+      (decode(Buffer.from(this.#slot(slot ^ 1))) as HeapBlock).release();
+      w[kSlotLength + (slot ^ 1)] = 0;
+    }
+    this.#show(block, generation);
+    return true;
+  }
+
+  /** Drops this holder's reference to a grown ring (idempotent). */
+  release(): void {
+    this.#grown?.release();
+    this.#grown = undefined;
+  }
+
+  /** Copies the records, oldest first and without pads, to the start of `target`. */
+  #moveRecords(target: Uint8Array): number {
+    const w = this.words;
+    if (w[kUsed]! === 0) return 0;
+    const head = w[kHead]!;
+    const tail = w[kTail]!;
+    if (tail > head) {
+      copyBytes(target, 0, this.bytes, head, tail - head);
+      return tail - head;
+    }
+    // Wrapped: from the head to the pad (or the end), then from 0 to the tail.
+    let end = head;
+    while (end < this.capacity && this.#kindAt(end) !== kPad) {
+      end += kRecordHeaderBytes + align8(this.#lengthAt(end));
+    }
+    copyBytes(target, 0, this.bytes, head, end - head);
+    copyBytes(target, end - head, this.bytes, 0, tail);
+    return end - head + tail;
+  }
+
+  #slot(slot: number, length = this.words[kSlotLength + slot]!): Uint8Array {
+    return new Uint8Array(this.#buffer, this.#byteOffset + kSlotsAt + slot * kSlotBytes, length);
+  }
+
+  #show(block: HeapBlock, generation: number): void {
+    const capacity = this.words[kCapacity]!;
+    this.#grown?.release();
+    this.#grown = block;
+    this.#generation = generation;
+    this.capacity = capacity;
+    this.bytes = new Uint8Array(block.buffer, block.byteOffset, capacity);
+    this.#records = new Int32Array(block.buffer, block.byteOffset, capacity >> 2);
   }
 
   get maxsize(): number {
@@ -130,7 +261,10 @@ export class Ring {
     return max === 0 || this.words[kCount]! < max;
   }
 
-  /** Under the lock: whether a quarter of the queue (by count and by bytes) is free. */
+  /**
+   * Under the lock: whether a quarter of the queue is free, by count and by the ring's bytes
+   * (which bound a put only when the ring cannot grow further).
+   */
   roomForBatch(): boolean {
     const w = this.words;
     const max = w[kMaxsize]!;
@@ -170,6 +304,8 @@ export class Ring {
       w[kCount]! + 1,
       used + pad + need,
       w[kUnfinished]! + (joinable ? 1 : 0),
+      cap,
+      this.#generation,
     );
     return true;
   }
@@ -197,8 +333,12 @@ export class Ring {
     const end = record.offset + align8(record.length);
     const freed = (start < head ? cap - head : 0) + (end - start);
     const count = w[kCount]! - 1;
-    if (count === 0) this.#commit(0, 0, 0, 0, w[kUnfinished]!);
-    else this.#commit(end === cap ? 0 : end, w[kTail]!, count, w[kUsed]! - freed, w[kUnfinished]!);
+    const g = this.#generation;
+    if (count === 0) this.#commit(0, 0, 0, 0, w[kUnfinished]!, cap, g);
+    else {
+      const next = end === cap ? 0 : end;
+      this.#commit(next, w[kTail]!, count, w[kUsed]! - freed, w[kUnfinished]!, cap, g);
+    }
   }
 
   /** Under the lock: one `taskDone()`; false if there was no unfinished task. */
@@ -215,13 +355,23 @@ export class Ring {
     if (Atomics.load(this.words, kLogState) === 1) this.#apply();
   }
 
-  #commit(head: number, tail: number, count: number, used: number, unfinished: number): void {
+  #commit(
+    head: number,
+    tail: number,
+    count: number,
+    used: number,
+    unfinished: number,
+    capacity: number,
+    generation: number,
+  ): void {
     const w = this.words;
     w[kLogHead] = head;
     w[kLogHead + 1] = tail;
     w[kLogHead + 2] = count;
     w[kLogHead + 3] = used;
     w[kLogHead + 4] = unfinished;
+    w[kLogHead + 5] = capacity;
+    w[kLogHead + 6] = generation;
     Atomics.store(w, kLogState, 1);
     this.#apply();
   }
@@ -232,6 +382,8 @@ export class Ring {
     w[kTail] = w[kLogHead + 1]!;
     w[kUsed] = w[kLogHead + 3]!;
     w[kUnfinished] = w[kLogHead + 4]!;
+    w[kCapacity] = w[kLogHead + 5]!;
+    w[kGeneration] = w[kLogHead + 6]!;
     Atomics.store(w, kCount, w[kLogHead + 2]!);
     Atomics.store(w, kLogState, 0);
   }

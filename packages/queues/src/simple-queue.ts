@@ -4,10 +4,10 @@
 import { registerShareable } from '@multiproc/serialize';
 import { QueueEngine } from './engine.js';
 import { kDefaultCapacity } from './ring.js';
-import { QueueSegment } from './segment.js';
+import { QueueMemory, memoryOf } from './memory.js';
 
 class SimpleAdoption {
-  constructor(readonly segment: QueueSegment) {}
+  constructor(readonly segment: QueueMemory) {}
 }
 
 /**
@@ -33,9 +33,7 @@ export class SimpleQueue<T = unknown> implements Disposable, AsyncDisposable {
   constructor(adoption: SimpleAdoption);
   constructor(adoption?: SimpleAdoption) {
     const segment =
-      adoption instanceof SimpleAdoption
-        ? adoption.segment
-        : QueueSegment.create(kDefaultCapacity, 0);
+      adoption instanceof SimpleAdoption ? adoption.segment : new QueueMemory(kDefaultCapacity, 0);
     this.#engine = new QueueEngine(segment, 'SimpleQueue', false);
   }
 
@@ -137,9 +135,9 @@ registerShareable<SimpleQueue<unknown>>({
   toHandle(queue): unknown {
     const engine = SimpleQueue.engineOf(queue);
     if (engine.closed) throw engine.closedError();
-    return engine.segment.toHandle();
+    return engine.segment;
   },
   fromHandle(data): SimpleQueue<unknown> {
-    return new SimpleQueue(new SimpleAdoption(QueueSegment.fromHandle(data, 'SimpleQueue')));
+    return new SimpleQueue(new SimpleAdoption(memoryOf(data, 'SimpleQueue')));
   },
 });

@@ -2,7 +2,7 @@
 // going (processes by SIGKILL; in the thread variant, worker threads by terminate()); every item of every surviving producer must arrive exactly once, FIFO per producer,
 // except at most one item per killed consumer (the one being handed to it). Then nothing of the
 // program may be left in /dev/shm.
-import { fixture, runNode, shmNames, sleep } from './helpers.js';
+import { fixture, runNode, segmentsLeft } from './helpers.js';
 
 it.each(['spawn', 'thread'])(
   'survives %s producers and consumers killed in a loop, and leaves nothing in /dev/shm',
@@ -33,14 +33,7 @@ it.each(['spawn', 'thread'])(
     expect(summary.received).toBeGreaterThanOrEqual(60_000 - summary.consumerKills);
     // The resource tracker unlinks what the program made once its last process has gone.
     expect(summary.segments.length).toBeGreaterThanOrEqual(1);
-    let left: string[] = [];
-    for (let i = 0; i < 50; i++) {
-      const now = shmNames();
-      left = summary.segments.filter((n) => now.has(n));
-      if (left.length === 0) break;
-      await sleep(100);
-    }
-    expect(left).toEqual([]);
+    expect(await segmentsLeft(summary.segments)).toEqual([]);
   },
   120_000,
 );

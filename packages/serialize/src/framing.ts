@@ -19,8 +19,9 @@
 import { constants } from 'node:buffer';
 import { MultiprocError, brandErrorClass, type MultiprocErrorOptions } from '@multiproc/native';
 
-/** Size of a frame header: 4 bytes, or 12 in the long form (beyond 4 GiB). */
+/** Size of a frame header: 4 bytes (a 32-bit length). */
 export const SHORT_FRAME_HEADER = 4;
+/** Size of the long form of a frame header, for payloads of 4 GiB or more: 12 bytes. */
 export const LONG_FRAME_HEADER = 12;
 const kShortHeader = SHORT_FRAME_HEADER;
 const kLongHeader = LONG_FRAME_HEADER;
@@ -39,7 +40,9 @@ brandErrorClass(FrameError, 'FrameError');
 
 /** A parsed frame header: the payload's `length` and the header's own size. */
 export interface FrameHead {
+  /** The payload's length in bytes. */
   length: number;
+  /** The header's own size: `SHORT_FRAME_HEADER` or `LONG_FRAME_HEADER`. */
   header: number;
 }
 
