@@ -1,6 +1,7 @@
 // Helpers shared by the packages' tests of real processes and shared memory.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** `fixture(name)` for the `fixtures/` folder beside a package's tests. */
@@ -149,4 +150,16 @@ export function guardLeftovers(guards: {
       expect(added).toEqual([]);
     });
   }
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago, for a server a test starts itself. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

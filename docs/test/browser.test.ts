@@ -2,7 +2,8 @@
 // it on 127.0.0.1, and drives Debian's Chromium headless through playwright-core. Every page must
 // render without console errors, the sidebar must reach every guide page, every included code
 // sample must be on its page and highlighted, and the local search must find `imapUnordered`.
-// Screenshots of the home page and the pool page land in docs/test/artifacts/ (not committed).
+// Screenshots of the home page, the pool page and the queues page land in docs/test/artifacts/
+// (not committed).
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -253,10 +254,11 @@ describe('the documentation site in Chromium', () => {
     }
   }, 60_000);
 
-  it('saves screenshots of the home page and the pool page', async () => {
+  it('saves screenshots of the home page, the pool page and the queues page', async () => {
     for (const [link, name] of [
       ['/', 'home.png'],
       ['/pool', 'pool.png'],
+      ['/queues', 'queues.png'],
     ] as const) {
       const { page } = await open(link);
       try {

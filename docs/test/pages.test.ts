@@ -23,10 +23,9 @@ const featurePages = [
   'shared-memory.md',
   'shared-values.md',
   'pool.md',
+  'queues.md',
+  'managers.md',
 ];
-
-/** Places kept for packages that are being written elsewhere: a heading and one line each. */
-const placeholderPages = ['queues.md', 'beyond-one-machine.md'];
 
 const pageNames = readdirSync(docsDir)
   .filter((name) => name.endsWith('.md'))
@@ -321,15 +320,6 @@ describe.each(pageNames)('docs/%s', (name) => {
         .filter((fence) => /^(ts|typescript|tsx|js|javascript)$/.test(fence.lang))
         .map((fence) => `docs/${name}:${fence.start + 1}: an inline \`${fence.lang}\` block`);
       expect(inline).toEqual([]);
-    });
-  }
-
-  if (placeholderPages.includes(name)) {
-    it('is a place kept for a package being written elsewhere: a title, a heading and one line', () => {
-      const text = page.lines.filter((line) => line.trim() !== '');
-      expect(text).toHaveLength(3);
-      expect(text[0]).toMatch(/^# /);
-      expect(text[1]).toMatch(/^## /);
     });
   }
 

@@ -1,19 +1,17 @@
 // Python: "Contexts and start methods", a context object from get_context(): the same API as the
-// module, bound to one start method. Python's example hands the message back through a Queue;
-// this port uses a Pipe.
+// module, bound to one start method.
 //   run: pnpm --filter @multiproc/examples exec tsx process/contexts.ts
-import mp, { isMainProcess, type Connection } from 'multiproc';
+import mp, { isMainProcess, type Queue } from 'multiproc';
 
-export function foo(conn: Connection): void {
-  conn.send('hello');
-  conn.close();
+export async function foo(q: Queue<string>): Promise<void> {
+  await q.put('hello');
 }
 
 if (isMainProcess()) {
   const ctx = mp.getContext('spawn');
-  const [reader, writer] = ctx.Pipe(false);
-  const p = new ctx.Process({ target: foo, args: [writer] });
+  const q = new ctx.Queue<string>();
+  const p = new ctx.Process({ target: foo, args: [q] });
   p.start();
-  console.log(await reader.recv());
+  console.log(await q.get());
   await p.join();
 }

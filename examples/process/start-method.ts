@@ -1,18 +1,16 @@
 // Python: "Contexts and start methods", choosing the start method with set_start_method().
-// Python's example hands the message back through a Queue; this port uses a Pipe.
 //   run: pnpm --filter @multiproc/examples exec tsx process/start-method.ts
-import mp, { isMainProcess, type Connection } from 'multiproc';
+import mp, { isMainProcess, type Queue } from 'multiproc';
 
-export function foo(conn: Connection): void {
-  conn.send('hello');
-  conn.close();
+export async function foo(q: Queue<string>): Promise<void> {
+  await q.put('hello');
 }
 
 if (isMainProcess()) {
   mp.setStartMethod('spawn');
-  const [reader, writer] = mp.Pipe(false);
-  const p = new mp.Process({ target: foo, args: [writer] });
+  const q = new mp.Queue<string>();
+  const p = new mp.Process({ target: foo, args: [q] });
   p.start();
-  console.log(await reader.recv());
+  console.log(await q.get());
   await p.join();
 }

@@ -52,6 +52,20 @@ describe('shared_memory examples from the Python documentation', () => {
     );
   });
 
+  it('shared-memory/manager.ts: a SharedMemoryManager makes segments, unlinks them at shutdown, and two processes fill one list', () => {
+    expectOutput(
+      'shared-memory/manager.ts',
+      [
+        '[ 0, 1, 2, 3 ]',
+        '128',
+        "[ 'a', 'l', 'p', 'h', 'a' ]",
+        'after shutdown: ENOENT',
+        '2664667000',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('shared-memory/shareable-list.ts changes types in place, refuses what does not fit, and shares by name', () => {
     expectOutput(
       'shared-memory/shareable-list.ts',

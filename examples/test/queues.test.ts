@@ -41,4 +41,23 @@ describe('Queue examples from the Python documentation', () => {
     expect([...results.slice(0, 20)].sort()).toEqual(expected.slice(0, 20).sort());
     expect([...results.slice(20)].sort()).toEqual(expected.slice(20).sort());
   });
+
+  it('queues/tour.ts: timeouts, sizes, a Sync worker, for await, JoinableQueue, a growing ring and a large item', () => {
+    const out = run('queues/tour.ts');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe(
+      [
+        '2 true false',
+        'true ERR_MP_FULL',
+        'a b',
+        'true Queue is empty',
+        '[ 1, 4, 9, 16 ]',
+        '3 done x done y done z',
+        '100',
+        '99 10485760 7',
+        '',
+      ].join('\n'),
+    );
+    expect(out.status).toBe(0);
+  });
 });

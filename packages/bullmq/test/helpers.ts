@@ -1,10 +1,9 @@
 // Real Redis servers and real `multiproc-worker` processes for the tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, isPidAlive, waitUntil } from '../../../tooling/test-helpers.js';
+import { exited, freePort, isPidAlive, waitUntil } from '../../../tooling/test-helpers.js';
 
 export { isPidAlive as alive, waitUntil };
 
@@ -22,17 +21,6 @@ process.on('exit', () => {
 afterAll(() => {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Sends SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
 export async function stop(child: ChildProcess, graceMs = 5000): Promise<void> {

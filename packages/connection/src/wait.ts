@@ -19,6 +19,12 @@ import { Listener, whenListenerReady } from './listener.js';
  */
 export type Waitable = Connection | Listener | PromiseLike<unknown>;
 
+/**
+ * A daemon child's `sentinel` holds the event loop for whoever awaits it; `wait()` watches the
+ * plain promise inside, so that having waited on a sentinel does not keep a program alive.
+ */
+const kUnheld = Symbol.for('multiproc.sentinel.unheld');
+
 /** Settled promises, so each promise gets one reaction however often it is waited on. */
 const settled = new WeakMap<PromiseLike<unknown>, { done: boolean; waiters: Set<() => void> }>();
 
@@ -33,7 +39,8 @@ function watchPromise(promise: PromiseLike<unknown>, onReady: () => void): () =>
       for (const waiter of [...fresh.waiters]) waiter();
       fresh.waiters.clear();
     };
-    Promise.resolve(promise).then(finish, finish);
+    const watched = (promise as { [kUnheld]?: PromiseLike<unknown> })[kUnheld] ?? promise;
+    Promise.resolve(watched).then(finish, finish);
   }
   if (state.done) {
     onReady();

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Client, Listener, Pipe, wait, type Connection } from '@multiproc/connection';
 import { Opened, hasSettled, sleep } from './helpers.js';
 
@@ -51,6 +53,15 @@ describe('wait()', () => {
     await sleep(10);
     resolveLater(2);
     expect(await waiting).toEqual([later]);
+  });
+
+  it('does not keep a program alive for having waited on a daemon child’s sentinel', () => {
+    const run = spawnSync(
+      process.execPath,
+      [join(__dirname, 'fixtures', 'drivers', 'wait-daemon.mjs')],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    expect([run.status, run.stdout, run.stderr]).toEqual([0, '0 null\n', '']);
   });
 
   it('mixes connections, listeners and promises', async () => {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pipe, type Address, type AuthKey, type Family } from '@multiproc/connection';
 import { Process } from '@multiproc/process';
+import { exitedOf } from '@multiproc/process/internal';
 import {
   ProcessError,
   assertSendable,
@@ -273,7 +274,7 @@ export class BaseManager {
     try {
       proc.start();
       writer.close();
-      const exited = proc.sentinel.then((code) => {
+      const exited = exitedOf(proc).then((code) => {
         throw new ProcessError(
           `the manager server exited (code ${code}) before it was ready`,
           'ERR_MP_MANAGER_GONE',

@@ -7,6 +7,9 @@ import { uninitializedF64 } from './protocol.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
+/** `#mapNumbers` ran to the end of the chunk. */
+const kAllNumbers: unique symbol = Symbol('all numbers');
+
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
@@ -72,36 +75,38 @@ export class ChunkRun {
   runSync(): Promise<void> | undefined {
     const { n } = this;
     while (this.i < n && !this.stopped) {
-      // The `map` fast path: float64 results into a float64 array, nothing else per item.
-      const f64 = this.f64;
-      if (f64 !== null && !this.star) {
-        const { fn, items } = this;
-        let i = this.i;
-        try {
-          for (; i < n; i++) {
-            const r = fn(items[i]);
-            if (typeof r !== 'number') break;
-            f64[i] = r;
-          }
-        } catch (error) {
-          this.i = i;
-          this.fail(error);
-          continue;
-        }
-        this.i = i;
-        if (i >= n) break;
-      }
       let result: unknown;
       try {
-        result = this.call(this.i);
+        result = this.f64 !== null && !this.star ? this.#mapNumbers(this.f64) : this.call(this.i);
       } catch (error) {
         this.fail(error);
         continue;
       }
+      if (result === kAllNumbers) break;
       if (isThenable(result)) return this.#continueAsync(result);
       this.store(this.i++, result);
     }
     return undefined;
+  }
+
+  /**
+   * The `map` fast path: float64 results into a float64 array, nothing else per item. Returns the
+   * first other result (for item `this.i`, whose call it is: a function must run once per item),
+   * or `kAllNumbers`; leaves `this.i` at the item that returned it or threw.
+   */
+  #mapNumbers(f64: Float64Array): unknown {
+    const { fn, items, n } = this;
+    let i = this.i;
+    try {
+      for (; i < n; i++) {
+        const r = fn(items[i]);
+        if (typeof r !== 'number') return r;
+        f64[i] = r;
+      }
+      return kAllNumbers;
+    } finally {
+      this.i = i;
+    }
   }
 
   async #continueAsync(pending: PromiseLike<unknown>): Promise<void> {

@@ -1,11 +1,12 @@
 /**
- * The pool engine: the queue of pending tasks, the workers, and their lives.
+ * The pool engine: the workers, their lives, and handing them the tasks of the queue
+ * (`task-queue.ts`, which also settles tasks and times them out; `task-framer.ts` frames them).
  *
  * Transport (`channel.ts`, `protocol.ts`): each worker has a socket pair with the pool and
  * exchanges length-prefixed binary frames over it; the frames written in one scheduling pass go
  * out in one write (one `writev` when there are several).
  *
- * Scheduling. Tasks (one per `apply`, one per chunk of a map-like call) wait in an O(1) deque.
+ * Scheduling. Tasks (one per `apply`, one per chunk of a map-like call) wait in the queue.
  * An idle worker takes the next task; the most recently idle one first, whose CPU caches are
  * warm. A worker that just answered may take more tasks than it can start at once when the
  * function's recent tasks were short (pipelining), which hides the round trip behind the work;
@@ -18,26 +19,18 @@
  * the queue). A task over its `timeout`, or cancelled through its call's `AbortSignal`, is settled
  * first and its worker killed. `terminate()` settles everything that is left.
  */
-import { checkTimeout, keepWarm, setLongTimeout } from '@multiproc/native';
+import { keepWarm } from '@multiproc/native';
 import type { Process, StartMethod } from '@multiproc/process';
-import {
-  ProcessError,
-  TimeoutError,
-  WorkerLostError,
-  decode,
-  type EncodeContext,
-  type TransferableHandle,
-} from '@multiproc/serialize';
+import { exitedOf } from '@multiproc/process/internal';
+import { ProcessError, WorkerLostError, decode } from '@multiproc/serialize';
 import { openChannel } from './channel.js';
-import { encodeArgs } from './chunking.js';
-import { Deque } from './deque.js';
-import { FunctionTable } from './functions.js';
-import { HandleCourier, lostHandleError } from './handles.js';
 import type { ResolvedPoolOptions } from './options.js';
-import { Type, readMessage, writeMessage, type WireMessage } from './protocol.js';
+import { Type, readMessage, type WireMessage } from './protocol.js';
 import { decodeResult } from './results.js';
 import { WorkerPicker } from './scheduling.js';
-import type { Job, Task, TaskOutcome } from './task.js';
+import type { Job, Task } from './task.js';
+import { TaskFramer } from './task-framer.js';
+import { TaskQueue } from './task-queue.js';
 import { kExitGraceMs, killProcess, launchWorker, stopProcess } from './worker-life.js';
 import { WorkerRecord, describeExit } from './worker-record.js';
 
@@ -50,8 +43,6 @@ export type EngineOptions = ResolvedPoolOptions;
 /** `closing` becomes `closed` once every worker has exited. */
 export type EngineState = 'running' | 'closing' | 'closed' | 'terminated' | 'broken';
 
-const noop = (): void => undefined;
-
 /** The private engine behind a `Pool`. */
 export class Engine {
   readonly processes: number;
@@ -59,7 +50,7 @@ export class Engine {
   readonly #options: EngineOptions;
   #state: EngineState = 'running';
   #stopError: Error | null = null;
-  readonly #queue = new Deque<Task>();
+  readonly #queue = new TaskQueue((w) => this.#kill(w));
   readonly #workers = new Map<number, WorkerRecord>();
   readonly #picker = new WorkerPicker();
   /** Workers starting or ready: those that count against `processes`. */
@@ -67,13 +58,8 @@ export class Engine {
   #nextWorkerId = 0;
   #startFailures = 0;
   #scheduled = false;
-  /** Calls that may still submit tasks (imap iterators still reading their iterable). */
-  readonly #openJobs = new Set<Job>();
-  readonly #handles: HandleCourier;
-  readonly #functions = new FunctionTable();
-  // Keeping the event loop alive while there is work or a join() waits
-  #holds = 0;
-  readonly #keepAlive: NodeJS.Timeout;
+  /** Encodes tasks into frames; the pool encodes its calls' arguments with it. */
+  readonly framer: TaskFramer;
   #finishedResolve!: () => void;
   readonly #finished = new Promise<void>((resolve) => (this.#finishedResolve = resolve));
   #finishedAlready = false;
@@ -82,9 +68,7 @@ export class Engine {
     this.#options = options;
     this.processes = options.processes;
     this.startMethod = options.context.startMethod;
-    this.#handles = new HandleCourier(this.startMethod);
-    this.#keepAlive = setInterval(noop, 2 ** 30);
-    this.#keepAlive.unref();
+    this.framer = new TaskFramer(this.startMethod, this.#queue);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -106,34 +90,13 @@ export class Engine {
     );
   }
 
-  /**
-   * The `EncodeContext` for a task's arguments: OS handles (sockets; descriptors, for thread
-   * pools) are collected to travel beside it.
-   */
-  contextFor(handles: TransferableHandle[]): EncodeContext {
-    return this.#handles.contextFor(handles);
-  }
-
-  /** Encodes an `apply` call's arguments, refusing what cannot be sent (`args[1].handler …`). */
-  encodeArgs(args: unknown[], handles: TransferableHandle[]): Buffer {
-    return encodeArgs(args, 'args', () => this.contextFor(handles));
-  }
-
-  /** The id workers know a function by; describes it (and refuses it) on first use. */
-  functionId(fn: unknown, path: string): number {
-    return this.#functions.idOf(fn, path);
-  }
-
   // -------------------------------------------------------------------------------------------
   // Submitting and cancelling
 
   /** Queues tasks (the pool checked `assertRunning()`). */
   submit(tasks: Task[]): void {
     const idleNow = this.#queue.length === 0 && this.#picker.hasIdle && !this.#scheduled;
-    for (const task of tasks) {
-      this.#queue.push(task);
-      this.#hold();
-    }
+    this.#queue.push(tasks);
     // The `apply` round trip: one task, already encoded, and a worker waiting for it goes out
     // now (sending cannot fail, so nothing settles before the caller has its promise). Anything
     // else waits for the end of the current synchronous stretch, to go out in one write.
@@ -143,19 +106,14 @@ export class Engine {
 
   /** A call that will submit more tasks later: a closing pool waits for it. */
   openJob(job: Job): void {
-    this.#openJobs.add(job);
+    this.#queue.openJob(job);
   }
 
   /** The call will submit no more tasks. */
   closeJob(job: Job): void {
-    if (!this.#openJobs.delete(job) || this.#state !== 'closing') return;
+    if (!this.#queue.closeJob(job) || this.#state !== 'closing') return;
     this.#schedule();
     this.#maybeFinished();
-  }
-
-  /** Whether a closing pool has nothing left to wait for but its running tasks. */
-  #drained(): boolean {
-    return this.#queue.length === 0 && this.#openJobs.size === 0;
   }
 
   /**
@@ -164,16 +122,12 @@ export class Engine {
    * stops the work itself (timeouts, aborts).
    */
   cancel(job: Job, error: unknown, kill: boolean): void {
-    const queued = this.#queue.drain();
-    for (const task of queued) {
-      if (task.job === job) this.#settleFailed(task, error);
-      else this.#queue.push(task);
-    }
+    for (const task of this.#queue.take(job)) this.#queue.settleFailed(task, error);
     for (const w of [...this.#workers.values()]) {
       let running = true;
       for (const task of w.inflight) {
         if (task.job === job && task.state === 'sent') {
-          this.#settleFailed(task, error);
+          this.#queue.settleFailed(task, error);
           if (running && kill) this.#kill(w);
         }
         running = false;
@@ -204,11 +158,11 @@ export class Engine {
     if (this.#state === 'running') {
       throw new ProcessError('join() needs close() or terminate() first', 'ERR_MP_POOL_RUNNING');
     }
-    this.#hold();
+    this.#queue.hold();
     try {
       await this.#finished;
     } finally {
-      this.#release();
+      this.#queue.release();
     }
   }
 
@@ -218,9 +172,9 @@ export class Engine {
     this.#state = state;
     this.#stopError = error;
     if (!wasStopped) {
-      for (const task of this.#queue.drain()) this.#settleFailed(task, error);
+      for (const task of this.#queue.take()) this.#queue.settleFailed(task, error);
       for (const w of [...this.#workers.values()]) {
-        for (const task of w.inflight) this.#settleFailed(task, error);
+        for (const task of w.inflight) this.#queue.settleFailed(task, error);
         this.#stopWorker(w);
       }
     }
@@ -231,18 +185,6 @@ export class Engine {
   #break(error: Error): void {
     if (this.#state !== 'running' && this.#state !== 'closing') return;
     this.#stop('broken', error);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Keeping the event loop alive: an idle pool does not hold a program open (its workers are
-  // daemons), a busy one does, and so does a pending join().
-
-  #hold(): void {
-    if (this.#holds++ === 0) this.#keepAlive.ref();
-  }
-
-  #release(): void {
-    if (--this.#holds === 0) this.#keepAlive.unref();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -278,110 +220,26 @@ export class Engine {
     if (this.#queue.length > 0) {
       let wanted = Math.min(this.#queue.length, this.processes - this.#active);
       while (wanted-- > 0 && this.#startWorker());
-    } else if (this.#state === 'closing' && this.#drained()) {
+    } else if (this.#state === 'closing' && this.#queue.drained) {
       for (const w of this.#workers.values())
         if (w.state === 'ready' && w.inflight.length === 0) this.#dismiss(w);
     }
   }
 
-  /** Frames `task` into the worker's outbox (written at the end of the scheduling pass). */
+  /** Hands `task` to `w`: its frames go out at the end of the scheduling pass. */
   #send(w: WorkerRecord, task: Task): void {
-    if (task.body === null) {
-      try {
-        task.body = (task.job.encodeTask as NonNullable<Job['encodeTask']>)(
-          task,
-          this.contextFor(task.handles),
-        );
-      } catch (error) {
-        this.#settleFailed(task, error);
-        this.#keepIdle(w);
-        return;
-      }
-    }
-    if (!w.known.has(task.fnId)) {
-      w.known.add(task.fnId);
-      const spec = this.#functions.specOf(task.fnId);
-      w.outbox.push(...writeMessage({ type: Type.Function, fnId: task.fnId, spec }));
-    }
-    if (task.handles.length > 0 && !this.#sendHandles(w, task)) {
-      this.#keepIdle(w);
+    if (!this.framer.frame(w, task)) {
+      // A worker picked for a task that failed before it was sent stays available.
+      if (w.inflight.length === 0) this.#onIdle(w);
       return;
     }
-    const frame = writeMessage({
-      type: Type.Task,
-      taskId: task.id,
-      fnId: task.fnId,
-      start: task.start,
-      stopOnError: task.stopOnError,
-      handles: task.handles.length,
-      body: task.body,
-    });
-    w.outbox.push(...frame);
     task.state = 'sent';
     task.worker = w;
     w.inflight.push(task);
     w.assigned++;
-    if (w.inflight.length === 1) this.#startClock(w, task);
+    if (w.inflight.length === 1) this.#queue.startClock(w, task);
     const max = this.#options.maxtasksperchild;
     if (max !== null && w.assigned >= max) this.#retire(w);
-  }
-
-  /** A worker picked for a task that failed before it was sent stays available. */
-  #keepIdle(w: WorkerRecord): void {
-    if (w.inflight.length === 0) this.#onIdle(w);
-  }
-
-  /** Sends the handles of `task` (see `handles.ts`); returns whether the task goes on. */
-  #sendHandles(w: WorkerRecord, task: Task): boolean {
-    const error = this.#handles.send(w, task, (index, lost) => {
-      // A handle of a task already sent did not go out: the task fails, and the worker is told
-      // to drop it, so the tasks queued behind it there go on.
-      if (task.state !== 'sent' || task.worker !== w) return;
-      this.#settleFailed(task, lostHandleError(w, lost));
-      this.#handles.dropTask(w, task, index);
-    });
-    if (error) this.#settleFailed(task, error);
-    return error === undefined;
-  }
-
-  /** Starts the timeout of the task `w` runs now. */
-  #startClock(w: WorkerRecord, task: Task): void {
-    const timeout = checkTimeout(task.job.timeout);
-    if (timeout === Infinity || task.state !== 'sent') return;
-    task.timer = setLongTimeout(() => this.#onTimeout(w, task), timeout);
-  }
-
-  #onTimeout(w: WorkerRecord, task: Task): void {
-    if (task.state !== 'sent') return;
-    this.#settleFailed(
-      task,
-      new TimeoutError(
-        `a task of pool.${task.job.method}() ran past its timeout of ${task.job.timeout} ms; ` +
-          `its worker ${w.name} (pid ${w.pid}) was killed and will be replaced`,
-      ),
-    );
-    this.#kill(w);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Settling tasks
-
-  #settleFailed(task: Task, error: unknown): void {
-    if (task.state === 'done') return;
-    task.state = 'done';
-    task.timer?.clear();
-    task.body = null;
-    this.#release();
-    task.job.fail(task, error);
-  }
-
-  #settleDone(task: Task, outcome: TaskOutcome): void {
-    if (task.state === 'done') return;
-    task.state = 'done';
-    task.timer?.clear();
-    task.body = null;
-    this.#release();
-    task.job.complete(task, outcome);
   }
 
   #onResult(w: WorkerRecord, message: Extract<WireMessage, { type: Type.Result }>): void {
@@ -395,7 +253,7 @@ export class Engine {
     this.#picker.noteRun(task.fnId, message.runMicros);
     if (message.retire) this.#retire(w);
     const next = w.inflight.peek();
-    if (next) this.#startClock(w, next);
+    if (next) this.#queue.startClock(w, next);
     if (task.state === 'sent') this.#deliver(task, message.body);
     if (w.inflight.length === 0) this.#onIdle(w);
   }
@@ -404,8 +262,8 @@ export class Engine {
     decodeResult(
       body,
       task.single,
-      (outcome) => this.#settleDone(task, outcome),
-      (error) => this.#settleFailed(task, error),
+      (outcome) => this.#queue.settleDone(task, outcome),
+      (error) => this.#queue.settleFailed(task, error),
     );
   }
 
@@ -419,7 +277,7 @@ export class Engine {
     let p: Process;
     let ours: number;
     try {
-      ({ process: p, fd: ours } = launchWorker(this.#options, id, name, this.#handles.topic));
+      ({ process: p, fd: ours } = launchWorker(this.#options, id, name, this.framer.handleTopic));
     } catch (error) {
       this.#break(
         new ProcessError(
@@ -437,10 +295,10 @@ export class Engine {
       frames: (frames) => this.#onFrames(w, frames),
       broken: () => this.#kill(w),
     });
-    // A pool never holds the program open by itself (see `#hold`).
+    // A pool never holds the program open by itself (see `task-queue.ts`).
     w.socket.unref();
     w.socket.on('close', () => this.#onSocketClosed(w));
-    void p.sentinel.then((code) => this.#onExit(w, code));
+    void exitedOf(p).then((code) => this.#onExit(w, code));
     return true;
   }
 
@@ -510,7 +368,7 @@ export class Engine {
     if (w.state === 'retiring') {
       this.#dismiss(w);
     } else if (w.state === 'ready') {
-      if (this.#state === 'closing' && this.#drained()) this.#dismiss(w);
+      if (this.#state === 'closing' && this.#queue.drained) this.#dismiss(w);
       else this.#picker.markIdle(w);
     }
   }
@@ -567,7 +425,7 @@ export class Engine {
     const tasks = w.inflight.drain();
     const first = tasks[0];
     if (first && first.state === 'sent') {
-      this.#settleFailed(
+      this.#queue.settleFailed(
         first,
         new WorkerLostError(
           `worker ${w.name} (pid ${w.pid}) ${describeExit(code)} while running a task of pool.${first.job.method}(); ` +
@@ -576,15 +434,8 @@ export class Engine {
         ),
       );
     }
-    // The others had not started: they go back to the front of the queue, in order.
-    for (let i = tasks.length - 1; i >= 1; i--) {
-      const task = tasks[i] as Task;
-      if (task.state !== 'sent') continue;
-      task.timer?.clear();
-      task.state = 'queued';
-      task.worker = null;
-      this.#queue.unshift(task);
-    }
+    // The others had not started.
+    this.#queue.requeue(tasks.slice(1));
     try {
       w.process.close();
     } catch {
@@ -607,11 +458,11 @@ export class Engine {
 
   #maybeFinished(): void {
     if (this.#state === 'running' || this.#workers.size > 0) return;
-    if (this.#state === 'closing' && !this.#drained()) return;
+    if (this.#state === 'closing' && !this.#queue.drained) return;
     if (this.#finishedAlready) return;
     this.#finishedAlready = true;
     if (this.#state === 'closing') this.#state = 'closed';
-    clearInterval(this.#keepAlive);
+    this.#queue.dispose();
     this.#finishedResolve();
   }
 

@@ -196,7 +196,7 @@ class IMapJob implements Job {
           0,
           chunk.length,
           this.#star,
-          this.#engine.contextFor(handles),
+          this.#engine.framer.contextFor(handles),
           start,
         );
       } catch (error) {

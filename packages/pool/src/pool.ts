@@ -218,7 +218,7 @@ export class Pool {
     try {
       engine.assertRunning();
       checkTaskOptions(options, 'options');
-      const fnId = engine.functionId(fn, 'fn');
+      const fnId = engine.framer.functionId(fn, 'fn');
       if (args !== undefined && !Array.isArray(args))
         throw invalidArgument('args', 'an array', args);
       const signal = options?.signal;
@@ -227,7 +227,7 @@ export class Pool {
         return;
       }
       const handles: TransferableHandle[] = [];
-      const bytes = engine.encodeArgs(args ?? [], handles);
+      const bytes = engine.framer.encodeArgs(args ?? [], handles);
       const job = new ApplyJob(engine, method, settle, options?.timeout, signal);
       task = new Task(job, fnId, 0, 1, { kind: 'args', bytes }, true);
       task.handles = handles;
@@ -326,7 +326,7 @@ export class Pool {
     checkFunctionOption(options?.errorCallback, 'options.errorCallback');
     if (options?.chunksize !== undefined)
       checkPositiveInteger(options.chunksize, 'options.chunksize');
-    const fnId = engine.functionId(fn, 'fn');
+    const fnId = engine.framer.functionId(fn, 'fn');
     if (!isIterable(iterable))
       throw invalidArgument('iterable', 'an iterable or an async iterable', iterable);
     const result = new AsyncResult<R[]>({
@@ -420,7 +420,7 @@ export class Pool {
     checkPositiveInteger(chunksize, 'options.chunksize');
     const maxInFlight = options?.maxInFlight ?? 2 * engine.processes;
     checkPositiveInteger(maxInFlight, 'options.maxInFlight');
-    const fnId = engine.functionId(fn, 'fn');
+    const fnId = engine.framer.functionId(fn, 'fn');
     if (!isIterable(iterable))
       throw invalidArgument('iterable', 'an iterable or an async iterable', iterable);
     const source = isAsyncOnly(iterable)

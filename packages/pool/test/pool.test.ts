@@ -8,7 +8,7 @@ import {
 } from '@multiproc/pool';
 import { getContext } from '@multiproc/process';
 import { RemoteError } from '@multiproc/serialize';
-import { expectNoChildren, settle, tasks } from './helpers.js';
+import { expectNoChildren, lines, settle, tasks, tempDir } from './helpers.js';
 
 const fixtures = require.resolve('./fixtures/tasks.cjs');
 
@@ -251,6 +251,50 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
       await failed.wait();
       expect(failed.successful()).toBe(false);
       expect(seen).toEqual([[1, 4, 9], 'bad item 5']);
+    });
+
+    describe('calls the function exactly once per item', () => {
+      const tmp = tempDir();
+      afterAll(() => tmp.cleanup());
+      const xs = Array.from({ length: 10 }, (_, x) => x);
+      const calls = (file: string) => lines(file).map(Number);
+
+      it('when it is async', async () => {
+        const file = tmp.file(`async-${method}`);
+        const results = await pool.map(
+          tasks.countedAsync,
+          xs.map((x) => ({ file, x })),
+          { chunksize: 4 },
+        );
+        expect(results).toEqual(xs.map((x) => x * x));
+        expect(calls(file).sort((a, b) => a - b)).toEqual(xs);
+      });
+
+      it('when it returns numbers, then strings', async () => {
+        const file = tmp.file(`mixed-${method}`);
+        const results = await pool.map(
+          tasks.countedMixed,
+          xs.map((x) => ({ file, x })),
+          { chunksize: 4 },
+        );
+        expect(results).toEqual(xs.map((x) => (x % 3 === 2 ? `s${x}` : x)));
+        expect(calls(file).sort((a, b) => a - b)).toEqual(xs);
+      });
+
+      it('when it returns numbers, then throws', async () => {
+        const file = tmp.file(`throws-${method}`);
+        const outcome = await settle(
+          pool.map(
+            tasks.countedThrowAt,
+            xs.map((x) => ({ file, x, at: 6 })),
+            { chunksize: xs.length },
+          ),
+        );
+        if (outcome.ok) throw new Error('expected a rejection');
+        expect(outcome.error).toBeInstanceOf(RangeError);
+        expect(outcome.error.message).toBe('bad item 6');
+        expect(calls(file)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      });
     });
 
     it('starmap unpacks each item as arguments', async () => {

@@ -11,5 +11,6 @@
 export { parentChannel } from './channel-state.js';
 export { controlChannelOf } from './control.js';
 export { descriptorOf } from './descriptor.js';
+export { exitedOf } from './sentinel.js';
 export { onSpawn, type SpawnAddition, type SpawnHook } from './spawn-hooks.js';
 export type { ChannelHandle, ControlChannel, SendOptions, TopicListener } from './channel.js';

@@ -22,6 +22,7 @@ import { children } from './children.js';
 import { currentProcess, nextChildIdentity, selfIdentity } from './current.js';
 import { installExitHandler } from './exit.js';
 import { SpawnPopen, ThreadPopen, type Popen } from './popen.js';
+import { HeldSentinel } from './sentinel.js';
 import { setControlChannel } from './control.js';
 import {
   StartFormat,
@@ -94,6 +95,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #args: A;
   #name: string;
   #daemon: boolean;
+  #sentinel: HeldSentinel | undefined = undefined;
   #identity: number[];
   #state: State = 'initial';
   #popen: Popen | undefined;
@@ -320,12 +322,14 @@ export class Process<A extends unknown[] = unknown[]> {
 
   /**
    * A promise that settles with the exit code when the child ends; pass it to `wait()` to wait
-   * on processes and connections together.
+   * on processes and connections together. Awaiting a daemon child's sentinel keeps the program
+   * alive until it settles, as an awaited `join()` does; waiting on it with `wait()` does not.
    */
   get sentinel(): Promise<number> {
     this.#assertOpen();
     if (!this.#popen) throw new ProcessError('the process has not been started');
-    return this.#popen.exited;
+    if (!this.#daemon) return this.#popen.exited;
+    return (this.#sentinel ??= new HeldSentinel(this.#popen.exited));
   }
 
   /** Sends SIGTERM (thread context: stops the worker; `exitcode` becomes -15). */

@@ -89,17 +89,27 @@ describe('the end of the parent', () => {
   );
 });
 
-describe('an awaited join() of a daemon child', () => {
+describe.each([
+  ['join()', 'daemon-join.mjs'],
+  ['sentinel', 'daemon-sentinel.mjs'],
+])('an awaited %s of a daemon child', (_, script) => {
   it.each([
     ['kill', '-9'],
     ['pause', '0'],
   ])(
     'keeps the program alive until the child ends (%s), with nothing else pending',
     (how, exitcode) => {
-      const run = runDriver('daemon-join.mjs', [how]);
+      const run = runDriver(script, [how]);
       expect([run.status, run.stdout, run.stderr]).toEqual([0, `${exitcode}\n`, '']);
     },
   );
+});
+
+describe('a sentinel of a daemon child that is only read', () => {
+  it('does not hold the program', () => {
+    const run = runDriver('daemon-sentinel.mjs', ['unawaited']);
+    expect([run.status, run.stdout, run.stderr]).toEqual([0, 'true\n', '']);
+  });
 });
 
 describe('execArgv passed to children', () => {

@@ -25,21 +25,41 @@
  * that was read to its end and has a successor is deleted, so they take little disk. A `forget`
  * is kept as a tombstone until two passes have followed it: the matching `own`, written before
  * the `forget` was, may sit in a journal the same pass had already read, but not in the next.
+ *
+ * Succession. While it runs the tracker keeps `LOCK_EX` on the directory's `alive` file, which
+ * clients probe. When it was SIGKILLed, the first process of the program to notice starts a
+ * successor in the same directory with the same socket path (see `tracker/client.ts`). Before a
+ * pass deletes journals it saves what it has absorbed (`tracker/snapshot.ts`); a successor
+ * starts from that snapshot and reads each journal on from the snapshot's offset. Holds are sent
+ * again by the clients that reconnect. Since a process of the program may not have reconnected
+ * yet when the others have ended, a tracker whose last connection closed waits (up to
+ * `kWritersGraceMs`) while a process that wrote a journal here is still alive.
  */
-import { closeSync, openSync, readdirSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { closeFd, flock, shmOpen, shmUnlink } from '@multiproc/native';
-import { JOURNAL_PREFIX, type TrackerMessage } from './tracker/protocol.js';
+import { ALIVE_FILE, JOURNAL_PREFIX, type TrackerMessage } from './tracker/protocol.js';
+import { loadSnapshot, saveSnapshot, type NameEvent } from './tracker/snapshot.js';
 
 const kRetryMs = 250;
 const kFirstConnectionTimeoutMs = 10_000;
 /** How often the journals are read while the program runs. */
 const kJournalPassMs = 2_000;
+/** How long a tracker without connections waits for journal writers still alive to reconnect. */
+const kWritersGraceMs = 5_000;
 
 const dir = process.argv[2];
 /** Each name's latest event: `owned` after an `own`, a tombstone after a `forget`. */
-const names = new Map<string, { t: number; owned: boolean; warn: boolean; pass: number }>();
+const names = new Map<string, NameEvent & { pass: number }>();
 /** Segments owned when the program ended, filled by `end()`. */
 const owned = new Map<string, { warn: boolean }>();
 /** Held segments: the descriptor keeping `LOCK_SH`, the latest hold's time, the threads holding. */
@@ -50,6 +70,21 @@ let passes = 0;
 let open = 0;
 let seen = false;
 let ending = false;
+/** Set while the last connection has closed and journal writers may still reconnect. */
+let lingering: NodeJS.Timeout | undefined;
+
+const aliveFd = openSync(join(dir!, ALIVE_FILE), 'a', 0o600);
+flock(aliveFd, 'exclusive', { wait: true });
+
+const snapshot = loadSnapshot(dir!);
+if (snapshot) {
+  for (const [name, t, owned, warn] of snapshot.names) {
+    names.set(name, { t, owned, warn, pass: 0 });
+  }
+  for (const [file, offset] of Object.entries(snapshot.offsets)) {
+    journals.set(file, { offset, partial: Buffer.alloc(0) });
+  }
+}
 
 process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);
@@ -58,6 +93,8 @@ process.on('SIGTERM', () => end());
 const server = createServer((socket: Socket) => {
   open++;
   seen = true;
+  clearTimeout(lingering);
+  lingering = undefined;
   let pending = '';
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
@@ -75,7 +112,7 @@ const server = createServer((socket: Socket) => {
   });
   socket.on('error', () => undefined);
   socket.on('close', () => {
-    if (--open === 0) end();
+    if (--open === 0) endOnceWritersGone(Date.now() + kWritersGraceMs);
   });
 });
 server.listen({ fd: 3 });
@@ -182,16 +219,27 @@ function readJournals(): void {
       closeSync(fd);
     }
   }
-  for (const file of files) {
+  const finished = files.filter((file) => {
     const { stem, seq } = journalName(file);
-    if (seq < latest.get(stem)! && journals.get(file)?.partial.length === 0) {
-      try {
-        unlinkSync(join(dir!, file));
-      } catch {
-        // gone already
-      }
-      journals.delete(file);
+    return seq < latest.get(stem)! && journals.get(file)?.partial.length === 0;
+  });
+  if (finished.length > 0) {
+    // What the finished journals said must outlive them, for a successor.
+    const offsets: Record<string, number> = {};
+    for (const [file, journal] of journals) offsets[file] = journal.offset - journal.partial.length;
+    try {
+      saveSnapshot(dir!, names, offsets);
+    } catch {
+      finished.length = 0; // keep the journals then: a successor reads them whole
     }
+  }
+  for (const file of finished) {
+    try {
+      unlinkSync(join(dir!, file));
+    } catch {
+      // gone already
+    }
+    journals.delete(file);
   }
   for (const [name, latestEvent] of names) {
     if (!latestEvent.owned && passes - latestEvent.pass >= 2) names.delete(name);
@@ -222,6 +270,40 @@ function tryUnlink(name: string): boolean {
   } finally {
     closeFd(fd);
   }
+}
+
+/** Pids of the processes that wrote journals here (`j-<pid>-…`). */
+function journalWriters(): Set<number> {
+  const pids = new Set<number>();
+  try {
+    for (const file of readdirSync(dir!)) {
+      if (file.startsWith(JOURNAL_PREFIX)) pids.add(Number(file.split('-')[1]));
+    }
+  } catch {
+    // no directory: no writers
+  }
+  return pids;
+}
+
+/** Whether `pid` runs (a zombie has ended: only its parent has not reaped it yet). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function endOnceWritersGone(deadline: number): void {
+  lingering = undefined;
+  if (open > 0) return;
+  const alive = [...journalWriters()].some((pid) => pid !== process.pid && running(pid));
+  if (alive && Date.now() < deadline) {
+    lingering = setTimeout(() => endOnceWritersGone(deadline), kRetryMs);
+    return;
+  }
+  end();
 }
 
 function end(): void {

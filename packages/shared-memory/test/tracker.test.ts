@@ -45,6 +45,37 @@ function trackerPid(dir: string): number {
   throw new Error(`no tracker process for ${dir}`);
 }
 
+/** Pids of the live trackers whose directory is `dir`. */
+function trackerPids(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.endsWith('tracker-main.cjs')) && argv.includes(dir))
+        pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** SIGKILLs the tracker of `dir` and returns its successor's pid, once exactly one runs. */
+async function killTracker(dir: string): Promise<number> {
+  const dead = trackerPid(dir);
+  process.kill(dead, 'SIGKILL');
+  let successor: number[] = [];
+  const found = await waitUntil(() => {
+    successor = trackerPids(dir).filter((pid) => pid !== dead);
+    return successor.length === 1;
+  }, 5_000);
+  if (!found) throw new Error(`no successor took over from tracker ${dead} of ${dir}`);
+  await sleep(1_200); // every process of the program has checked again: still that one only
+  expect(trackerPids(dir)).toEqual(successor);
+  return successor[0]!;
+}
+
 /** How many times a process's main thread went to sleep (each wake-up follows one). */
 function sleeps(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -132,7 +163,8 @@ describe('the resource tracker', () => {
     program.child.stdin!.write('end\n');
     const exit = await new Promise<number | null>((resolve) => program.child.once('exit', resolve));
     expect(exit).toBe(0);
-    expect(arenas.filter((name) => shmNames().has(name))).toEqual([]);
+    // Unlinked at the exit by the program itself or by the successor it started meanwhile.
+    expect(await waitUntil(() => arenas.every((name) => !shmNames().has(name)), 5_000)).toBe(true);
   }, 20_000);
 
   test('ownership follows the journals across processes: a segment a child unlinked is forgotten, a name created again is owned again', async () => {
@@ -163,4 +195,74 @@ describe('the resource tracker', () => {
     killGroup(program.child);
     expect(await waitUntil(() => !existsSync(dir), 5_000)).toBe(true);
   }, 30_000);
+
+  describe('a SIGKILLed tracker is succeeded by one that takes over its journals', () => {
+    /** Starts `takeover.mjs`; `more` and `end` drive it (see the fixture). */
+    async function takeoverProgram(churn = 0) {
+      const program = await startProgram(fixture('takeover.mjs'), [String(churn)], 'pipe');
+      const { names, dir } = JSON.parse(program.line) as { names: string[]; dir: string };
+      const more = async (): Promise<void> => {
+        program.child.stdin!.write('more\n');
+        names.push(...(JSON.parse(await program.nextLine()) as { names: string[] }).names);
+      };
+      const end = async (): Promise<number | null> => {
+        const exit = new Promise<number | null>((resolve) => program.child.once('exit', resolve));
+        program.child.stdin!.write('end\n');
+        return exit;
+      };
+      return { program, names, dir, more, end };
+    }
+
+    /** Every segment in `names` is unlinked, and the tracker's directory removed, in bounded time. */
+    async function expectAllGone(names: string[], dir: string): Promise<void> {
+      expect(await waitUntil(() => names.every((n) => !shmNames().has(n)), 8_000)).toBe(true);
+      expect(await waitUntil(() => !existsSync(dir), 2_000)).toBe(true);
+    }
+
+    test('then kill -9 of the whole program still unlinks every segment, also those of finished journals', async () => {
+      // 12,000 create + unlink pairs fill more than one journal: the first is deleted by a pass.
+      const { program, names, dir, more } = await takeoverProgram(12_000);
+      const first = new RegExp(`^j-${program.child.pid}-0-[0-9a-f]+-0\\.log$`);
+      expect(await waitUntil(() => !readdirSync(dir).some((f) => first.test(f)), 5_000)).toBe(true);
+      expect(names.every((n) => shmNames().has(n))).toBe(true);
+      await killTracker(dir);
+      await more();
+      expect(names).toHaveLength(5);
+      killGroup(program.child);
+      await expectAllGone(names, dir);
+    }, 30_000);
+
+    test('a program that goes on creating segments in parent and child and ends normally leaves nothing', async () => {
+      const { names, dir, more, end } = await takeoverProgram();
+      process.kill(trackerPid(dir), 'SIGKILL');
+      await more();
+      await sleep(1_500); // the program notices meanwhile
+      await more();
+      expect(names).toHaveLength(7);
+      expect(await end()).toBe(0);
+      await expectAllGone(names, dir);
+    }, 30_000);
+
+    test('a program that ends right after its tracker died still leaves a tracker to clean up', async () => {
+      const { names, dir, end } = await takeoverProgram();
+      const dead = trackerPid(dir);
+      process.kill(dead, 'SIGKILL');
+      // Dead, not dying: its lock is released (a tracker killed during the exit is not covered).
+      expect(await waitUntil(() => !trackerPids(dir).includes(dead), 2_000)).toBe(true);
+      expect(await end()).toBe(0);
+      await expectAllGone(names, dir);
+    }, 30_000);
+
+    test('a second SIGKILL, of the successor, is survived the same way', async () => {
+      const { program, names, dir, more } = await takeoverProgram();
+      await killTracker(dir);
+      await more();
+      await killTracker(dir);
+      await more();
+      expect(names).toHaveLength(7);
+      expect(names.every((n) => shmNames().has(n))).toBe(true);
+      killGroup(program.child);
+      await expectAllGone(names, dir);
+    }, 30_000);
+  });
 });

@@ -31,6 +31,19 @@
  * the kernel once `write` returns, so a SIGKILL right after loses nothing. The tracker reads
  * the journals every `JOURNAL_PASS_MS` (deleting finished ones) and at the end. If a journal
  * cannot be written, the line goes over the socket instead.
+ *
+ * When the tracker dies before its program (an OOM killer, a supervisor's sweep), the program
+ * starts a successor. Each thread with a connection probes, once a second (an unref'd timer,
+ * and on a `track` call when the timer has not run), whether it gets `LOCK_SH` on the
+ * directory's `alive` file, on which a live tracker keeps `LOCK_EX`: one syscall that wakes no
+ * one. When it does, a `hello` on its socket confirms (a dead peer refuses it), and the thread
+ * takes the directory's `takeover.lock`: if a successor already listens on the socket path it
+ * connects, otherwise it starts one in the same directory, on the same path, which takes over the
+ * journals and the dead tracker's snapshot. Each generation's connection has a process slot of
+ * its own (`multiproc.tracker#<n>`), so the threads of a process agree on one; a dead
+ * connection's descriptor stays open, as another thread may still write to its number. The
+ * thread then sends its holds again. A thread that ends while its tracker is dead does the same,
+ * so a program that ends before its timer ran still leaves a tracker to clean up.
  */
 import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -39,12 +52,21 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { closeFd, processSlot, setCloexec, unixConnect, unixListen } from '@multiproc/native';
+import {
+  closeFd,
+  flock,
+  processSlot,
+  setCloexec,
+  unixConnect,
+  unixListen,
+} from '@multiproc/native';
 import { onSpawn } from '@multiproc/process/internal';
 import {
+  ALIVE_FILE,
   encodeMessage,
   JOURNAL_MAX_BYTES,
   JOURNAL_PREFIX,
+  TAKEOVER_LOCK_FILE,
   TRACKER_ENV,
   TRACKER_FD_ENV,
   type TrackerMessage,
@@ -52,6 +74,8 @@ import {
 
 const kSlot = 'multiproc.tracker';
 const kTrackerScript = new URL('./tracker-main.cjs', import.meta.url);
+/** How often a thread checks that its tracker still lives, in microseconds. */
+const kProbeUs = 1_000_000;
 
 interface Connection {
   path: string;
@@ -59,22 +83,32 @@ interface Connection {
 }
 
 let connection: Connection | undefined;
+/** Which tracker generation `connection` belongs to: 0 for the first, +1 per successor. */
+let generation = 0;
 let disabledReason: string | undefined;
+
+function slotKey(gen: number): string {
+  return gen === 0 ? kSlot : `${kSlot}#${gen}`;
+}
 
 function parseSlot(value: string): Connection {
   const [path = '', fd = '-1'] = value.split('\n');
   return { path, fd: Number(fd) };
 }
 
-/** Spawns a tracker and connects to it; returns the connection. */
-function startTracker(): Connection {
-  const dir = mkdtempSync(join(tmpdir(), 'mp-tracker-'));
+/**
+ * Spawns a tracker and connects to it; returns the connection. With `takeOver`, the tracker
+ * succeeds a dead one in that directory (the caller holds its takeover lock).
+ */
+function startTracker(takeOver?: string): Connection {
+  const dir = takeOver ?? mkdtempSync(join(tmpdir(), 'mp-tracker-'));
   const path = join(dir, 'tracker.sock');
   let listenFd: number;
   try {
+    if (takeOver !== undefined) rmSync(path, { force: true });
     listenFd = unixListen(path);
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    if (takeOver === undefined) rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   try {
@@ -112,10 +146,20 @@ function adoptInherited(): Connection | undefined {
   return { path, fd };
 }
 
+/** The newest generation's connection of this process, if any thread has one; updates `generation`. */
+function latestShared(): Connection | undefined {
+  let shared = processSlot(slotKey(generation));
+  if (shared === undefined) return undefined;
+  for (let next; (next = processSlot(slotKey(generation + 1))) !== undefined; generation++) {
+    shared = next;
+  }
+  return parseSlot(shared);
+}
+
 function connect(): Connection | undefined {
   if (connection || disabledReason !== undefined) return connection;
-  const shared = processSlot(kSlot);
-  if (shared !== undefined) return (connection = parseSlot(shared));
+  const shared = latestShared();
+  if (shared !== undefined) return adopt(shared);
   let fresh: Connection | undefined = inheritedConnection;
   const inherited = process.env[TRACKER_ENV];
   if (!fresh && inherited) {
@@ -136,15 +180,146 @@ function connect(): Connection | undefined {
     );
     return undefined;
   }
-  const winner = processSlot(kSlot, `${fresh.path}\n${fresh.fd}`)!;
-  connection = parseSlot(winner);
-  if (connection.fd !== fresh.fd) {
+  const winner = parseSlot(processSlot(kSlot, `${fresh.path}\n${fresh.fd}`)!);
+  if (winner.fd !== fresh.fd) {
     if (fresh !== inheritedConnection) closeFd(fresh.fd); // another thread connected first
   } else {
-    writeLine(connection, { type: 'hello', pid: process.pid });
+    writeLine(winner, { type: 'hello', pid: process.pid });
   }
-  process.env[TRACKER_ENV] = connection.path;
+  return adopt(winner);
+}
+
+/** Makes `conn` this thread's connection, and arms the checks that its tracker lives. */
+function adopt(conn: Connection): Connection {
+  if (!connection) {
+    setInterval(checkTracker, kProbeUs / 1000).unref();
+    process.once('exit', () => {
+      checkTracker();
+      // A worker thread's descriptors outlive it.
+      if (!isMainThread && alive) closeSync(alive.fd);
+    });
+  }
+  connection = conn;
+  lastProbe = stamp();
+  process.env[TRACKER_ENV] = conn.path;
+  return conn;
+}
+
+/** The `alive` file of this thread's tracker directory, opened once per directory. */
+let alive: { dir: string; fd: number } | undefined;
+
+/**
+ * Whether this thread's tracker may have died: it no longer holds `LOCK_EX` on its `alive` file
+ * (or the directory is gone). False while it runs, and before it has taken the lock at start.
+ */
+function trackerMaybeDead(): boolean {
+  if (!connection) return false;
+  const dir = dirname(connection.path);
+  try {
+    if (alive?.dir !== dir) {
+      if (alive) closeSync(alive.fd);
+      alive = undefined;
+      alive = { dir, fd: openSync(join(dir, ALIVE_FILE), 'a', 0o600) };
+    }
+    if (!flock(alive.fd, 'shared')) return false;
+    flock(alive.fd, 'unlock');
+    return true;
+  } catch {
+    return true;
+  }
+}
+
+/** Microseconds (on `stamp`'s clock) of this thread's latest check of its tracker. */
+let lastProbe = 0;
+
+/**
+ * Checks that this thread's tracker lives; when it died, joins or starts its successor (see the
+ * header). Returns the connection to use.
+ */
+function checkTracker(): Connection | undefined {
+  lastProbe = stamp();
+  if (!connection || !trackerMaybeDead()) return connection;
+  const dead = connection.fd;
+  for (let attempt = 0; attempt < 3 && !lineReaches(connection); attempt++) {
+    const newer = latestShared();
+    if (newer && newer.fd !== connection.fd) {
+      connection = newer; // another thread of this process got there first
+    } else {
+      let fresh: Connection;
+      try {
+        fresh = takeOver(connection.path);
+      } catch {
+        return connection; // no tracker could be started: the next check tries again
+      }
+      const winner = parseSlot(processSlot(slotKey(generation + 1), `${fresh.path}\n${fresh.fd}`)!);
+      generation++;
+      if (winner.fd !== fresh.fd) closeFd(fresh.fd);
+      connection = winner;
+    }
+  }
+  if (connection.fd === dead) return connection; // alive after all, or no successor yet
+  adopt(connection);
+  if (journal && journal.dir !== dirname(connection.path)) {
+    closeSync(journal.fd);
+    journal = undefined;
+  }
+  for (const name of holds.keys()) sendLine({ type: 'hold', name, t: stamp() });
   return connection;
+}
+
+/** Whether a `hello` reaches the tracker at the other end of `conn` (a dead one refuses it). */
+function lineReaches(conn: Connection): boolean {
+  try {
+    writeLine(conn, { type: 'hello', pid: process.pid });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Connects to the successor of the tracker that listened at `path`, starting it first unless
+ * another process of the program has; `takeover.lock` makes that one process at a time. When the
+ * directory is gone, its tracker ended: a fresh tracker in a new directory takes its place.
+ */
+function takeOver(path: string): Connection {
+  const dir = dirname(path);
+  let lockFd: number;
+  try {
+    lockFd = openSync(join(dir, TAKEOVER_LOCK_FILE), 'a', 0o600);
+  } catch {
+    return startTracker();
+  }
+  try {
+    flock(lockFd, 'exclusive', { wait: true });
+    try {
+      return { path, fd: unixConnect(path) };
+    } catch {
+      // nobody listens: this process starts the successor
+    }
+    try {
+      return startTracker(dir);
+    } catch {
+      return startTracker();
+    }
+  } finally {
+    closeSync(lockFd);
+  }
+}
+
+/** Writes `message` on this thread's connection; when that fails, on its tracker's successor's. */
+function sendLine(message: TrackerMessage): void {
+  if (!connection) return;
+  try {
+    writeLine(connection, message);
+  } catch {
+    const next = checkTracker();
+    try {
+      if (next) writeLine(next, message);
+    } catch {
+      // no tracker: the thread-exit cleanup (`heap.ts`) is all that is left
+    }
+  }
 }
 
 const inheritedConnection = adoptInherited();
@@ -152,8 +327,7 @@ const inheritedConnection = adoptInherited();
 /** This process's tracker connection if it has one already; never starts a tracker. */
 function existingConnection(): Connection | undefined {
   if (connection) return connection;
-  const shared = processSlot(kSlot);
-  return shared !== undefined ? parseSlot(shared) : inheritedConnection;
+  return latestShared() ?? inheritedConnection;
 }
 
 // Every child that `@multiproc/process` spawns after this program has a tracker inherits the
@@ -169,6 +343,8 @@ function writeLine(conn: Connection, message: TrackerMessage): void {
 /** This thread's journal: the file it appends to now. */
 interface Journal {
   fd: number;
+  /** The tracker directory it is in. */
+  dir: string;
   /** `j-<pid>-<thread>-<random>-`: the seq and `.log` follow. */
   stem: string;
   seq: number;
@@ -185,7 +361,8 @@ function openJournal(conn: Connection, previous: Journal | undefined): Journal {
   const seq = previous ? previous.seq + 1 : 0;
   // The next file exists before the previous one is closed: the tracker deletes a journal once
   // it has read it and a later one of the same writer exists, so the previous one is complete.
-  const fd = openSync(join(dirname(conn.path), `${stem}${seq}.log`), 'wx', 0o600);
+  const dir = dirname(conn.path);
+  const fd = openSync(join(dir, `${stem}${seq}.log`), 'wx', 0o600);
   if (previous) closeSync(previous.fd);
   else if (!isMainThread) {
     // A worker thread's descriptors outlive it: close its journal when it ends.
@@ -193,7 +370,7 @@ function openJournal(conn: Connection, previous: Journal | undefined): Journal {
       if (journal) closeSync(journal.fd);
     });
   }
-  return { fd, stem, seq, bytes: 0 };
+  return { fd, dir, stem, seq, bytes: 0 };
 }
 
 /** Appends a line to this thread's journal; false when it could not (the caller uses the socket). */
@@ -240,15 +417,16 @@ export function track(type: 'own' | 'hold' | 'forget', name: string, warn = fals
     // Owned here: the tracker keeps it until the end anyway.
     if (registered.has(name)) return;
   }
-  const conn = connect();
+  let conn = connect();
   if (!conn) return;
   const t = stamp();
+  if (t - lastProbe >= kProbeUs) conn = checkTracker()!;
   if (type === 'hold') {
-    writeLine(conn, { type, name, t });
+    sendLine({ type, name, t });
     holds.set(name, 1);
   } else {
     const message: TrackerMessage = type === 'own' ? { type, name, warn, t } : { type, name, t };
-    if (!journalLine(conn, message)) writeLine(conn, message);
+    if (!journalLine(conn, message)) sendLine(message);
   }
   if (type === 'forget') {
     registered.delete(name);
@@ -272,8 +450,7 @@ export function untrack(name: string): void {
   }
   holds.delete(name);
   registered.delete(name);
-  const conn = existingConnection();
-  if (conn) writeLine(conn, { type: 'release', name, t: stamp() });
+  sendLine({ type: 'release', name, t: stamp() });
 }
 
 /**

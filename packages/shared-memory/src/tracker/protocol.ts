@@ -30,6 +30,15 @@ export type TrackerMessage =
 /** Prefix of journal file names in the tracker's directory: `j-<writer>-<seq>.log`. */
 export const JOURNAL_PREFIX = 'j-';
 
+/**
+ * File in the tracker's directory on which a live tracker keeps `LOCK_EX`: a client that gets
+ * `LOCK_SH` on it knows (without waking the tracker) that the tracker may have died.
+ */
+export const ALIVE_FILE = 'alive';
+
+/** File in the tracker's directory whose `LOCK_EX` lets one process at a time start a successor. */
+export const TAKEOVER_LOCK_FILE = 'takeover.lock';
+
 /** A journal holds at most about this many bytes; its writer then starts the next one. */
 export const JOURNAL_MAX_BYTES = 1 << 20;
 
