@@ -256,7 +256,19 @@ class Walker {
   #object(value: object): void {
     if (Array.isArray(value)) {
       if (!this.#enter(value)) return;
-      for (let i = 0; i < value.length; i++) this.#member(i, value[i]);
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (
+          typeof item === 'object' ||
+          typeof item === 'function' ||
+          typeof item === 'symbol' ||
+          item === 0
+        ) {
+          this.#path.push(i);
+          this.#visit(item);
+          this.#path.pop();
+        }
+      }
       this.#ancestors.delete(value);
       return;
     }
@@ -324,23 +336,19 @@ class Walker {
   #properties(value: object): void {
     if (!this.#enter(value)) return;
     for (const key of Object.keys(value)) {
-      this.#member(key, (value as Record<string, unknown>)[key]);
+      const item: unknown = (value as Record<string, unknown>)[key];
+      if (
+        typeof item === 'object' ||
+        typeof item === 'function' ||
+        typeof item === 'symbol' ||
+        item === 0
+      ) {
+        this.#path.push(key);
+        this.#visit(item);
+        this.#path.pop();
+      }
     }
     this.#ancestors.delete(value);
-  }
-
-  /** Visits a member at `key`, passing over the primitives that need no check. */
-  #member(key: string | number, item: unknown): void {
-    if (
-      typeof item === 'object' ||
-      typeof item === 'function' ||
-      typeof item === 'symbol' ||
-      item === 0
-    ) {
-      this.#path.push(key);
-      this.#visit(item);
-      this.#path.pop();
-    }
   }
 
   #instance(value: object, proto: object | null): void {
