@@ -68,6 +68,7 @@ export interface ManagerOptions {
 export interface StartOptions {
   /** Runs in the server process before it serves (an exported function, or self-contained). */
   initializer?: ((...args: never[]) => unknown) | undefined;
+  /** The arguments `initializer` is called with. */
   initargs?: readonly unknown[] | undefined;
 }
 
@@ -86,7 +87,12 @@ export interface ManagerServer {
   serveForever(): Promise<void>;
   /** Listens and resolves with the address, without waiting for the end. */
   listen(): Promise<Address>;
+  /**
+   * Stops serving: closes the listener and the connections, rejects the calls in flight and lets
+   * `serveForever()` resolve.
+   */
   shutdown(): void;
+  /** The address listened on; `undefined` until `listen()` has resolved. */
   readonly address: Address | undefined;
 }
 

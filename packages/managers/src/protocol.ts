@@ -12,7 +12,9 @@ export type ObjectId = number;
 
 /** What a client learns about a new referent. */
 export interface ReferentInfo {
+  /** The referent's id in its server. */
   readonly oid: ObjectId;
+  /** The registered typeid the referent was created with (`'dict'`). */
   readonly typeid: string;
   /** The methods the server lets clients call. */
   readonly exposed: readonly string[];

@@ -25,15 +25,25 @@ import {
 export type DictKey = string | number | bigint | boolean | null | undefined;
 
 type DictCalls<K, V> = {
+  /** Resolves with the value of `key`, or `undefined` when it is missing. */
   get: [[key: K], V | undefined];
+  /** Sets `key` to `value`. */
   set: [[key: K, value: V], void];
+  /** Resolves `true` when the dict has `key`. */
   has: [[key: K], boolean];
+  /** Removes `key`; resolves `true` when it was there. */
   delete: [[key: K], boolean];
+  /** Resolves with an array of the keys, in insertion order. */
   keys: [[], K[]];
+  /** Resolves with an array of the values, in insertion order. */
   values: [[], V[]];
+  /** Resolves with an array of the `[key, value]` pairs, in insertion order. */
   entries: [[], [K, V][]];
+  /** Resolves with the number of entries. */
   size: [[], number];
+  /** Removes every entry. */
   clear: [[], void];
+  /** Resolves with the value of `key`, first setting it to `fallback` when it is missing. */
   setdefault: [[key: K, fallback: V], V];
 };
 
@@ -69,6 +79,7 @@ export class DictProxy<K = DictKey, V = unknown> extends BaseProxy {
       options,
     ) as Promise<V>;
   }
+  /** Resolves with a copy of the dict as a `Map`. */
   override copy(options?: CallOptions): Promise<Map<K, V>> {
     return super.copy(options) as Promise<Map<K, V>>;
   }
@@ -77,13 +88,21 @@ export class DictProxy<K = DictKey, V = unknown> extends BaseProxy {
 export interface DictProxy<K = DictKey, V = unknown> extends Forwarded<DictCalls<K, V>> {}
 
 type ListCalls<T> = {
+  /** Resolves with the item at `index`; out of range rejects with a `RangeError`. */
   get: [[index: number], T];
+  /** Replaces the item at `index`; out of range rejects with a `RangeError`. */
   set: [[index: number, value: T], void];
+  /** Adds `value` at the end. */
   append: [[value: T], void];
+  /** Inserts `value` before `index` (clamped to the list, as Python's). */
   insert: [[index: number, value: T], void];
+  /** Removes the first item equal to `value`; rejects with a `RangeError` when there is none. */
   remove: [[value: T], void];
+  /** Resolves with the number of items equal to `value`. */
   count: [[value: T], number];
+  /** Reverses the list in place. */
   reverse: [[], void];
+  /** Resolves with the number of items. */
   length: [[], number];
 };
 
@@ -99,12 +118,21 @@ type ListCalls<T> = {
  * ```
  */
 export class ListProxy<T = unknown> extends BaseProxy {
+  /** Adds the items of `values` at the end. */
   extend(values: Iterable<T>, options?: CallOptions): Promise<void> {
     return this.callMethod('extend', [[...values]], options) as Promise<void>;
   }
+  /**
+   * Removes and resolves with the item at `index` (the last by default); an empty list or an index
+   * out of range rejects with a `RangeError`.
+   */
   pop(index = -1, options?: CallOptions): Promise<T> {
     return this.callMethod('pop', [index], options) as Promise<T>;
   }
+  /**
+   * Resolves with the index of the first item equal to `value` in `[start, end)`; rejects with a
+   * `RangeError` when there is none.
+   */
   index(value: T, start?: number, end?: number, options?: CallOptions): Promise<number> {
     const args: unknown[] = [value];
     if (start !== undefined) args.push(start);
@@ -115,6 +143,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
   sort(sortOptions: { reverse?: boolean } = {}, options?: CallOptions): Promise<void> {
     return this.callMethod('sort', [sortOptions], options) as Promise<void>;
   }
+  /** Resolves with a copy of the items from `start` to `end` (as `Array.prototype.slice`). */
   slice(start?: number, end?: number, options?: CallOptions): Promise<T[]> {
     return this.callMethod('slice', [start, end], options) as Promise<T[]>;
   }
@@ -126,11 +155,17 @@ export class ListProxy<T = unknown> extends BaseProxy {
 export interface ListProxy<T = unknown> extends Forwarded<ListCalls<T>> {}
 
 type SetCalls<T> = {
+  /** Adds `value`. */
   add: [[value: T], void];
+  /** Removes `value`; resolves `true` when it was there. */
   delete: [[value: T], boolean];
+  /** Resolves `true` when the set has `value`. */
   has: [[value: T], boolean];
+  /** Resolves with the number of members. */
   size: [[], number];
+  /** Removes every member. */
   clear: [[], void];
+  /** Resolves with an array of the members, in insertion order. */
   values: [[], T[]];
 };
 
@@ -152,9 +187,13 @@ export class SetProxy<T = unknown> extends BaseProxy {
 export interface SetProxy<T = unknown> extends Forwarded<SetCalls<T>> {}
 
 type NamespaceCalls = {
+  /** Resolves with the attribute `name`; a missing one rejects with a `RangeError`. */
   get: [[name: string], unknown];
+  /** Sets the attribute `name` to `value`. */
   set: [[name: string, value: unknown], void];
+  /** Resolves `true` when the namespace has the attribute `name`. */
   has: [[name: string], boolean];
+  /** Removes the attribute `name`; a missing one rejects with a `RangeError`. */
   delete: [[name: string], void];
 };
 
@@ -185,6 +224,11 @@ export interface NamespaceProxy extends Forwarded<NamespaceCalls> {}
  * ```
  */
 export interface QueueProxyOptions extends CallOptions {
+  /**
+   * `false` fails at once instead of waiting.
+   *
+   * @default true
+   */
   block?: boolean | undefined;
 }
 
@@ -193,10 +237,15 @@ function queueWait(options: QueueProxyOptions | undefined): unknown[] {
 }
 
 type QueueCalls<T> = {
+  /** Puts `item` without waiting; rejects with `Full` when the queue is full. */
   putNowait: [[item: T], void];
+  /** Removes and resolves with an item without waiting; rejects with `Empty` when there is none. */
   getNowait: [[], T];
+  /** Resolves with the number of items in the queue. */
   qsize: [[], number];
+  /** Resolves `true` when the queue is empty. */
   empty: [[], boolean];
+  /** Resolves `true` when the queue holds `maxsize` items. */
   full: [[], boolean];
 };
 
@@ -212,9 +261,17 @@ type QueueCalls<T> = {
  * ```
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
+  /**
+   * Puts `item`, waiting for a free slot; rejects with `Full` after `{ timeout }` or at once with
+   * `{ block: false }`.
+   */
   put(item: T, options?: QueueProxyOptions): Promise<void> {
     return this.callMethod('put', [item, ...queueWait(options)]) as Promise<void>;
   }
+  /**
+   * Removes and resolves with an item, waiting for one; rejects with `Empty` after `{ timeout }` or
+   * at once with `{ block: false }`.
+   */
   get(options?: QueueProxyOptions): Promise<T> {
     return this.callMethod('get', queueWait(options)) as Promise<T>;
   }
@@ -223,7 +280,11 @@ export class QueueProxy<T = unknown> extends BaseProxy {
 export interface QueueProxy<T = unknown> extends Forwarded<QueueCalls<T>> {}
 
 type JoinableQueueCalls = {
+  /**
+   * Marks one item got earlier as processed; rejects when called more times than items were put.
+   */
   taskDone: [[], void];
+  /** Resolves once every item put has been marked done with `taskDone()`. */
   join: [[], void];
 };
 
@@ -289,6 +350,7 @@ export class AcquirerProxy extends BaseProxy {
 }
 
 type SemaphoreCalls = {
+  /** Resolves with the semaphore's current value. */
   getValue: [[], number];
 };
 
@@ -306,6 +368,7 @@ export class SemaphoreProxy extends AcquirerProxy {}
 export interface SemaphoreProxy extends Forwarded<SemaphoreCalls> {}
 
 type ConditionCalls = {
+  /** Wakes every waiter. */
   notifyAll: [[], void];
 };
 
@@ -319,9 +382,14 @@ type ConditionCalls = {
  * ```
  */
 export class ConditionProxy extends AcquirerProxy {
+  /**
+   * Releases the held lock, waits for a notify (or `timeout` ms) and reacquires it; resolves
+   * `false` on timeout. Rejects when this client does not hold the lock.
+   */
   wait(timeout?: number | null): Promise<boolean> {
     return this.callMethod('wait', timeout === undefined ? [] : [timeout]) as Promise<boolean>;
   }
+  /** Wakes up to `n` waiters (one by default). */
   notify(n = 1, options?: CallOptions): Promise<void> {
     return this.callMethod('notify', [n], options) as Promise<void>;
   }
@@ -339,14 +407,21 @@ export interface ConditionProxy extends Forwarded<ConditionCalls> {}
  * ```
  */
 export class WaitProxy<R> extends BaseProxy {
+  /**
+   * Waits on the referent (up to `timeout` ms) and resolves with what its wait returned: an event's
+   * flag, a barrier's arrival index.
+   */
   wait(timeout?: number | null): Promise<R> {
     return this.callMethod('wait', timeout === undefined ? [] : [timeout]) as Promise<R>;
   }
 }
 
 type EventCalls = {
+  /** Resolves `true` when the flag is set. */
   isSet: [[], boolean];
+  /** Sets the flag, waking every waiter. */
   set: [[], void];
+  /** Clears the flag. */
   clear: [[], void];
 };
 
@@ -364,10 +439,15 @@ export class EventProxy extends WaitProxy<boolean> {}
 export interface EventProxy extends Forwarded<EventCalls> {}
 
 type BarrierCalls = {
+  /** Returns the barrier to its initial state; current waiters reject with `BrokenBarrierError`. */
   reset: [[], void];
+  /** Breaks the barrier: current and future waiters reject with `BrokenBarrierError`. */
   abort: [[], void];
+  /** Resolves with the number of parties needed to pass the barrier. */
   parties: [[], number];
+  /** Resolves with the number of parties waiting now. */
   nWaiting: [[], number];
+  /** Resolves `true` when the barrier is broken. */
   broken: [[], boolean];
 };
 
@@ -385,6 +465,7 @@ export class BarrierProxy extends WaitProxy<number> {}
 export interface BarrierProxy extends Forwarded<BarrierCalls> {}
 
 type ValueCalls<T> = {
+  /** Sets the value. */
   set: [[value: T], void];
 };
 
@@ -398,6 +479,7 @@ type ValueCalls<T> = {
  * ```
  */
 export class ValueProxy<T = unknown> extends BaseProxy {
+  /** Resolves with the value. */
   get(options?: CallOptions): Promise<T> {
     return this.callMethod('get', [], options) as Promise<T>;
   }
@@ -406,8 +488,11 @@ export class ValueProxy<T = unknown> extends BaseProxy {
 export interface ValueProxy<T = unknown> extends Forwarded<ValueCalls<T>> {}
 
 type ArrayCalls<T> = {
+  /** Resolves with the item at `index`; out of range rejects with a `RangeError`. */
   get: [[index: number], T];
+  /** Sets the item at `index`; out of range rejects with a `RangeError`. */
   set: [[index: number, value: T], void];
+  /** Resolves with the number of items. */
   length: [[], number];
 };
 
@@ -421,6 +506,7 @@ type ArrayCalls<T> = {
  * ```
  */
 export class ArrayProxy<T = unknown> extends BaseProxy {
+  /** Resolves with a copy of the items from `start` to `end` (as `Array.prototype.slice`). */
   slice(start?: number, end?: number, options?: CallOptions): Promise<T[]> {
     return this.callMethod('slice', [start, end], options) as Promise<T[]>;
   }

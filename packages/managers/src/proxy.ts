@@ -48,6 +48,7 @@ export interface CallOptions {
  * ```
  */
 export interface ProxyToken extends ReferentInfo {
+  /** The address of the manager's server that holds the referent. */
   readonly address: Address;
 }
 

@@ -87,6 +87,7 @@ export class PoolReferent {
  * ```
  */
 export class PoolProxy extends BaseProxy {
+  /** Calls `fn(...args)` in a worker and resolves with its result. */
   apply<A extends unknown[], R>(
     fn: (...args: A) => R,
     args?: A,
@@ -96,6 +97,10 @@ export class PoolProxy extends BaseProxy {
       Awaited<R>
     >;
   }
+  /**
+   * Calls `fn` on each item in the workers (in chunks of `chunksize`) and resolves with the results
+   * in order.
+   */
   map<T, R>(
     fn: (item: T) => R,
     items: Iterable<T>,
@@ -104,6 +109,7 @@ export class PoolProxy extends BaseProxy {
   ): Promise<Awaited<R>[]> {
     return this.#mapped('map', fn, items, mapOptions, options) as Promise<Awaited<R>[]>;
   }
+  /** Like `map`, but each item is the array of arguments `fn` is called with. */
   starmap<A extends unknown[], R>(
     fn: (...args: A) => R,
     items: Iterable<A>,
@@ -124,7 +130,14 @@ export class PoolProxy extends BaseProxy {
   }
 }
 
-type PoolCalls = { close: [[], void]; terminate: [[], void]; join: [[], void] };
+type PoolCalls = {
+  /** Takes no more tasks; the workers end once the outstanding tasks are done. */
+  close: [[], void];
+  /** Ends the workers at once, without completing outstanding tasks. */
+  terminate: [[], void];
+  /** Resolves once the workers have ended; call `close()` or `terminate()` first. */
+  join: [[], void];
+};
 // close, terminate and join only pass on, as the proxies of proxies.ts do.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface PoolProxy extends Forwarded<PoolCalls> {}

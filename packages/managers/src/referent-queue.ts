@@ -56,16 +56,23 @@ export class AsyncQueue<T = unknown> {
     this.#maxsize = size;
   }
 
+  /** The number of items in the queue. */
   qsize(): number {
     return this.#items.length - this.#head;
   }
+  /** Whether the queue is empty. */
   empty(): boolean {
     return this.qsize() === 0;
   }
+  /** Whether the queue holds `maxsize` items (never, when `maxsize` is 0). */
   full(): boolean {
     return this.#maxsize > 0 && this.qsize() >= this.#maxsize;
   }
 
+  /**
+   * Puts `item`, waiting for a free slot; rejects with `Full` after `{ timeout }` or at once with
+   * `{ block: false }`.
+   */
   async put(item: T, options?: QueueWaitOptions): Promise<void> {
     const timeout = waitFor(options, 'put options');
     const deadline = timeout === null ? null : Date.now() + timeout;
@@ -76,27 +83,35 @@ export class AsyncQueue<T = unknown> {
       await this.#putters.wait(left, () => new Full('Queue is full'));
     }
   }
+  /** Puts `item` without waiting; throws `Full` when the queue is full. */
   putNowait(item: T): void {
     if (!this.#deliver(item)) throw new Full('Queue is full');
   }
 
+  /**
+   * Removes and resolves with an item, waiting for one; rejects with `Empty` after `{ timeout }` or
+   * at once with `{ block: false }`.
+   */
   async get(options?: QueueWaitOptions): Promise<T> {
     const timeout = waitFor(options, 'get options');
     if (this.qsize() > 0) return this.#take();
     if (timeout === 0) throw new Empty('Queue is empty');
     return this.#getters.wait(timeout, () => new Empty('Queue is empty'));
   }
+  /** Removes and returns an item without waiting; throws `Empty` when there is none. */
   getNowait(): T {
     if (this.qsize() === 0) throw new Empty('Queue is empty');
     return this.#take();
   }
 
+  /** Marks one item got earlier as processed; throws when called more times than items were put. */
   taskDone(): void {
     if (this.#unfinished <= 0)
       throw new ProcessError('taskDone() called too many times', 'ERR_MP_VALUE');
     if (--this.#unfinished === 0)
       for (let w = this.#joiners.take(); w; w = this.#joiners.take()) w.resolve();
   }
+  /** Resolves once every item put has been marked done with `taskDone()`. */
   async join(): Promise<void> {
     if (this.#unfinished > 0) await this.#joiners.wait(null);
   }

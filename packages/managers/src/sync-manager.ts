@@ -73,24 +73,36 @@ export class SyncManager extends BaseManager {
   JoinableQueue<T = unknown>(maxsize = 0): Promise<proxies.JoinableQueueProxy<T>> {
     return this.create('JoinableQueue', maxsize);
   }
+  /** Creates a shared lock and resolves with its proxy. */
   Lock(): Promise<proxies.AcquirerProxy> {
     return this.create('Lock');
   }
+  /** Creates a shared reentrant lock and resolves with its proxy. */
   RLock(): Promise<proxies.AcquirerProxy> {
     return this.create('RLock');
   }
+  /** Creates a shared semaphore with `value` permits and resolves with its proxy. */
   Semaphore(value = 1): Promise<proxies.SemaphoreProxy> {
     return this.create('Semaphore', value);
   }
+  /**
+   * Creates a shared bounded semaphore (released no more than acquired) and resolves with its proxy.
+   */
   BoundedSemaphore(value = 1): Promise<proxies.SemaphoreProxy> {
     return this.create('BoundedSemaphore', value);
   }
+  /** Creates a shared condition variable and resolves with its proxy. */
   Condition(): Promise<proxies.ConditionProxy> {
     return this.create('Condition');
   }
+  /** Creates a shared event and resolves with its proxy. */
   Event(): Promise<proxies.EventProxy> {
     return this.create('Event');
   }
+  /**
+   * Creates a shared barrier for `parties` callers (`options.timeout`: the default of its `wait`) and
+   * resolves with its proxy.
+   */
   Barrier(
     parties: number,
     options: { timeout?: number | null } = {},
