@@ -29,6 +29,9 @@ describe('a TCP manager', () => {
     await list.append(2);
     expect(await list.copy()).toEqual([1, 2]);
     expect(await d.get('shared')).toBe(true);
+    // Released now, not at some later collection: the fuzz test below counts referents exactly.
+    list.dispose();
+    d.dispose();
   });
 
   it('refuses a client with a wrong key with AuthenticationError', async () => {
@@ -65,7 +68,9 @@ describe('a TCP manager', () => {
     );
     const after = await manager.stats();
     expect(after.referents).toBe(before.referents);
-    expect(await (await manager.Value('i', 5)).get()).toBe(5);
+    const value = await manager.Value('i', 5);
+    expect(await value.get()).toBe(5);
+    value.dispose();
   });
 
   it('survives fuzzed frames from authenticated peers, and still counts exactly', async () => {
