@@ -33,30 +33,7 @@ export async function expectNoChildren(): Promise<void> {
   expect(left.map((p) => p.name)).toEqual([]);
 }
 
-/** Whether a pid names a live (non-zombie) process. */
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Polls until `predicate` holds or `ms` pass; returns whether it held. */
-export async function waitUntil(predicate: () => boolean, ms: number): Promise<boolean> {
-  const started = performance.now();
-  while (performance.now() - started < ms) {
-    if (predicate()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return predicate();
-}
+export { isPidAlive, waitUntil } from '../../../tooling/test-helpers.js';
 
 export const driver = (name: string): string => join(__dirname, 'fixtures', 'drivers', name);
 
