@@ -1,7 +1,5 @@
 // Every example runs as a user would run it (`tsx <file>`), and its output is checked.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { run, runTimed } from './run-example.js';
+import { run, runTimed, startServer } from './run-example.js';
 
 describe('Process examples from the Python documentation', () => {
   it('process/hello.ts prints "hello bob" from a child', () => {
@@ -154,24 +152,13 @@ describe('Connection examples from the Python documentation', () => {
   });
 
   it("connection/server.ts and client.ts talk over TCP with 'secret password'", async () => {
-    const server = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(__dirname, '..', 'connection/server.ts'), '0'],
-      { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    const server = await startServer(
+      'connection/server.ts',
+      ['0'],
+      /^listening on \[ '127\.0\.0\.1', (\d+) \]\n/,
     );
-    let serverOut = '';
-    let serverErr = '';
-    server.stderr.on('data', (chunk: Buffer) => (serverErr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+    const { port } = server;
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        server.stdout.on('data', (chunk: Buffer) => {
-          serverOut += chunk.toString();
-          const match = /^listening on \[ '127\.0\.0\.1', (\d+) \]\n/.exec(serverOut);
-          if (match) resolve(Number(match[1]));
-        });
-        server.once('exit', () => reject(new Error(`server exited early: ${serverErr}`)));
-      });
       const client = run('connection/client.ts', [String(port)]);
       expect(client.stderr).toBe('');
       expect(client.stdout).toBe(
@@ -184,16 +171,15 @@ describe('Connection examples from the Python documentation', () => {
         ].join('\n'),
       );
       expect(client.status).toBe(0);
-      expect(await exited).toBe(0);
-      expect(serverErr).toBe('');
-      expect(serverOut).toMatch(
+      expect(await server.exited).toBe(0);
+      expect(server.err()).toBe('');
+      expect(server.out()).toMatch(
         new RegExp(
           `^listening on \\[ '127\\.0\\.0\\.1', ${port} \\]\nconnection accepted from \\[ '127\\.0\\.0\\.1', \\d+ \\]\n$`,
         ),
       );
     } finally {
-      server.kill('SIGKILL');
-      await exited;
+      await server.stop();
     }
   });
 

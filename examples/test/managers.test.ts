@@ -1,7 +1,5 @@
 // The managers examples run as a user would run them (`tsx <file>`), and their output is checked.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { expectOutput, run } from './run-example.js';
+import { expectOutput, run, startServer } from './run-example.js';
 
 describe('Manager examples from the Python documentation', () => {
   it('managers/manager.ts: a dict and a list changed in a child', () => {
@@ -47,27 +45,13 @@ describe('Manager examples from the Python documentation', () => {
   });
 
   it('managers/queue-server.ts serves a queue that queue-put.ts and queue-get.ts share over TCP', async () => {
-    const server = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(__dirname, '..', 'managers/queue-server.ts'), '0'],
-      {
-        cwd: join(__dirname, '..'),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const server = await startServer(
+      'managers/queue-server.ts',
+      ['0'],
+      /^serving on \[ '0\.0\.0\.0', (\d+) \]\n/,
     );
-    let serverOut = '';
-    let serverErr = '';
-    server.stderr.on('data', (chunk: Buffer) => (serverErr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+    const { port } = server;
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        server.stdout.on('data', (chunk: Buffer) => {
-          serverOut += chunk.toString();
-          const match = /^serving on \[ '0\.0\.0\.0', (\d+) \]\n/.exec(serverOut);
-          if (match) resolve(Number(match[1]));
-        });
-        server.once('exit', () => reject(new Error(`server exited early: ${serverErr}`)));
-      });
       const put = run('managers/queue-put.ts', [String(port)]);
       expect(put.stderr).toBe('');
       expect(put.stdout).toBe('');
@@ -76,10 +60,9 @@ describe('Manager examples from the Python documentation', () => {
       expect(get.stderr).toBe('');
       expect(get.stdout).toBe('hello\n');
       expect(get.status).toBe(0);
-      expect(serverErr).toBe('');
+      expect(server.err()).toBe('');
     } finally {
-      server.kill('SIGKILL');
-      await exited;
+      await server.stop();
     }
   });
 });

@@ -58,3 +58,56 @@ export function expectOutput(file: string, stdout: string): void {
     stdout,
   });
 }
+
+/** A server example started in the background, once it has printed its port. */
+export interface StartedServer {
+  port: number;
+  /** Everything it has printed so far. */
+  out(): string;
+  err(): string;
+  /** Settles with its exit code. */
+  exited: Promise<number | null>;
+  /** SIGKILLs it (if still running) and waits for it to end. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `file` (relative to examples/) with `args` and resolves once its stdout matches
+ * `ready`, whose first group is the port it listens on; rejects if it exits first.
+ */
+export async function startServer(
+  file: string,
+  args: string[],
+  ready: RegExp,
+): Promise<StartedServer> {
+  const server = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '..', file), ...args],
+    {
+      cwd: join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  server.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+  const stop = async (): Promise<void> => {
+    server.kill('SIGKILL');
+    await exited;
+  };
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = ready.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      server.once('exit', () => reject(new Error(`${file} exited early: ${err}`)));
+    });
+    return { port, out: () => out, err: () => err, exited, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
