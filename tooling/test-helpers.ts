@@ -18,16 +18,19 @@ export interface RunResult {
   ms: number;
 }
 
-/** Runs `node <file> ...args`, collecting output; kills it (and fails) after `timeoutMs`. */
+/**
+ * Runs `node ...execArgv <file> ...args`, collecting output; kills it (and fails) after
+ * `timeoutMs`.
+ */
 export function runNode(
   file: string,
   args: string[] = [],
-  options: SpawnOptions & { timeoutMs?: number } = {},
+  options: SpawnOptions & { timeoutMs?: number; execArgv?: string[] } = {},
 ): Promise<RunResult> {
-  const { timeoutMs = 20_000, ...spawnOptions } = options;
+  const { timeoutMs = 20_000, execArgv = [], ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [file, ...args], {
+    const child = spawn(process.execPath, [...execArgv, file, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...spawnOptions,
     });

@@ -161,15 +161,20 @@ export interface TestWorker {
   stderr(): string;
 }
 
-/** Starts `multiproc-worker` and waits for its ready line. Short locks, so kill tests are quick. */
+/**
+ * Starts `multiproc-worker` and waits for its ready line. Short locks, so kill tests are quick.
+ * `execArgv` goes to node before the command (`['--import', 'tsx']`).
+ */
 export async function startWorker(
   redis: TestRedis,
   queue: string,
   extra: string[] = [],
+  execArgv: string[] = [],
 ): Promise<TestWorker> {
   const child = spawn(
     process.execPath,
     [
+      ...execArgv,
       cli,
       '--redis',
       redis.url,
@@ -196,7 +201,7 @@ export async function startWorker(
 export interface TestCluster {
   readonly redis: TestRedis;
   /** Starts one more worker on `queue`, stopped with the others after the file's tests. */
-  worker(queue: string, extra?: string[]): Promise<TestWorker>;
+  worker(queue: string, extra?: string[], execArgv?: string[]): Promise<TestWorker>;
 }
 
 /**
@@ -213,8 +218,8 @@ export function useCluster(
       if (redis === undefined) throw new Error('useCluster: Redis starts in beforeAll');
       return redis;
     },
-    async worker(queue, extra = []) {
-      const w = await startWorker(cluster.redis, queue, extra);
+    async worker(queue, extra = [], execArgv = []) {
+      const w = await startWorker(cluster.redis, queue, extra, execArgv);
       workers.push(w);
       return w;
     },

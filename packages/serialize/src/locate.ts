@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { exportNameAt, exportNamesIn, parseModuleBody } from './module-exports.js';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -116,13 +117,20 @@ function callSync<T>(s: InspectorSession, method: string, params: object): T | u
 function scriptUrlOf(fn: object): string | null {
   const state = locatorState();
   if (!state.session) return cjsScriptUrlOf(fn);
-  const scriptId = scriptIdOf(state, fn);
-  const url = scriptId === null ? undefined : state.scripts.get(scriptId);
+  const where = functionLocationOf(state, fn);
+  const url = where ? state.scripts.get(where.scriptId) : undefined;
   return url && url.startsWith('file:') ? url : null;
 }
 
-/** The inspector's id of the script that defines `fn`, or `null`. */
-function scriptIdOf(state: LocatorState, fn: object): string | null {
+/** Where V8 says `fn` starts: its script's inspector id, and 0-based line and column. */
+interface ScriptPosition {
+  scriptId: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+/** The script and position that define `fn`, or `null`. */
+function functionLocationOf(state: LocatorState, fn: object): ScriptPosition | null {
   const s = state.session;
   if (!s) return null;
   state.realmGlobal[kSlot] = fn;
@@ -135,11 +143,12 @@ function scriptIdOf(state: LocatorState, fn: object): string | null {
     if (!objectId) return null;
     try {
       const props = callSync<{
-        internalProperties?: { name: string; value?: { value?: { scriptId: string } } }[];
+        internalProperties?: { name: string; value?: { value?: ScriptPosition } }[];
       }>(s, 'Runtime.getProperties', { objectId, ownProperties: true });
-      const location = props?.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')
-        ?.value?.value;
-      return location?.scriptId ?? null;
+      return (
+        props?.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value?.value ??
+        null
+      );
     } finally {
       s.post('Runtime.releaseObject', { objectId });
     }
@@ -148,8 +157,11 @@ function scriptIdOf(state: LocatorState, fn: object): string | null {
   }
 }
 
-type ParseModule = (source: string, options: object) => { body: unknown[] };
-let parseModule: ParseModule | undefined;
+/** The source V8 runs for a script (after any loader's transform). */
+function scriptSourceOf(s: InspectorSession, scriptId: string): string | undefined {
+  return callSync<{ scriptSource: string }>(s, 'Debugger.getScriptSource', { scriptId })
+    ?.scriptSource;
+}
 
 /**
  * The names an ES module exports, read from the source V8 runs for the module that defines `fn`
@@ -160,47 +172,31 @@ let parseModule: ParseModule | undefined;
 export function staticExportNamesOf(fn: object): Set<string> | null {
   const state = locatorState();
   const s = state.session;
-  const scriptId = scriptIdOf(state, fn);
-  if (!s || scriptId === null) return null;
-  const source = callSync<{ scriptSource: string }>(s, 'Debugger.getScriptSource', {
-    scriptId,
-  })?.scriptSource;
-  if (source === undefined) return null;
-  let body: unknown[];
-  try {
-    parseModule ??= (nodeRequire('acorn') as { parse: ParseModule }).parse;
-    body = parseModule(source, { ecmaVersion: 'latest', sourceType: 'module' }).body;
-  } catch {
-    return null;
+  const where = s && functionLocationOf(state, fn);
+  const source = where ? scriptSourceOf(s, where.scriptId) : undefined;
+  const body = source === undefined ? null : parseModuleBody(source);
+  return body ? exportNamesIn(body) : null;
+}
+
+/**
+ * The export name of `fn` decided from its module's source and its position there, for an ES
+ * module whose namespace cannot be read synchronously (TypeScript under tsx). `undefined` when
+ * the source does not tell.
+ */
+function exportNameByPosition(state: LocatorState, fn: object): string | null | undefined {
+  const s = state.session;
+  const where = s && functionLocationOf(state, fn);
+  const source = where ? scriptSourceOf(s, where.scriptId) : undefined;
+  if (!where || source === undefined) return undefined;
+  const body = parseModuleBody(source);
+  if (!body || exportNamesIn(body) === null) return undefined;
+  let lineStart = 0;
+  for (let line = 0; line < where.lineNumber; line++) {
+    lineStart = source.indexOf('\n', lineStart) + 1;
+    if (lineStart === 0) return undefined;
   }
-  type Node = { type: string; [key: string]: unknown };
-  const names = new Set<string>();
-  let sawModuleSyntax = false;
-  for (const node of body as Node[]) {
-    if (node.type === 'ImportDeclaration') sawModuleSyntax = true;
-    if (node.type === 'ExportAllDeclaration') return null;
-    if (node.type === 'ExportDefaultDeclaration') {
-      sawModuleSyntax = true;
-      names.add('default');
-    }
-    if (node.type !== 'ExportNamedDeclaration') continue;
-    sawModuleSyntax = true;
-    const declaration = node['declaration'] as Node | null;
-    if (declaration?.type === 'VariableDeclaration') {
-      for (const d of declaration['declarations'] as Node[]) {
-        const id = d['id'] as Node;
-        if (id.type !== 'Identifier') return null; // a destructuring export: not worth guessing
-        names.add(id['name'] as string);
-      }
-    } else if (declaration) {
-      names.add((declaration['id'] as Node)['name'] as string);
-    }
-    for (const spec of (node['specifiers'] as Node[] | undefined) ?? []) {
-      const exported = spec['exported'] as Node;
-      names.add((exported['name'] ?? exported['value']) as string);
-    }
-  }
-  return sawModuleSyntax ? names : null;
+  const offset = lineStart + where.columnNumber;
+  return exportNameAt(body, offset, (fn as { name?: string }).name ?? '');
 }
 
 /** Without the inspector: search the CommonJS module cache by identity. */
@@ -262,7 +258,8 @@ export function locateFunction(fn: object): FunctionLocation | null {
     let exportName: string | null | undefined;
     if (exports instanceof Incomplete) exportName = exportNameIn(exports.exports, fn) ?? undefined;
     else if (exports !== undefined) exportName = exportNameIn(exports, fn);
-    if (exportName === null) {
+    else exportName = exportNameByPosition(state, fn);
+    if (exportName === null && exports !== undefined) {
       // The module was evaluated by a test runner's own loader: the copy we can see is another
       // instance. Match by name and source text instead of identity.
       exportName = exportNameBySource(exports, fn);

@@ -23,17 +23,14 @@ describe('describeFunction', () => {
     });
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({
-      scale: { kind: 'ref', name: 'scale', guessed: true },
+      // The export statements and the function's position in its module decide: no guess.
+      scale: { kind: 'ref', name: 'scale', guessed: false },
       hidden: {
         error:
           'TypeError: target (function hidden) is not exported from its module and uses the variable factor from its enclosing scope, so it cannot be sent by source. Export it from its module (it is then sent by reference), or pass factor as an argument.',
       },
-      // Exported under another name: the receiver could not find it by its own name, so it is
-      // refused here as well.
-      renamed: {
-        error:
-          'TypeError: target (function renamed) is not exported from its module and uses the variable factor from its enclosing scope, so it cannot be sent by source. Export it from its module (it is then sent by reference), or pass factor as an argument.',
-      },
+      // Exported under another name, which its position in the module's source tells.
+      renamed: { kind: 'ref', name: 'alias', guessed: false },
     });
   });
 
