@@ -2,8 +2,8 @@ import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tooling/tsup.js';
 
 /**
- * Three builds: the package (ESM + CJS + types); its internal entry, which imports `Pool` from the
- * package's main entry rather than a copy of its own; and the worker loop, a CommonJS file of its
+ * Three builds: the package (ESM + CJS + types); its internal entry, which imports `Pool` and
+ * `IMapIterator` from the package's main entry rather than copies of its own; and the worker loop, a CommonJS file of its
  * own that every pool worker imports by URL at start (a CommonJS entry starts faster than an ES
  * module one, and the worker does not need the parent's half: scheduling, results, iterators).
  */
@@ -15,7 +15,7 @@ export default defineConfig([
       {
         name: 'pool-from-main-entry',
         setup(build) {
-          build.onResolve({ filter: /^\.\/pool\.js$/ }, () => ({
+          build.onResolve({ filter: /^\.\/index\.js$/ }, () => ({
             path: '@multiproc/pool',
             external: true,
           }));

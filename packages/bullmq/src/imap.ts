@@ -7,6 +7,7 @@
  */
 import { TimeoutError, assertSendable, type FunctionSpec } from '@multiproc/serialize';
 import type { IMapIterator } from '@multiproc/pool';
+import { createIMapIterator, type IMapDriver } from '@multiproc/pool/internal';
 import { abortError, watchSignal } from './calls.js';
 import type { ChunkOwner, ChunkRecord, Engine } from './engine.js';
 import type { ProgressEvent } from './options.js';
@@ -33,7 +34,7 @@ export interface IMapCallOptions {
   onProgress: ((event: ProgressEvent) => void) | undefined;
 }
 
-class IMapCall implements ChunkOwner {
+class IMapCall implements ChunkOwner, IMapDriver {
   readonly method: string;
   readonly #engine: Engine;
   readonly #fn: FunctionSpec;
@@ -240,7 +241,8 @@ class IMapCall implements ChunkOwner {
     this.#unwatch();
   }
 
-  next(timeout?: number): Promise<IteratorResult<unknown>> {
+  next(timeout: number | null | undefined): Promise<IteratorResult<unknown>> {
+    timeout ??= undefined;
     if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
       return Promise.reject(
         new TypeError(`timeout must be a non-negative number of ms, got ${String(timeout)}`),
@@ -285,35 +287,6 @@ class IMapCall implements ChunkOwner {
   }
 }
 
-/**
- * The iterator of a distributed imap: the shape of the local pool's `IMapIterator` (whose
- * constructor is private to the pool), so both read alike.
- */
-class DistributedIMapIterator<R> implements AsyncIterableIterator<R> {
-  readonly #call: IMapCall;
-
-  constructor(call: IMapCall) {
-    this.#call = call;
-  }
-
-  next(timeout?: number): Promise<IteratorResult<R>> {
-    return this.#call.next(timeout) as Promise<IteratorResult<R>>;
-  }
-
-  return(): Promise<IteratorResult<R>> {
-    this.#call.return();
-    return Promise.resolve({ done: true, value: undefined });
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  get [Symbol.toStringTag](): string {
-    return 'IMapIterator';
-  }
-}
-
 /** Starts an imap call and returns its iterator. */
 export function startIMap<R>(
   engine: Engine,
@@ -322,5 +295,5 @@ export function startIMap<R>(
   source: Source,
   options: IMapCallOptions,
 ): IMapIterator<R> {
-  return new DistributedIMapIterator<R>(new IMapCall(engine, method, fn, source, options));
+  return createIMapIterator<R>(new IMapCall(engine, method, fn, source, options));
 }

@@ -1,7 +1,13 @@
 // The Pool API across two `multiproc-worker` processes ("machines") on a real Redis.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DistributedPool, ProcessError, TimeoutError, taskRef } from '@multiproc/bullmq';
+import {
+  DistributedPool,
+  IMapIterator,
+  ProcessError,
+  TimeoutError,
+  taskRef,
+} from '@multiproc/bullmq';
 import { lines, settle, tasks, tempDir, useCluster } from './helpers.js';
 
 jest.setTimeout(30_000);
@@ -29,7 +35,9 @@ test('map, apply and imap run across both workers, in chunks, with exact results
   expect(await pool.map(tasks.square, items, { chunksize: 7 })).toEqual(items.map((x) => x * x));
   expect(await pool.apply(tasks.pow, [2, 10])).toBe(1024);
   const ordered: number[] = [];
-  for await (const v of pool.imap(tasks.nap, [300, 1, 200, 1, 100])) ordered.push(v);
+  const iterator = pool.imap(tasks.nap, [300, 1, 200, 1, 100]);
+  expect(iterator).toBeInstanceOf(IMapIterator); // the local pool's class, not a look-alike
+  for await (const v of iterator) ordered.push(v);
   expect(ordered).toEqual([300, 1, 200, 1, 100]);
 });
 

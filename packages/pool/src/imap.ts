@@ -17,6 +17,7 @@ import {
 } from '@multiproc/serialize';
 import { encodeChunk } from './chunking.js';
 import { Deque } from './deque.js';
+import { driverOf, makeIterator, type IMapDriver } from './imap-driver.js';
 import type { Engine } from './engine.js';
 import { Task, type Job, type TaskOutcome } from './task.js';
 import { abortError, watchSignal } from './jobs.js';
@@ -44,7 +45,7 @@ type Source =
   { sync: true; iterator: Iterator<unknown> } | { sync: false; iterator: AsyncIterator<unknown> };
 
 /** The engine-facing half of an `imap` call. */
-class IMapJob implements Job {
+class IMapJob implements Job, IMapDriver {
   readonly method: string;
   readonly timeout: number | null | undefined;
   readonly #engine: Engine;
@@ -387,8 +388,6 @@ class IMapJob implements Job {
   }
 }
 
-const jobs = new WeakMap<IMapIterator<unknown>, IMapJob>();
-
 /**
  * The iterator `imap` and `imapUnordered` return: an async iterator of results whose `next()`
  * takes an optional timeout, like Python's `IMapIterator.next(timeout)`.
@@ -416,7 +415,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
    *   answers at once.
    */
   next(timeout?: number | null): Promise<IteratorResult<R>> {
-    return (jobs.get(this) as IMapJob).next(timeout) as Promise<IteratorResult<R>>;
+    return driverOf(this).next(timeout) as Promise<IteratorResult<R>>;
   }
 
   /**
@@ -424,7 +423,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
    * are dropped, and pending `next()` calls resolve as done.
    */
   return(): Promise<IteratorResult<R>> {
-    (jobs.get(this) as IMapJob).return();
+    driverOf(this).return();
     return Promise.resolve({ done: true, value: undefined });
   }
 
@@ -445,9 +444,8 @@ export function startIMap<R>(
   source: Source,
   options: ConstructorParameters<typeof IMapJob>[4],
 ): IMapIterator<R> {
-  // The constructor is private, so that the public type offers none; the iterator is an object
-  // of the class whose state lives in `jobs`.
-  const iterator = Object.create(IMapIterator.prototype) as IMapIterator<R>;
-  jobs.set(iterator, new IMapJob(engine, method, fnId, source, options));
-  return iterator;
+  return makeIterator(
+    IMapIterator.prototype as IMapIterator<R>,
+    new IMapJob(engine, method, fnId, source, options),
+  );
 }

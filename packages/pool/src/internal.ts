@@ -1,18 +1,38 @@
 /**
  * `@multiproc/pool/internal`: what sibling packages share with this one (the facade binds pools
- * to contexts; `@multiproc/bullmq` settles its `AsyncResult`s). Not part of the public contract;
- * its names may change in any release. Users import `@multiproc/pool`.
+ * to contexts; `@multiproc/bullmq` settles its `AsyncResult`s and makes its `IMapIterator`s). Not
+ * part of the public contract; its names may change in any release. Users import
+ * `@multiproc/pool`.
  *
- * The build resolves `./pool.js` here to the package's main entry, so `Pool` below is the very
- * class users get (`instanceof Pool` holds for a context's pools).
+ * The build resolves `./index.js` here to the package's main entry, so `Pool` and
+ * `IMapIterator` below are the very classes users get (`instanceof Pool` holds for a context's
+ * pools, `instanceof IMapIterator` for a distributed pool's iterators).
  *
  * @internal
  * @packageDocumentation
  */
 import type { ProcessContext } from '@multiproc/process';
-import { Pool } from './pool.js';
+import { makeIterator, type IMapDriver } from './imap-driver.js';
+import { IMapIterator, Pool } from './index.js';
 
 export { settleAsyncResult } from './async-result.js';
+export type { IMapDriver } from './imap-driver.js';
+
+/**
+ * An `IMapIterator` whose results come from `driver`: another engine's imap (the distributed
+ * pool's) with the local pool's iterator class.
+ *
+ * @example
+ * ```ts
+ * const iterator = createIMapIterator<number>({
+ *   next: () => Promise.resolve({ done: true, value: undefined }),
+ *   return: () => {},
+ * });
+ * ```
+ */
+export function createIMapIterator<R>(driver: IMapDriver): IMapIterator<R> {
+  return makeIterator(IMapIterator.prototype as IMapIterator<R>, driver);
+}
 
 const boundPools = new WeakMap<ProcessContext, typeof Pool>();
 const PoolBase = Pool;
