@@ -8,6 +8,7 @@ import {
   TimeoutError,
   taskRef,
 } from '@multiproc/bullmq';
+import { Pool } from '@multiproc/pool';
 import { lines, settle, tasks, tempDir, useCluster } from './helpers.js';
 
 jest.setTimeout(30_000);
@@ -138,6 +139,29 @@ test('applyAsync runs its callback; timeout fails the task; a signal aborts the 
   expect(outcome.ok ? null : [outcome.error.name, outcome.error.message]).toEqual([
     'AbortError',
     'pool.map() was aborted',
+  ]);
+});
+
+test('timeout limits a chunk, as it does in the local Pool: chunksize 1 makes it per item', async () => {
+  // Three items of 300 ms: each is under the 800 ms limit, a chunk of all three is not.
+  await using distributed = open();
+  await using local = new Pool(1);
+  const outcomes = [];
+  for (const pool of [local, distributed]) {
+    const chunked = await settle(
+      pool.map(tasks.nap, [300, 300, 300], { chunksize: 3, timeout: 800 }),
+    );
+    const perItem = await settle(
+      pool.map(tasks.nap, [300, 300, 300], { chunksize: 1, timeout: 800 }),
+    );
+    outcomes.push([
+      chunked.ok ? chunked.value : chunked.error.constructor.name,
+      perItem.ok ? perItem.value : perItem.error.constructor.name,
+    ]);
+  }
+  expect(outcomes).toEqual([
+    ['TimeoutError', [300, 300, 300]],
+    ['TimeoutError', [300, 300, 300]],
   ]);
 });
 
