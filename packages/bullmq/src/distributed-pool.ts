@@ -12,7 +12,8 @@ import { invalidArgument } from '@multiproc/serialize';
 import type { AsyncResult, IMapIterator, PoolTask } from '@multiproc/pool';
 import { BatchCall } from './calls.js';
 import { Engine, type DistributedPoolState } from './engine.js';
-import { startIMap, type Source } from './imap.js';
+import type { Source } from '@multiproc/pool/internal';
+import { startIMap } from './imap.js';
 import {
   checkPositiveInteger,
   checkQueueOptions,

@@ -7,7 +7,13 @@
  */
 import { TimeoutError, assertSendable, type FunctionSpec } from '@multiproc/serialize';
 import type { IMapIterator } from '@multiproc/pool';
-import { createIMapIterator, type IMapDriver } from '@multiproc/pool/internal';
+import {
+  createIMapIterator,
+  readChunks,
+  type ChunkRead,
+  type IMapDriver,
+  type Source,
+} from '@multiproc/pool/internal';
 import { abortError, watchSignal } from './calls.js';
 import type { ChunkOwner, ChunkRecord, Engine } from './engine.js';
 import type { ProgressEvent } from './options.js';
@@ -19,10 +25,6 @@ interface Waiter {
   reject(error: unknown): void;
   timer: NodeJS.Timeout | undefined;
 }
-
-/** The source, read synchronously or not. */
-export type Source =
-  { sync: true; iterator: Iterator<unknown> } | { sync: false; iterator: AsyncIterator<unknown> };
 
 export interface IMapCallOptions {
   ordered: boolean;
@@ -85,37 +87,21 @@ class IMapCall implements ChunkOwner, IMapDriver {
   #pull(): void {
     if (this.#pulling) return;
     this.#pulling = true;
-    void this.#pullLoop().finally(() => {
-      this.#pulling = false;
-      this.#deliver();
-    });
+    void readChunks(
+      this.#source,
+      this.#options.chunksize,
+      () => this.#wantsMore(),
+      (read) => this.#submit(read),
+    )
+      .catch((error: unknown) => this.end(error))
+      .finally(() => {
+        this.#pulling = false;
+        this.#deliver();
+      });
   }
 
-  async #pullLoop(): Promise<void> {
-    while (this.#wantsMore()) {
-      const chunk: unknown[] = [];
-      let failed: { error: unknown } | null = null;
-      let done = false;
-      try {
-        while (chunk.length < this.#options.chunksize) {
-          const step = this.#source.sync
-            ? this.#source.iterator.next()
-            : await this.#source.iterator.next();
-          if (step.done) {
-            done = true;
-            break;
-          }
-          chunk.push(step.value);
-        }
-      } catch (error) {
-        failed = { error };
-      }
-      if (this.#closed) return;
-      this.#submit(chunk, done, failed);
-    }
-  }
-
-  #submit(chunk: unknown[], done: boolean, failed: { error: unknown } | null): void {
+  #submit({ chunk, done, failed }: ChunkRead): void {
+    if (this.#closed) return;
     if (done || failed) this.#exhausted = true;
     if (failed) this.#terminal = failed;
     let items = chunk;

@@ -18,12 +18,14 @@ export type {
   DistributedTaskOptions,
   ProgressEvent,
 } from './options.js';
+// The names a user of `Pool` knows, from the package that gives them to `Pool`.
 export {
   AbortError,
+  AsyncResult,
+  IMapIterator,
   ProcessError,
   TimeoutError,
   WorkerLostError,
   taskRef,
   type TaskRef,
-} from '@multiproc/serialize';
-export { AsyncResult, IMapIterator } from '@multiproc/pool';
+} from '@multiproc/pool';

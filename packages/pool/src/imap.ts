@@ -18,6 +18,7 @@ import {
 import { encodeChunk } from './chunking.js';
 import { Deque } from './deque.js';
 import { driverOf, makeIterator, type IMapDriver } from './imap-driver.js';
+import { readChunks, type ChunkRead, type Source } from './imap-source.js';
 import type { Engine } from './engine.js';
 import { Task, type Job, type TaskOutcome } from './task.js';
 import { abortError, watchSignal } from './jobs.js';
@@ -40,9 +41,6 @@ interface Waiter {
   timer: LongTimer | undefined;
   active: boolean;
 }
-
-type Source =
-  { sync: true; iterator: Iterator<unknown> } | { sync: false; iterator: AsyncIterator<unknown> };
 
 /** The engine-facing half of an `imap` call. */
 class IMapJob implements Job, IMapDriver {
@@ -113,68 +111,30 @@ class IMapJob implements Job, IMapDriver {
   #pull(): void {
     if (this.#pulling) return;
     this.#pulling = true;
-    if (this.#source.sync) {
-      try {
-        while (this.#wantsMore()) {
-          const chunk: unknown[] = [];
-          let done = false;
-          let failed: { error: unknown } | null = null;
-          try {
-            while (chunk.length < this.#chunksize) {
-              const step = this.#source.iterator.next();
-              if (step.done) {
-                done = true;
-                break;
-              }
-              chunk.push(step.value);
-            }
-          } catch (error) {
-            failed = { error };
-          }
-          this.#submitChunk(chunk, done, failed);
-        }
-      } finally {
-        this.#pulling = false;
-      }
-      this.#deliver();
-      return;
-    }
-    void this.#pullAsync();
-  }
-
-  async #pullAsync(): Promise<void> {
-    const iterator = this.#source.iterator as AsyncIterator<unknown>;
-    try {
-      while (this.#wantsMore()) {
-        const chunk: unknown[] = [];
-        let done = false;
-        let failed: { error: unknown } | null = null;
-        try {
-          while (chunk.length < this.#chunksize) {
-            const step = await iterator.next();
-            if (step.done) {
-              done = true;
-              break;
-            }
-            chunk.push(step.value);
-          }
-        } catch (error) {
-          failed = { error };
-        }
-        if (this.#stopped) return;
-        this.#submitChunk(chunk, done, failed);
-      }
-    } finally {
+    const sync = this.#source.sync;
+    const pulled = (): void => {
       this.#pulling = false;
       this.#deliver();
-    }
+    };
+    const reading = readChunks(
+      this.#source,
+      this.#chunksize,
+      () => this.#wantsMore(),
+      (read) => this.#submitChunk(read),
+    );
+    // A sync source has been read as far as wanted by now, in this tick.
+    if (sync) pulled();
+    reading.then(sync ? undefined : pulled, (error: unknown) => {
+      this.#end({ error }, false);
+      if (!sync) pulled();
+    });
   }
 
   #wantsMore(): boolean {
     return !this.#exhausted && !this.#closed && this.#inFlight < this.#maxInFlight;
   }
 
-  #submitChunk(chunk: unknown[], done: boolean, failed: { error: unknown } | null): void {
+  #submitChunk({ chunk, done, failed }: ChunkRead): void {
     if (this.#stopped) return;
     const state = this.#engine.state;
     if (state === 'terminated' || state === 'broken') {
@@ -205,7 +165,7 @@ class IMapJob implements Job, IMapDriver {
         this.#exhausted = true;
         this.#terminal = { error };
         const good = error instanceof UnsendableError ? chunk.slice(0, error.index - start) : [];
-        if (good.length > 0) this.#submitChunk(good, true, this.#terminal);
+        if (good.length > 0) this.#submitChunk({ chunk: good, done: true, failed: this.#terminal });
         else this.#engine.closeJob(this);
         return;
       }

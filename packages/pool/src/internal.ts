@@ -17,6 +17,7 @@ import { IMapIterator, Pool } from './index.js';
 
 export { settleAsyncResult } from './async-result.js';
 export type { IMapDriver } from './imap-driver.js';
+export { readChunks, type ChunkRead, type Source } from './imap-source.js';
 
 /**
  * An `IMapIterator` whose results come from `driver`: another engine's imap (the distributed

@@ -1,6 +1,6 @@
 import { Socket, createServer, connect } from 'node:net';
-import { Pool, ThreadPool } from '@multiproc/pool';
-import { expectNoChildren, settle, tasks, tempDir } from './helpers.js';
+import type { Pool } from '@multiproc/pool';
+import { settle, tasks, tempDir, usePool } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const shared = require('./fixtures/shared.cjs') as typeof import('./fixtures/shared.cjs');
@@ -14,15 +14,8 @@ const noDescriptor =
 describe.each(['spawn', 'thread'] as const)(
   'a socket that cannot be passed (%s workers)',
   (method) => {
-    let pool: Pool;
-    beforeAll(() => {
-      pool = method === 'thread' ? new ThreadPool(1) : new Pool(1);
-    });
-    afterAll(async () => {
-      pool.terminate();
-      await pool.join();
-      await expectNoChildren();
-    });
+    let pool!: Pool;
+    usePool(method, 1, (p) => (pool = p));
 
     it('fails its own task with a TypeError, and the same worker runs the tasks behind it', async () => {
       const before = await pool.apply(tasks.whoami);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Pool, ThreadPool } from '@multiproc/pool';
 import { activeChildren } from '@multiproc/process';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -31,6 +32,43 @@ export async function expectNoChildren(): Promise<void> {
   for (const p of left) p.kill();
   await Promise.all(left.map((p) => p.join(5000)));
   expect(left.map((p) => p.name)).toEqual([]);
+}
+
+/**
+ * A pool of `processes` workers for the tests of one `describe` block: made before them and handed
+ * to `use`; after them stopped (`close` lets queued work finish, `terminate` does not) and checked
+ * for leftover children.
+ */
+export function usePool(
+  method: 'spawn' | 'thread',
+  processes: number,
+  use: (pool: Pool) => void,
+  stop: 'close' | 'terminate' = 'terminate',
+): void {
+  let pool: Pool | undefined;
+  beforeAll(() => {
+    pool = method === 'thread' ? new ThreadPool(processes) : new Pool(processes);
+    use(pool);
+  });
+  afterAll(async () => {
+    if (stop === 'close') pool?.close();
+    else pool?.terminate();
+    await pool?.join();
+    await expectNoChildren();
+  });
+}
+
+/** `count` calls of `iterator.next()`, each as its result or as `'Name: message'` of its rejection. */
+export async function nextSteps(
+  iterator: AsyncIterator<unknown>,
+  count: number,
+): Promise<unknown[]> {
+  const steps: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    const step = await settle(iterator.next());
+    steps.push(step.ok ? step.value : `${step.error.name}: ${step.error.message}`);
+  }
+  return steps;
 }
 
 export { isPidAlive, waitUntil } from '../../../tooling/test-helpers.js';

@@ -1,16 +1,9 @@
 import { AbortError, Pool, ProcessError, ThreadPool } from '@multiproc/pool';
-import { expectNoChildren, settle, tasks } from './helpers.js';
+import { nextSteps, settle, tasks, usePool } from './helpers.js';
 
 describe.each(['spawn', 'thread'] as const)('imap laziness with %s workers', (method) => {
-  let pool: Pool;
-  beforeAll(() => {
-    pool = method === 'thread' ? new ThreadPool(2) : new Pool(2);
-  });
-  afterAll(async () => {
-    pool.terminate();
-    await pool.join();
-    await expectNoChildren();
-  });
+  let pool!: Pool;
+  usePool(method, 2, (p) => (pool = p));
 
   /** An endless generator that counts what was taken from it and whether it was closed. */
   function counting(): { gen: Generator<number>; pulled: () => number; closed: () => boolean } {
@@ -83,11 +76,7 @@ describe.each(['spawn', 'thread'] as const)('imap laziness with %s workers', (me
       throw new SyntaxError('bad input line 3');
     }
     const it = pool.imap(tasks.square, broken());
-    const steps: unknown[] = [];
-    for (let i = 0; i < 4; i++) {
-      const step = await settle(it.next());
-      steps.push(step.ok ? step.value : `${step.error.name}: ${step.error.message}`);
-    }
+    const steps = await nextSteps(it, 4);
     expect(steps).toEqual([
       { done: false, value: 1 },
       { done: false, value: 4 },
@@ -99,11 +88,7 @@ describe.each(['spawn', 'thread'] as const)('imap laziness with %s workers', (me
   it('ends at an item that cannot be sent, naming it, after the items before it', async () => {
     const items = [1, 2, 3, { handler: () => 0 }, 5];
     const it = pool.imap(tasks.identity, items, { chunksize: 2 });
-    const steps: unknown[] = [];
-    for (let i = 0; i < 5; i++) {
-      const step = await settle(it.next());
-      steps.push(step.ok ? step.value : `${step.error.name}: ${step.error.message}`);
-    }
+    const steps = await nextSteps(it, 5);
     expect(steps.slice(0, 3)).toEqual([
       { done: false, value: 1 },
       { done: false, value: 2 },

@@ -8,7 +8,7 @@ import {
 } from '@multiproc/pool';
 import { getContext } from '@multiproc/process';
 import { RemoteError } from '@multiproc/serialize';
-import { expectNoChildren, lines, settle, tasks, tempDir } from './helpers.js';
+import { expectNoChildren, lines, nextSteps, settle, tasks, tempDir } from './helpers.js';
 
 const fixtures = require.resolve('./fixtures/tasks.cjs');
 
@@ -259,25 +259,22 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
       const xs = Array.from({ length: 10 }, (_, x) => x);
       const calls = (file: string) => lines(file).map(Number);
 
-      it('when it is async', async () => {
-        const file = tmp.file(`async-${method}`);
-        const results = await pool.map(
-          tasks.countedAsync,
-          xs.map((x) => ({ file, x })),
-          { chunksize: 4 },
-        );
-        expect(results).toEqual(xs.map((x) => x * x));
-        expect(calls(file).sort((a, b) => a - b)).toEqual(xs);
-      });
-
-      it('when it returns numbers, then strings', async () => {
-        const file = tmp.file(`mixed-${method}`);
-        const results = await pool.map(
+      it.each([
+        ['is async', 'async', tasks.countedAsync, (x: number): unknown => x * x],
+        [
+          'returns numbers, then strings',
+          'mixed',
           tasks.countedMixed,
+          (x: number): unknown => (x % 3 === 2 ? `s${x}` : x),
+        ],
+      ] as const)('when it %s', async (_title, key, fn, expected) => {
+        const file = tmp.file(`${key}-${method}`);
+        const results = await pool.map(
+          fn,
           xs.map((x) => ({ file, x })),
           { chunksize: 4 },
         );
-        expect(results).toEqual(xs.map((x) => (x % 3 === 2 ? `s${x}` : x)));
+        expect(results).toEqual(xs.map(expected));
         expect(calls(file).sort((a, b) => a - b)).toEqual(xs);
       });
 
@@ -321,11 +318,7 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
 
     it('rejects next() at a failing item and goes on, as Python does', async () => {
       const it = pool.imap(tasks.failAt, [3, 4, 5, 6]);
-      const outcomes: unknown[] = [];
-      for (let i = 0; i < 5; i++) {
-        const step = await settle(it.next());
-        outcomes.push(step.ok ? step.value : `${step.error.name}: ${step.error.message}`);
-      }
+      const outcomes = await nextSteps(it, 5);
       expect(outcomes).toEqual([
         { done: false, value: 30 },
         { done: false, value: 40 },

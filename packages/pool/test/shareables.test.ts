@@ -1,9 +1,9 @@
 import { createServer, connect, type Socket } from 'node:net';
-import { Pool, ThreadPool } from '@multiproc/pool';
+import type { Pool } from '@multiproc/pool';
 import { Pipe } from '@multiproc/connection';
 import { ShareableList, SharedMemory } from '@multiproc/shared-memory';
 import { heapAllocate } from '@multiproc/shared-memory/internal';
-import { expectNoChildren, settle, tempDir } from './helpers.js';
+import { settle, tempDir, usePool } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const shared = require('./fixtures/shared.cjs') as typeof import('./fixtures/shared.cjs');
@@ -14,15 +14,8 @@ afterAll(() => tmp.cleanup());
 describe.each(['spawn', 'thread'] as const)(
   'tasks taking shareable objects (%s workers)',
   (method) => {
-    let pool: Pool;
-    beforeAll(() => {
-      pool = method === 'thread' ? new ThreadPool(2) : new Pool(2);
-    });
-    afterAll(async () => {
-      pool.close();
-      await pool.join();
-      await expectNoChildren();
-    });
+    let pool!: Pool;
+    usePool(method, 2, (p) => (pool = p), 'close');
 
     it('a SharedMemory argument is the same memory in the worker', async () => {
       const shm = new SharedMemory({ create: true, size: 4 * 64 });
