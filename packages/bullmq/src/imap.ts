@@ -105,14 +105,16 @@ class IMapCall implements ChunkOwner, IMapDriver {
     if (done || failed) this.#exhausted = true;
     if (failed) this.#terminal = failed;
     let items = chunk;
-    try {
-      chunk.forEach((item, i) => assertSendable(item, `items[${this.#nextItem + i}]`));
-    } catch (error) {
-      // An item that cannot be sent ends the iteration there; the items before it still run.
-      const bad = /^items\[(\d+)\]/.exec((error as Error).message);
-      items = chunk.slice(0, bad ? Number(bad[1]) - this.#nextItem : 0);
-      this.#exhausted = true;
-      this.#terminal = { error };
+    for (let i = 0; i < chunk.length; i++) {
+      try {
+        assertSendable(chunk[i], `items[${this.#nextItem + i}]`);
+      } catch (error) {
+        // An item that cannot be sent ends the iteration there; the items before it still run.
+        items = chunk.slice(0, i);
+        this.#exhausted = true;
+        this.#terminal = { error };
+        break;
+      }
     }
     if (items.length > 0) {
       const record = this.#engine.submit(

@@ -101,6 +101,24 @@ test('imap reads lazily: an endless generator, at most maxInFlight chunks ahead'
   expect(read).toBeLessThanOrEqual(4 * 3 + 1);
 });
 
+test('imap ends at an item that cannot be sent, naming it, after the items before it', async () => {
+  await using pool = open();
+  const items: unknown[] = [1, 2, 3, { handler: () => 0 }, 5];
+  const it = pool.imap(tasks.square, items as number[], { chunksize: 2 });
+  const steps: unknown[] = [];
+  for (let i = 0; i < 5; i++) {
+    const step = await settle(it.next());
+    steps.push(step.ok ? step.value : `${step.error.name}: ${step.error.message}`);
+  }
+  expect(steps).toEqual([
+    { done: false, value: 1 },
+    { done: false, value: 4 },
+    { done: false, value: 9 },
+    'TypeError: items[3].handler is a function and cannot be sent: functions (here handler) travel only as targets or tasks, not inside arguments',
+    { done: true, value: undefined },
+  ]);
+});
+
 test('progress reported by tasks reaches onProgress with the task index', async () => {
   await using pool = open();
   const events: { index: number; value: unknown }[] = [];
