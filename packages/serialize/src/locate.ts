@@ -178,6 +178,9 @@ export function staticExportNamesOf(fn: object): Set<string> | null {
   return body ? exportNamesIn(body) : null;
 }
 
+let lastParsed:
+  { scriptId: string; source: string; body: ReturnType<typeof parseModuleBody> } | undefined;
+
 /**
  * The export name of `fn` decided from its module's source and its position there, for an ES
  * module whose namespace cannot be read synchronously (TypeScript under tsx). `undefined` when
@@ -186,9 +189,14 @@ export function staticExportNamesOf(fn: object): Set<string> | null {
 function exportNameByPosition(state: LocatorState, fn: object): string | null | undefined {
   const s = state.session;
   const where = s && functionLocationOf(state, fn);
-  const source = where ? scriptSourceOf(s, where.scriptId) : undefined;
-  if (!where || source === undefined) return undefined;
-  const body = parseModuleBody(source);
+  if (!where) return undefined;
+  // Functions are usually described one module at a time: parse each module's source once.
+  if (lastParsed?.scriptId !== where.scriptId) {
+    const source = scriptSourceOf(s, where.scriptId);
+    const body = source === undefined ? null : parseModuleBody(source);
+    lastParsed = { scriptId: where.scriptId, source: source ?? '', body };
+  }
+  const { source, body } = lastParsed;
   if (!body || exportNamesIn(body) === null) return undefined;
   let lineStart = 0;
   for (let line = 0; line < where.lineNumber; line++) {

@@ -34,6 +34,25 @@ describe('describeFunction', () => {
     });
   });
 
+  it("under tsx, finds the export of a .ts module by the function's position in its source", () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, 'fixtures', 'tsx-main.ts')],
+      { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      square: 'ref square',
+      cube: 'ref cube',
+      renamed: 'ref renamed',
+      replaceable: 'source',
+      default: 'ref default',
+      Shape: 'ref Shape',
+      // Named like the export `square`, but defined inside makeSquare: not sent as that export.
+      nested: 'source',
+    });
+  });
+
   it('sends an exported CommonJS function by reference', () => {
     const spec = describeFunction(fixture.double);
     expect(spec).toEqual({
