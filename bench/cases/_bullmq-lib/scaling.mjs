@@ -9,7 +9,9 @@ import { emit, importOrUnavailable, params } from '../../lib/runner.mjs';
 import { startCluster } from './cluster.mjs';
 import { median, secondsSince } from '../_pool-lib/stats.mjs';
 
-const { square, burn } = createRequire(import.meta.url)('../_pool-lib/tasks.cjs');
+const require = createRequire(import.meta.url);
+const { square, burn } = require('../_pool-lib/tasks.cjs');
+const { burnTimed } = require('./tasks.cjs');
 const p = params({
   work: 'cpu',
   workers: 2,
@@ -32,7 +34,7 @@ const items = Array.from({ length: p.items }, (_, i) => i);
 const run = (pool) =>
   p.work === 'cpu'
     ? pool.map(
-        burn,
+        burnTimed,
         Array.from({ length: p.tasks }, () => iterations),
         { chunksize: 1 },
       )
@@ -59,14 +61,20 @@ for (const { pool, n } of sides)
   await Promise.all(Array.from({ length: n * 2 }, () => pool.apply(burn, [iterations])));
 const ones = [];
 const manys = [];
+/** Of the CPU runs on N processes: the CPU time the tasks got over the wall time they ran. */
+const shares = [];
 for (let r = 0; r < p.repeats; r++) {
   for (const [side, into] of [
     [sides[0], ones],
     [sides[1], manys],
   ]) {
     const t0 = process.hrtime.bigint();
-    await run(side.pool);
+    const results = await run(side.pool);
     into.push(secondsSince(t0) * 1000);
+    if (p.work === 'cpu' && into === manys) {
+      const [cpu, wall] = results.reduce(([c, w], [tc, tw]) => [c + tc, w + tw], [0, 0]);
+      shares.push(cpu / wall);
+    }
   }
 }
 for (const { pool, stop } of sides) {
@@ -77,6 +85,10 @@ for (const { pool, stop } of sides) {
 await cluster?.stop();
 const speedups = ones.map((one, r) => one / manys[r]);
 emit(
-  { speedup: median(speedups), elapsedN: median(manys) },
+  {
+    speedup: median(speedups),
+    elapsedN: median(manys),
+    ...(p.work === 'cpu' ? { cpuShare: median(shares) } : {}),
+  },
   { workers: p.workers, work: p.work, ones, manys },
 );
