@@ -27,15 +27,17 @@ export const implementations = {
 /**
  * Opens a pool of `workers` workers and makes sure every one of them has started (each pool runs
  * `workers × 4` trivial tasks at once first), so that what is measured afterwards is the steady
- * state, never a worker's start.
+ * state, never a worker's start. With `started: false` it returns the pool as its constructor
+ * left it, as a script that makes a pool and uses it at once sees it.
  *
  * @param {keyof typeof implementations} impl
  * @param {number} workers
- * @param {{ batch?: number }} [options] batch: items per task when the peers map
+ * @param {{ batch?: number, started?: boolean }} [options] batch: items per task when the peers map
  */
-export async function openPool(impl, workers, { batch = 1000 } = {}) {
+export async function openPool(impl, workers, { batch = 1000, started = true } = {}) {
   const pool = await open(impl, workers, batch);
-  await Promise.all(Array.from({ length: workers * 4 }, (_, i) => pool.run('burn', 1000 + i)));
+  if (started)
+    await Promise.all(Array.from({ length: workers * 4 }, (_, i) => pool.run('burn', 1000 + i)));
   return pool;
 }
 

@@ -24,12 +24,27 @@ export function watchSignal(signal: AbortSignal | undefined, onAbort: () => void
 
 // Two copies, each with one kind of source: a single loop over both kinds would be polymorphic,
 // and this copy is a fifth of a 1M-number map's time in the parent.
-function copyNumbers(to: unknown[], start: number, from: Float64Array, count: number): void {
+export function copyNumbers(to: unknown[], start: number, from: Float64Array, count: number): void {
   for (let i = 0; i < count; i++) to[start + i] = from[i];
 }
 
 function copyValues(to: unknown[], start: number, from: ArrayLike<unknown>, count: number): void {
   for (let i = 0; i < count; i++) to[start + i] = from[i];
+}
+
+/**
+ * An array of `length` holes whose elements V8 stores as unboxed doubles from the start.
+ *
+ * `new Array(length)` makes tagged elements: the first float64 result stored into it makes V8
+ * copy them all into a second, double backing store. For a million results that is 16 MB of
+ * fresh memory instead of 8 (~4,000 page faults instead of ~2,000, measured) and a pass over a
+ * million holes, in every `map` of numbers. Lengthening a one-element double array allocates the
+ * double store directly; its first element is overwritten by the first chunk's results.
+ */
+export function numberArray<R>(length: number): R[] {
+  const array = [0.5];
+  array.length = length;
+  return array as R[];
 }
 
 /** One `apply`/`applyAsync` call: a single task whose one value is the result. */
@@ -135,9 +150,14 @@ export class MapJob<R> implements Job {
       return;
     }
     const { values } = outcome;
-    const results = (this.#results ??= new Array<R>(this.#items.length));
-    if (values instanceof Float64Array) copyNumbers(results, task.start, values, task.count);
-    else copyValues(results, task.start, values, task.count);
+    let results = this.#results;
+    if (values instanceof Float64Array) {
+      results ??= this.#results = numberArray<R>(this.#items.length);
+      copyNumbers(results, task.start, values, task.count);
+    } else {
+      results ??= this.#results = new Array<R>(this.#items.length);
+      copyValues(results, task.start, values, task.count);
+    }
     if (--this.#remaining === 0) this.#finish({ ok: true, value: results });
   }
 
