@@ -24,6 +24,28 @@ export const implementations = {
   'jest-worker': { label: 'jest-worker (child_process)', kind: 'process' },
 };
 
+/** The module each implementation is imported from. */
+const modules = {
+  multiproc: 'multiproc',
+  'multiproc-thread': 'multiproc',
+  piscina: 'piscina',
+  'tinypool-process': 'tinypool',
+  'tinypool-thread': 'tinypool',
+  'workerpool-process': 'workerpool',
+  'workerpool-thread': 'workerpool',
+  'jest-worker': 'jest-worker',
+};
+
+/**
+ * Imports the implementation's module (or reports it unavailable), so that a measurement taken
+ * afterwards does not count the library loaded in this process as part of its workers.
+ *
+ * @param {keyof typeof implementations} impl
+ */
+export async function preload(impl) {
+  await importOrUnavailable(modules[impl]);
+}
+
 /**
  * Opens a pool of `workers` workers and makes sure every one of them has started (each pool runs
  * `workers × 4` trivial tasks at once first), so that what is measured afterwards is the steady

@@ -32,7 +32,6 @@ import type { Job, Task } from './task.js';
 import { TaskFramer } from './task-framer.js';
 import { TaskQueue } from './task-queue.js';
 import { kExitGraceMs, killProcess, launchWorker, stopProcess } from './worker-life.js';
-import { warmUpParent } from './warm-up.js';
 import { WorkerRecord, describeExit } from './worker-record.js';
 
 /** Workers dying before they are ready this many times in a row break the pool. */
@@ -220,10 +219,7 @@ export class Engine {
     if (touched.length > 0) keepWarm();
     if (this.#queue.length > 0) {
       let wanted = Math.min(this.#queue.length, this.processes - this.#active);
-      let started = false;
-      while (wanted-- > 0 && this.#startWorker()) started = true;
-      // While the workers boot, this process waits: the time to compile its per-item loops.
-      if (started) warmUpParent(this.framer.contextFor([]));
+      while (wanted-- > 0 && this.#startWorker());
     } else if (this.#state === 'closing' && this.#queue.drained) {
       for (const w of this.#workers.values())
         if (w.state === 'ready' && w.inflight.length === 0) this.#dismiss(w);

@@ -24,7 +24,7 @@ export function watchSignal(signal: AbortSignal | undefined, onAbort: () => void
 
 // Two copies, each with one kind of source: a single loop over both kinds would be polymorphic,
 // and this copy is a fifth of a 1M-number map's time in the parent.
-export function copyNumbers(to: unknown[], start: number, from: Float64Array, count: number): void {
+function copyNumbers(to: unknown[], start: number, from: Float64Array, count: number): void {
   for (let i = 0; i < count; i++) to[start + i] = from[i];
 }
 
@@ -41,7 +41,7 @@ function copyValues(to: unknown[], start: number, from: ArrayLike<unknown>, coun
  * million holes, in every `map` of numbers. Lengthening a one-element double array allocates the
  * double store directly; its first element is overwritten by the first chunk's results.
  */
-export function numberArray<R>(length: number): R[] {
+function numberArray<R>(length: number): R[] {
   const array = [0.5];
   array.length = length;
   return array as R[];
