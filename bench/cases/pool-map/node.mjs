@@ -3,15 +3,10 @@
 import { emit, params } from '../../lib/runner.mjs';
 import { implFromArgs, openPool, workersFrom } from '../_pool-lib/pools.mjs';
 import { median, secondsSince } from '../_pool-lib/stats.mjs';
+import kase from './case.mjs';
 
-const counts = params({
-  items: 1_000_000,
-  workers: 2,
-  batch: 1000,
-  warmup: 3,
-  repeats: 7,
-  firstWarmup: 1000,
-});
+// Running by hand, the case's own parameters are the defaults.
+const counts = params(kase.params);
 const impl = implFromArgs();
 const workers = workersFrom(counts);
 const items = Array.from({ length: counts.items }, (_, i) => i);

@@ -28,9 +28,7 @@ def timed_map(pool, items, last):
 
 
 def main():
-    counts = params(
-        items=1_000_000, workers=2, warmup=3, repeats=7, firstWarmup=1000
-    )
+    counts = params(items=1_000_000, workers=2, warmup=3, repeats=7, firstWarmup=1000)
     workers = workers_from(counts)
     items = list(range(counts["items"]))
     last = (counts["items"] - 1) ** 2
