@@ -126,8 +126,27 @@ export const kStats = Symbol.for('multiproc.queues.stats');
 
 type State = 'open' | 'closed';
 
-function constant(kind: number): Prepared {
-  return { kind, bytes: undefined, length: 0, number: 0, owned: true };
+function newPrepared(): Prepared {
+  return { kind: 0, bytes: undefined, length: 0, number: 0, owned: true };
+}
+
+function fill(
+  into: Prepared,
+  kind: number,
+  bytes: Uint8Array | undefined,
+  length: number,
+  owned: boolean,
+): Prepared {
+  into.kind = kind;
+  into.bytes = bytes;
+  into.length = length;
+  into.owned = owned;
+  return into;
+}
+
+/** `fn()` as a promise: what it returns, or its throw as a rejection. */
+async function settle(fn: () => unknown): Promise<unknown> {
+  return fn();
 }
 
 /** One holder's engine over a queue's shared state. */
@@ -140,6 +159,8 @@ export class QueueEngine {
   #state: State = 'open';
   /** Calls in progress; the segment is released when the last one ends after `close()`. */
   #active = 0;
+  /** What `putSync` prepares each item in. */
+  readonly #syncPrepared = newPrepared();
   // Wake-ups decided under the lock, done after it is released.
   #wakeConsumer = false;
   #wakeProducers = false;
@@ -327,42 +348,52 @@ export class QueueEngine {
   // -------------------------------------------------------------------------------------------
   // Encoding
 
-  /** Encodes (refusing unsendable items, naming the path) and spills a large item. */
-  prepare(item: unknown): Prepared {
+  /**
+   * Encodes (refusing unsendable items, naming the path) and spills a large item, into `into`
+   * (`putSync` reuses one: a put that does not suspend needs no object of its own).
+   */
+  prepare(item: unknown, into: Prepared = newPrepared()): Prepared {
+    let kind: number;
+    let bytes: Uint8Array | undefined;
+    let length = 0;
+    let owned = true;
     switch (typeof item) {
       case 'number':
-        return { kind: kNumber, bytes: undefined, length: 8, number: item, owned: true };
+        into.number = item;
+        return fill(into, kNumber, undefined, 8, true);
       case 'string':
         if (item.length <= kShortString) {
-          const length = scratch.write(item, 0, 'utf8');
-          return { kind: kString, bytes: scratch, length, number: 0, owned: false };
+          return fill(into, kString, scratch, scratch.write(item, 0, 'utf8'), false);
         }
         break;
       case 'boolean':
-        return constant(item ? kTrue : kFalse);
+        return fill(into, item ? kTrue : kFalse, undefined, 0, true);
       case 'undefined':
-        return constant(kUndefined);
+        return fill(into, kUndefined, undefined, 0, true);
       case 'object':
-        if (item === null) return constant(kNull);
+        if (item === null) return fill(into, kNull, undefined, 0, true);
         break;
     }
     // A Buffer travels as its bytes: msgpack would add a copy (and ~5 µs for 1 KiB) for nothing.
     const raw = Buffer.isBuffer(item);
-    const bytes = raw ? (item as Buffer) : encode(item, { path: 'item' });
-    const length = bytes.byteLength;
+    bytes = raw ? (item as Buffer) : encode(item, { path: 'item' });
+    length = bytes.byteLength;
     if (length <= this.#ring.inlineLimit) {
-      return { kind: raw ? kRawInline : kInline, bytes, length, number: 0, owned: false };
+      kind = raw ? kRawInline : kInline;
+      owned = false;
+    } else {
+      const block = heapAllocate(Math.max(1, length));
+      try {
+        copyBytes(new Uint8Array(block.buffer, block.byteOffset, length), 0, bytes, 0, length);
+        // The handle takes a reference for the record; ours goes at once.
+        bytes = Buffer.from(encodeTrusted(block));
+        length = bytes.byteLength;
+        kind = raw ? kRawSpilled : kSpilled;
+      } finally {
+        block.release();
+      }
     }
-    const block = heapAllocate(Math.max(1, length));
-    try {
-      copyBytes(new Uint8Array(block.buffer, block.byteOffset, length), 0, bytes, 0, length);
-      // The handle takes a reference for the record; ours goes at once.
-      const handle = Buffer.from(encodeTrusted(block));
-      const kind = raw ? kRawSpilled : kSpilled;
-      return { kind, bytes: handle, length: handle.byteLength, number: 0, owned: true };
-    } finally {
-      block.release();
-    }
+    return fill(into, kind, bytes, length, owned);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -371,7 +402,7 @@ export class QueueEngine {
   putSync(item: unknown, options: WaitOptions | undefined): void {
     const deadline = deadlineOf(options);
     if (this.#state !== 'open') throw this.closedError();
-    const prepared = this.prepare(item);
+    const prepared = this.prepare(item, this.#syncPrepared);
     this.#enter();
     try {
       if (!this.#putNow(prepared)) this.#runSync(this.#putting(prepared, deadline));
@@ -474,7 +505,28 @@ export class QueueEngine {
     return taken instanceof Encoded ? taken.decodeSync() : taken;
   }
 
-  async get(options: WaitOptions | undefined): Promise<unknown> {
+  get(options: WaitOptions | undefined): Promise<unknown> {
+    // An item at hand is taken without the frame and the extra promise of an async function.
+    if (options === undefined && this.#state === 'open') {
+      this.#active++;
+      let taken: Taken;
+      try {
+        taken = this.#getNow();
+      } catch (error) {
+        return Promise.reject(error as Error);
+      } finally {
+        this.#leave();
+      }
+      if (taken !== kNothing) {
+        return taken instanceof Encoded
+          ? settle(() => taken.decodeAsync())
+          : Promise.resolve(taken);
+      }
+    }
+    return this.#getWaiting(options);
+  }
+
+  async #getWaiting(options: WaitOptions | undefined): Promise<unknown> {
     const deadline = deadlineOf(options);
     this.#enter();
     let taken: Taken;
