@@ -37,6 +37,7 @@ import { deadlineOf, type Deadline, type WaitOptions } from './options.js';
 import {
   isSpilled,
   kConsumerSleeps,
+  kCapacity,
   kConsumerWakes,
   kCount,
   kFalse,
@@ -120,9 +121,25 @@ type Taken = unknown;
  */
 const kShortString = 1024;
 const scratch = Buffer.allocUnsafeSlow(kShortString * 3);
+/** `String.prototype.isWellFormed` (Node 20+; not in the ES2023 lib this package targets). */
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** The test hook: `queue[kStats]()` reads the counters in the queue's shared header. */
 export const kStats = Symbol.for('multiproc.queues.stats');
+
+/** What the test hook reads (the same for every holder of a queue). */
+export interface QueueStats {
+  /** Consumer wake-ups issued by puts and gets (one per batch, at most one per sleep). */
+  consumerWakes: number;
+  /** Times a consumer found the queue empty and registered to sleep. */
+  consumerSleeps: number;
+  /** Consumers registered as sleeping now. */
+  sleepingConsumers: number;
+  /** The ring's size now, and the most it may grow to. */
+  ringBytes: number;
+  maxRingBytes: number;
+}
 
 type State = 'open' | 'closed';
 
@@ -362,7 +379,8 @@ export class QueueEngine {
         into.number = item;
         return fill(into, kNumber, undefined, 8, true);
       case 'string':
-        if (item.length <= kShortString) {
+        // A lone surrogate takes msgpack's path, so that every string length decodes alike.
+        if (item.length <= kShortString && isWellFormed(item)) {
           return fill(into, kString, scratch, scratch.write(item, 0, 'utf8'), false);
         }
         break;
@@ -649,13 +667,15 @@ export class QueueEngine {
     return done;
   }
 
-  /** The test hook behind `queue[kStats]()`: the shared counters and sleeper words. */
-  stats(): { consumerWakes: number; consumerSleeps: number; sleepingConsumers: number } {
+  /** The test hook behind `queue[kStats]()`: the shared counters and sizes. */
+  stats(): QueueStats {
     const w = this.#words;
     return {
       consumerWakes: Atomics.load(w, kConsumerWakes),
       consumerSleeps: Atomics.load(w, kConsumerSleeps),
       sleepingConsumers: Atomics.load(w, kGetSleepers),
+      ringBytes: Atomics.load(w, kCapacity),
+      maxRingBytes: this.#ring.maxCapacity,
     };
   }
 

@@ -2,7 +2,7 @@
  * `Queue` and `JoinableQueue`: thin shells over {@link QueueEngine} (engine.ts).
  */
 import { MultiprocError, registerShareable } from '@multiproc/serialize';
-import { QueueEngine, kStats } from './engine.js';
+import { QueueEngine, kStats, type QueueStats } from './engine.js';
 import { parseQueueOptions, type QueueOptions, type WaitOptions } from './options.js';
 import { QueueMemory, memoryOf } from './memory.js';
 
@@ -200,7 +200,7 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
    * @internal The test hook (`Symbol.for('multiproc.queues.stats')`): counters kept in the
    * queue's shared memory, the same for every holder.
    */
-  [kStats](): ReturnType<QueueEngine['stats']> {
+  [kStats](): QueueStats {
     return this.#engine.stats();
   }
 
