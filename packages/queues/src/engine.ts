@@ -22,7 +22,7 @@
  * Items are encoded before the lock is taken (so an unsendable item is refused first) and
  * decoded after it is released; under the lock only bytes are copied.
  */
-import { copyBytes, futexWake, spinMicros } from '@multiproc/native';
+import { copyBytes, futexWake } from '@multiproc/native';
 import {
   Empty,
   Full,
@@ -161,10 +161,9 @@ function fill(
   return into;
 }
 
-/** `fn()` as a promise: what it returns, or its throw as a rejection. */
-async function settle(fn: () => unknown): Promise<unknown> {
-  return fn();
-}
+/** What a promise-returning method caught, as its rejection. */
+const rejected = (error: unknown): Promise<never> =>
+  Promise.reject(error instanceof Error ? error : new Error(String(error)));
 
 /** One holder's engine over a queue's shared state. */
 export class QueueEngine {
@@ -394,7 +393,7 @@ export class QueueEngine {
     }
     // A Buffer travels as its bytes: msgpack would add a copy (and ~5 µs for 1 KiB) for nothing.
     const raw = Buffer.isBuffer(item);
-    bytes = raw ? (item as Buffer) : encode(item, { path: 'item' });
+    bytes = raw ? item : encode(item, { path: 'item' });
     length = bytes.byteLength;
     if (length <= this.#ring.inlineLimit) {
       kind = raw ? kRawInline : kInline;
@@ -531,14 +530,18 @@ export class QueueEngine {
       try {
         taken = this.#getNow();
       } catch (error) {
-        return Promise.reject(error as Error);
+        return rejected(error);
       } finally {
         this.#leave();
       }
-      if (taken !== kNothing) {
-        return taken instanceof Encoded
-          ? settle(() => taken.decodeAsync())
-          : Promise.resolve(taken);
+      if (!(taken instanceof Encoded)) {
+        if (taken !== kNothing) return Promise.resolve(taken);
+      } else {
+        try {
+          return Promise.resolve(taken.decodeAsync());
+        } catch (error) {
+          return rejected(error);
+        }
       }
     }
     return this.#getWaiting(options);

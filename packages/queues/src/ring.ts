@@ -10,13 +10,16 @@
  *       │ magic capacity maxsize │ head tail count used unf. │ 2 slots of   │ records,         │
  *       │ putSeq getSeq │ getSleepers getPending putSleepers│ 256 bytes:   │ 8-aligned        │
  *       │ putPending │ logState │ log: head … capacity gen.  │ a grown      │                  │
- *       │ baseCapacity generation slotLength×2              │ ring's handle│                  │
+ *       │ baseCapacity generation slotLength×2 maxCapacity  │ ring's handle│                  │
+ *       │ consumerWakes consumerSleeps (counters)           │              │                  │
  *       └───────────────────────────────────────────────────┴──────────────┴──────────────────┘
  *
  *  record:  ┌──────────┬──────────┬──────────────────────────────┐
  *           │ length   │ kind     │ payload, padded to 8 bytes   │   kind: 1 inline item,
  *           │ (Int32)  │ (Int32)  │                              │   2 spilled item, 3 pad;
- *           │          │          │                              │   +4: a Buffer's raw bytes
+ *           │          │          │                              │   +4: a Buffer's raw bytes;
+ *           │          │          │                              │   8 number, 9 string,
+ *           │          │          │                              │   10-13 constants
  *           └──────────┴──────────┴──────────────────────────────┘
  * ```
  *
@@ -36,9 +39,12 @@
  *   either the old state (its record, written past `tail`, is simply not there) or the new one.
  * - **The ring grows** instead of making a put wait: when a record does not fit, the records
  *   move (oldest first) to a block at least twice as large, named by a handle in a slot of the
- *   header, and `generation` counts the moves (see {@link Ring.grow}). So an unbounded queue
- *   never makes a producer wait, and a producer can put more than the first ring holds and
- *   exit. Holders notice a new generation under the lock and map the new block.
+ *   header, and `generation` counts the moves (see {@link Ring.grow}). So a producer can put
+ *   more than the first ring holds and exit. Holders notice a new generation under the lock
+ *   and map the new block. Growth stops at `maxCapacity` (the `maxRingBytes` option): there a
+ *   put waits for room as at `maxsize`.
+ * - Records of numbers, strings and constants carry their value itself (a float64, UTF-8, or
+ *   nothing), written and read under the lock without msgpack and without allocation.
  * - The sleeper words are hints, not state: see `engine.ts`.
  */
 
