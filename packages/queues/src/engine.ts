@@ -31,6 +31,7 @@ import {
   decodeAsync,
   encode,
   encodeTrusted,
+  toError,
 } from '@multiproc/serialize';
 import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { deadlineOf, type Deadline, type WaitOptions } from './options.js';
@@ -160,10 +161,6 @@ function fill(
   into.owned = owned;
   return into;
 }
-
-/** What a promise-returning method caught, as its rejection. */
-const rejected = (error: unknown): Promise<never> =>
-  Promise.reject(error instanceof Error ? error : new Error(String(error)));
 
 /** One holder's engine over a queue's shared state. */
 export class QueueEngine {
@@ -530,7 +527,7 @@ export class QueueEngine {
       try {
         taken = this.#getNow();
       } catch (error) {
-        return rejected(error);
+        return Promise.reject(toError(error));
       } finally {
         this.#leave();
       }
@@ -540,7 +537,7 @@ export class QueueEngine {
         try {
           return Promise.resolve(taken.decodeAsync());
         } catch (error) {
-          return rejected(error);
+          return Promise.reject(toError(error));
         }
       }
     }
