@@ -7,9 +7,15 @@
  * at once with an error naming the address; the client never reconnects on its own.
  */
 import { Client, type Address, type Connection } from '@multiproc/connection';
-import { ProcessError, TimeoutError, encode } from '@multiproc/serialize';
-import { sharedState } from '@multiproc/serialize';
-import type { Reply, Request } from './protocol.js';
+import {
+  ProcessError,
+  TimeoutError,
+  decode,
+  encode,
+  encodeTrusted,
+  sharedState,
+} from '@multiproc/serialize';
+import { isPlain, parseReply, requestToWire, type Reply, type Request } from './protocol.js';
 
 /** A request without its id (the channel numbers it). */
 export type RequestBody = Request extends infer R
@@ -94,7 +100,7 @@ export class SocketChannel implements Channel {
       let bytes: Buffer;
       try {
         // Encoded here, so a value that cannot be sent fails this call alone, not the channel.
-        bytes = encode({ ...body, id });
+        bytes = encodeRequest({ ...body, id } as Request);
       } catch (error) {
         if (timer) clearTimeout(timer);
         reject(error instanceof Error ? error : new Error(String(error)));
@@ -108,7 +114,7 @@ export class SocketChannel implements Channel {
 
   post(message: Request): void {
     if (this.#dead) return;
-    this.#send(encode(message));
+    this.#send(encodeRequest(message));
   }
 
   /** Marks the channel dead and rejects everything waiting. Idempotent. */
@@ -180,7 +186,8 @@ export class SocketChannel implements Channel {
     const conn = this.#conn;
     const loop = async (): Promise<void> => {
       while (this.#pending.size > 0 && !this.#dead) {
-        const reply = await conn.recv<Reply>();
+        const reply = parseReply(decode(await conn.recvBytes(), kFromServer));
+        if (!reply) throw new TypeError('the server sent a frame that is not a manager reply');
         const pending = this.#pending.get(reply.id);
         if (!pending) continue; // its caller timed out already
         this.#pending.delete(reply.id);
@@ -195,6 +202,19 @@ export class SocketChannel implements Channel {
         this.#pump();
       });
   }
+}
+
+/** Replies come from a socket: nothing they name is loaded (the connection's own rule). */
+const kFromServer = { handles: [], untrusted: true } as const;
+
+/**
+ * A request's bytes. Our own tuple of primitives skips the codec's walk; arguments that are not
+ * all plain take the full path (proxies in them become handles, -0 and cycles are kept).
+ */
+export function encodeRequest(request: Request): Buffer {
+  const args = request.type === 'call' || request.type === 'create' ? request.args : undefined;
+  const wire = requestToWire(request);
+  return args === undefined || args.every(isPlain) ? encodeTrusted(wire) : encode(wire);
 }
 
 interface ChannelState {

@@ -11,11 +11,20 @@
  * exposed methods called (see `registry.ts`).
  */
 import { Listener, type Address, type Connection, type Family } from '@multiproc/connection';
-import { ProcessError, TimeoutError, decode, encode, sharedState } from '@multiproc/serialize';
+import {
+  ProcessError,
+  TimeoutError,
+  decode,
+  encode,
+  encodeTrusted,
+  sharedState,
+} from '@multiproc/serialize';
 import { withCallContext, type CallContext } from './call-context.js';
 import { formatAddress, type Channel, type RequestBody } from './client.js';
 import {
+  isPlain,
   parseRequest,
+  replyToWire,
   type ObjectId,
   type ReferentInfo,
   type Reply,
@@ -67,6 +76,15 @@ const servers = sharedState<{ byAddress: Map<string, Server> }>('managerServers'
 setLocalServers({
   channelOf: (address) => servers.byAddress.get(formatAddress(address))?.localChannel,
 });
+
+/** Requests come from a socket: nothing they name is loaded (the connection's own rule). */
+const kFromClient = { handles: [], untrusted: true } as const;
+
+/** A reply's bytes: a plain result skips the codec's walk (see `protocol.ts`). */
+function encodeReply(reply: Reply): Buffer {
+  const wire = replyToWire(reply);
+  return reply.type === 'ok' && isPlain(reply.value) ? encodeTrusted(wire) : encode(wire);
+}
 
 function isClass(fn: (...args: unknown[]) => unknown): boolean {
   return /^class[\s{]/.test(Function.prototype.toString.call(fn));
@@ -170,15 +188,17 @@ export class Server {
     const client = this.#newClient((reply) => {
       if (conn.closed) return; // the client is gone; its calls' replies have nowhere to go
       try {
-        conn.send(reply);
+        conn.sendBytes(encodeReply(reply));
       } catch (error) {
         // A result that cannot be sent becomes an error reply naming why.
         try {
-          conn.send({
-            type: 'error',
-            id: reply.id,
-            error: new TypeError(`the result cannot be sent: ${(error as Error).message}`),
-          } satisfies Reply);
+          conn.sendBytes(
+            encodeReply({
+              type: 'error',
+              id: reply.id,
+              error: new TypeError(`the result cannot be sent: ${(error as Error).message}`),
+            }),
+          );
         } catch {
           conn.close();
         }
@@ -186,7 +206,7 @@ export class Server {
     });
     try {
       for (;;) {
-        const request = parseRequest(await conn.recv());
+        const request = parseRequest(decode(await conn.recvBytes(), kFromClient));
         if (!request) break; // a protocol violation: drop this client, serve the others
         this.#handle(client, request);
       }
