@@ -100,7 +100,7 @@ export class SocketChannel implements Channel {
       let bytes: Buffer;
       try {
         // Encoded here, so a value that cannot be sent fails this call alone, not the channel.
-        bytes = encodeRequest({ ...body, id } as Request);
+        bytes = encodeRequest({ ...body, id });
       } catch (error) {
         if (timer) clearTimeout(timer);
         reject(error instanceof Error ? error : new Error(String(error)));

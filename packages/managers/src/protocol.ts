@@ -132,7 +132,7 @@ export function parseRequest(frame: unknown): Request | null {
             oid: m[2],
             method: m[3],
             args: m[4] as unknown[],
-            timeout: m[5] as number | null,
+            timeout: m[5],
           }
         : null;
     case kTransit:
@@ -192,7 +192,7 @@ export function parseReply(frame: unknown): Reply | null {
               oid: m[2],
               typeid: m[3],
               exposed: m[4] as string[],
-              proxy: m[5] as string | null,
+              proxy: m[5],
             },
           }
         : null;
