@@ -38,6 +38,13 @@ export function formatAddress(address: Address): string {
   return typeof address === 'string' ? address : `${address[0]}:${address[1]}`;
 }
 
+/**
+ * How often an idle channel that someone watches (`onLost`) looks for the end of its socket. An
+ * idle connection is not read (so it does not keep the process alive), and only a read sees the
+ * end; this look is one non-blocking read on an unref'd timer.
+ */
+const kIdleCheckMs = 500;
+
 /** Grace beyond a call's own timeout, which the server enforces, before the client gives up. */
 const kClientGraceMs = 2_000;
 
@@ -59,6 +66,8 @@ export class SocketChannel implements Channel {
   #nextId = 1;
   #dead: Error | null = null;
   #pumping = false;
+  readonly #lost = new Set<(error: Error) => void>();
+  #idleCheck: NodeJS.Timeout | undefined;
 
   constructor(address: Address, authkey: Buffer | null) {
     this.address = address;
@@ -117,10 +126,30 @@ export class SocketChannel implements Channel {
     this.#send(encodeRequest(message));
   }
 
-  /** Marks the channel dead and rejects everything waiting. Idempotent. */
+  /**
+   * Calls `listener` once, with the error calls now reject with, when this channel dies; at once
+   * if it is dead already. `checkIdle: false` when the caller watches the server otherwise (its
+   * process). Returns a function that stops listening.
+   */
+  onLost(listener: (error: Error) => void, checkIdle = true): () => void {
+    if (this.#dead) {
+      const dead = this.#dead;
+      queueMicrotask(() => listener(dead));
+      return () => {};
+    }
+    this.#lost.add(listener);
+    if (checkIdle) this.#watchIdle();
+    return () => {
+      this.#lost.delete(listener);
+      if (this.#lost.size === 0) this.#stopIdleCheck();
+    };
+  }
+
+  /** Marks the channel dead, rejects everything waiting and tells the watchers. Idempotent. */
   fail(error: Error): void {
     if (this.#dead) return;
     this.#dead = error;
+    this.#stopIdleCheck();
     for (const [id, pending] of this.#pending) {
       this.#pending.delete(id);
       if (pending.timer) clearTimeout(pending.timer);
@@ -128,6 +157,18 @@ export class SocketChannel implements Channel {
     }
     this.#outbox = [];
     this.#conn?.close();
+    const listeners = [...this.#lost];
+    this.#lost.clear();
+    for (const listener of listeners) {
+      try {
+        listener(error);
+      } catch (thrown) {
+        // A listener's bug surfaces as an uncaught exception, as an event handler's would.
+        process.nextTick(() => {
+          throw thrown;
+        });
+      }
+    }
   }
 
   close(reason: Error): void {
@@ -145,6 +186,30 @@ export class SocketChannel implements Channel {
     }
     this.#outbox.push(message);
     this.#ensureConnecting();
+  }
+
+  #watchIdle(): void {
+    if (this.#idleCheck || this.#dead) return;
+    this.#idleCheck = setInterval(() => this.#checkIdle(), kIdleCheckMs);
+    this.#idleCheck.unref();
+  }
+
+  #stopIdleCheck(): void {
+    clearInterval(this.#idleCheck);
+    this.#idleCheck = undefined;
+  }
+
+  /** An idle, connected channel reads what is there: end of file (or a late reply) shows. */
+  #checkIdle(): void {
+    const conn = this.#conn;
+    if (!conn || this.#pumping || this.#dead) return;
+    conn.poll(0).then(
+      (ready) => {
+        // A request made meanwhile started the pump, which now reads whatever is there.
+        if (ready && !this.#pumping && !this.#dead) this.#pump(true);
+      },
+      (error: unknown) => this.fail(this.#gone(error)),
+    );
   }
 
   #ensureConnecting(): void {
@@ -179,13 +244,14 @@ export class SocketChannel implements Channel {
     );
   }
 
-  /** Reads replies while any request waits for one. */
-  #pump(): void {
-    if (this.#pumping || !this.#conn || this.#pending.size === 0) return;
+  /** Reads replies while any request waits for one (and one frame when `once` says so). */
+  #pump(once = false): void {
+    if (this.#pumping || !this.#conn || (this.#pending.size === 0 && !once)) return;
     this.#pumping = true;
     const conn = this.#conn;
     const loop = async (): Promise<void> => {
-      while (this.#pending.size > 0 && !this.#dead) {
+      while ((once || this.#pending.size > 0) && !this.#dead) {
+        once = false;
         const reply = parseReply(decode(await conn.recvBytes(), kFromServer));
         if (!reply) throw new TypeError('the server sent a frame that is not a manager reply');
         const pending = this.#pending.get(reply.id);
