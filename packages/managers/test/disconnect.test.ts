@@ -83,7 +83,7 @@ describe("a manager's 'disconnect' event", () => {
     there.close();
     expect(await here.recv()).toBe('ready');
     killServer(manager.address as string);
-    const report = (await here.recv()) as Record<string, unknown>;
+    const report = await here.recv<Record<string, unknown>>();
     expect(report).toEqual({
       code: 'ERR_MP_MANAGER_GONE',
       message: expect.stringMatching(
