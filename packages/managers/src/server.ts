@@ -33,7 +33,7 @@ import {
 } from './protocol.js';
 import { setLocalServers } from './proxy.js';
 import { exposedMethods } from './registry.js';
-import { kOwnerGone } from './referent-sync.js';
+import { kOwnerGone, kReferentClose } from './referent-hooks.js';
 
 /** What the server knows of one typeid. */
 export interface ServerType {
@@ -44,9 +44,6 @@ export interface ServerType {
   readonly methodToTypeid: Readonly<Record<string, string>>;
   readonly proxy: string | null;
 }
-
-/** A referent closes its own resources when the last hold goes (the Pool typeid). */
-export const kReferentClose = Symbol('multiproc.managers.referentClose');
 
 /** Options of a server. */
 export interface ServerOptions {
@@ -75,6 +72,7 @@ const servers = sharedState<{ byAddress: Map<string, Server> }>('managerServers'
 }));
 setLocalServers({
   channelOf: (address) => servers.byAddress.get(formatAddress(address))?.localChannel,
+  referentOf: (address, oid) => servers.byAddress.get(formatAddress(address))?.referentOf(oid),
 });
 
 /** Requests come from a socket: nothing they name is loaded (the connection's own rule). */
@@ -137,6 +135,11 @@ export class Server {
   async serveForever(): Promise<void> {
     void this.#acceptLoop();
     await this.#finished;
+  }
+
+  /** The object of referent `oid`, while it lives. */
+  referentOf(oid: ObjectId): unknown {
+    return this.#objects.get(oid)?.obj;
   }
 
   /** Referent counts, for tests and diagnostics. */

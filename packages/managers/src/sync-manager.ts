@@ -1,10 +1,12 @@
 /**
  * `SyncManager` and `Manager()`: a manager serving Python's standard shared types.
  */
+import { invalidArgument } from '@multiproc/serialize';
 import { syncReferents } from './builtins.js';
+import { formatAddress } from './client.js';
 import { BaseManager, type ManagerOptions } from './manager.js';
 import * as proxies from './proxies.js';
-import type { BaseProxy } from './proxy.js';
+import { BaseProxy } from './proxy.js';
 import { PoolProxy } from './referent-pool.js';
 
 const proxyOf: Record<string, typeof BaseProxy> = {
@@ -91,9 +93,23 @@ export class SyncManager extends BaseManager {
   BoundedSemaphore(value = 1): Promise<proxies.SemaphoreProxy> {
     return this.create('BoundedSemaphore', value);
   }
-  /** Creates a shared condition variable and resolves with its proxy. */
-  Condition(): Promise<proxies.ConditionProxy> {
-    return this.create('Condition');
+  /**
+   * Creates a shared condition variable and resolves with its proxy: over a new RLock, or over
+   * `lock`, a `Lock()` or `RLock()` proxy of this manager, as Python's `Condition(lock)`.
+   */
+  Condition(lock?: proxies.AcquirerProxy): Promise<proxies.ConditionProxy> {
+    if (lock === undefined) return this.create('Condition');
+    const address = this.address === undefined ? undefined : formatAddress(this.address);
+    if (
+      !(lock instanceof BaseProxy) ||
+      (lock.typeid !== 'Lock' && lock.typeid !== 'RLock') ||
+      formatAddress(lock.address) !== address
+    ) {
+      return Promise.reject(
+        invalidArgument('Condition lock', 'a Lock or RLock proxy of this manager', lock),
+      );
+    }
+    return this.create('Condition', lock);
   }
   /** Creates a shared event and resolves with its proxy. */
   Event(): Promise<proxies.EventProxy> {
