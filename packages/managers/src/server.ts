@@ -60,6 +60,27 @@ interface Referent {
   refs: number;
 }
 
+/**
+ * A hold for a proxy on its way to another process. A reply's proxies go to the one client the
+ * reply is for; a client's proxies go wherever it sends them (a child, a queue), so their hold
+ * outlives the sender by `kTransitGraceMs`, for a receiver that is still decoding.
+ */
+interface Transit {
+  readonly oid: ObjectId;
+  /** The client that posted it (the server's own for its replies). */
+  readonly sender: Client;
+  /** The client a reply carried it to, when the server sent it. */
+  readonly receiver: Client | null;
+  timer?: NodeJS.Timeout | undefined;
+}
+
+/**
+ * How long the holds of a client's proxies in transit outlive that client, unadopted: a
+ * receiver that got the handle adopts it within milliseconds; one that died (SIGKILLed before it
+ * decoded its arguments) never will, and its hold must not last until shutdown.
+ */
+export const kTransitGraceMs = 5_000;
+
 interface Client {
   readonly id: number;
   readonly holds: Map<ObjectId, number>;
@@ -93,7 +114,9 @@ export class Server {
   readonly #types: ReadonlyMap<string, ServerType>;
   readonly #listener: Listener;
   readonly #objects = new Map<ObjectId, Referent>();
-  readonly #transit = new Map<string, ObjectId>();
+  readonly #transit = new Map<string, Transit>();
+  /** The client a reply being encoded goes to: its proxies' transit holds are for that client. */
+  #replyingTo: Client | null = null;
   readonly #adoptedEarly = new Set<string>();
   readonly #owners = new Set<Referent>();
   readonly #clients = new Set<Client>();
@@ -163,6 +186,7 @@ export class Server {
         c.abort(new ProcessError('the manager is shutting down', 'ERR_MP_MANAGER_SHUTDOWN'));
     for (const referent of this.#objects.values()) this.#close(referent);
     this.#objects.clear();
+    for (const transit of this.#transit.values()) clearTimeout(transit.timer);
     this.#transit.clear();
     this.#done();
   }
@@ -191,6 +215,7 @@ export class Server {
     const client = this.#newClient((reply) => {
       if (conn.closed) return; // the client is gone; its calls' replies have nowhere to go
       try {
+        this.#replyingTo = client;
         conn.sendBytes(encodeReply(reply));
       } catch (error) {
         // A result that cannot be sent becomes an error reply naming why.
@@ -205,6 +230,8 @@ export class Server {
         } catch {
           conn.close();
         }
+      } finally {
+        this.#replyingTo = null;
       }
     });
     try {
@@ -236,6 +263,22 @@ export class Server {
       (referent.obj as { [kOwnerGone](id: number): void })[kOwnerGone](client.id);
     for (const [oid, count] of client.holds) this.#decref(oid, count);
     client.holds.clear();
+    for (const [tid, transit] of this.#transit) {
+      // A reply's proxies this client did not adopt before it went: nobody else can.
+      if (transit.receiver === client) this.#endTransit(tid);
+      else if (transit.sender === client && !transit.timer) {
+        transit.timer = setTimeout(() => this.#endTransit(tid), kTransitGraceMs);
+        transit.timer.unref();
+      }
+    }
+  }
+
+  #endTransit(tid: string): void {
+    const transit = this.#transit.get(tid);
+    if (!transit) return;
+    clearTimeout(transit.timer);
+    this.#transit.delete(tid);
+    this.#decref(transit.oid, 1);
   }
 
   #handle(client: Client, request: Request): void {
@@ -254,16 +297,18 @@ export class Server {
         return;
       case 'transit':
         if (this.#adoptedEarly.delete(request.tid)) return;
-        if (this.#objects.has(request.oid)) {
-          this.#transit.set(request.tid, request.oid);
+        if (this.#objects.has(request.oid) && !this.#transit.has(request.tid)) {
+          const receiver = this.#replyingTo;
+          this.#transit.set(request.tid, { oid: request.oid, sender: client, receiver });
           this.#incref(request.oid);
         }
         return;
       case 'adopt': {
-        const oid = this.#transit.get(request.tid);
-        if (oid !== undefined) {
+        const transit = this.#transit.get(request.tid);
+        if (transit !== undefined) {
+          clearTimeout(transit.timer);
           this.#transit.delete(request.tid);
-          this.#hold(client, oid, false);
+          this.#hold(client, transit.oid, false);
         } else if (this.#objects.has(request.oid)) {
           // The adopter's message overtook the sender's hold (they travel on two sockets).
           this.#adoptedEarly.add(request.tid);
