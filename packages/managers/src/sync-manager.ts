@@ -140,7 +140,23 @@ export class SyncManager extends BaseManager {
       typeof sizeOrSequence === 'number' ? sizeOrSequence : [...sizeOrSequence],
     );
   }
-  /** A pool whose workers are threads of the server process. */
+  /**
+   * A pool living in the server, whose `processes` workers are worker threads of the server
+   * process, not processes (Python's are processes): the server is a daemon process, so that it
+   * ends with the program that started it even when nobody calls `shutdown()`, and daemon
+   * processes may not start processes of their own (the rule of Python's `daemon`). Worker
+   * threads still run tasks in parallel on separate CPUs, each in its own JavaScript realm; what
+   * they do not have is a process's isolation: a task that calls `process.exit()` or crashes
+   * natively ends the server. Functions travel by reference (exported from a module, or
+   * self-contained), as `Process` targets do, and a manager that serves unauthenticated clients
+   * refuses them. For process workers, use a `Pool` of your own and hand it proxies.
+   *
+   * @example
+   * ```ts
+   * const pool = await manager.Pool(2);
+   * await pool.map(square, [1, 2, 3]); // [1, 4, 9], square exported by its module
+   * ```
+   */
   Pool(processes?: number): Promise<PoolProxy> {
     return this.create('Pool', ...(processes === undefined ? [] : [processes]));
   }
