@@ -14,7 +14,8 @@ import { encode } from '@multiproc/serialize';
 const KEY = 'the manager fuzz key';
 
 // The manager wire format (packages/managers/src/protocol.ts): a request is a tuple whose first
-// element is its tag; a reply is [tag, id, …] with 0 ok, 1 referent, 2 error.
+// element is its tag, or a batch [7, request, …]; a reply is [tag, id, …] with 0 ok, 1 referent,
+// 2 error, or a batch [3, reply, …].
 const CREATE = 0;
 const CALL = 1;
 const TRANSIT = 2;
@@ -22,6 +23,7 @@ const ADOPT = 3;
 const DECREF = 4;
 const STATS = 5;
 const SHUTDOWN = 6;
+const BATCH = 7;
 
 interface Stats {
   referents: number;
@@ -107,6 +109,14 @@ async function goodClientWorks(): Promise<void> {
   expect(created[3]).toBe('dict');
   expect(await request(conn, [CALL, 2, oid, 'set', ['k', 42], null])).toEqual([0, 2, undefined]);
   expect(await request(conn, [CALL, 3, oid, 'get', ['k'], null])).toEqual([0, 3, 42]);
+  // A batch is answered in order, with the replies that were ready at once in one frame.
+  expect(
+    await request(conn, [
+      BATCH,
+      [CALL, 4, oid, 'set', ['k', 43], null],
+      [CALL, 5, oid, 'get', ['k'], null],
+    ]),
+  ).toEqual([3, [0, 4, undefined], [0, 5, 43]]);
   expect((await stats()).referents).toBe(before.referents + 1);
   conn.close();
   // Its connection's end released the dict.
@@ -158,6 +168,11 @@ describe('a manager server under attack', () => {
       [SHUTDOWN],
       [SHUTDOWN, 'now'],
       [99, 1],
+      [BATCH],
+      [BATCH, [STATS, 1]],
+      [BATCH, [STATS, 1], 'not a request'],
+      [BATCH, [BATCH, [STATS, 1], [STATS, 2]], [STATS, 3]],
+      [BATCH, [CREATE, 1, 'dict', []], [CALL, 2, 1, 'constructor', [], null]],
       { type: 'create', id: 1, typeid: 'dict', args: [] },
       null,
       'text',

@@ -15,7 +15,14 @@ import {
   encodeTrusted,
   sharedState,
 } from '@multiproc/serialize';
-import { isPlain, parseReply, requestToWire, type Reply, type Request } from './protocol.js';
+import {
+  batchToWire,
+  isPlain,
+  parseReplies,
+  requestToWire,
+  type Reply,
+  type Request,
+} from './protocol.js';
 
 /** A request without its id (the channel numbers it). */
 export type RequestBody = Request extends infer R
@@ -66,6 +73,8 @@ export class SocketChannel implements Channel {
   #nextId = 1;
   #dead: Error | null = null;
   #pumping = false;
+  /** Plain requests of this tick, written together when it ends (see `#queue`). */
+  #batch: unknown[][] = [];
   readonly #lost = new Set<(error: Error) => void>();
   #idleCheck: NodeJS.Timeout | undefined;
 
@@ -106,24 +115,33 @@ export class SocketChannel implements Channel {
                 ),
               );
             }, timeout + kClientGraceMs);
-      let bytes: Buffer;
-      try {
-        // Encoded here, so a value that cannot be sent fails this call alone, not the channel.
-        bytes = encodeRequest({ ...body, id });
-      } catch (error) {
-        if (timer) clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-        return;
+      const request = { ...body, id } as Request;
+      let bytes: Buffer | null = null;
+      if (!isPlainRequest(request)) {
+        try {
+          // Encoded here, so a value that cannot be sent fails this call alone, not the channel.
+          bytes = encode(requestToWire(request));
+        } catch (error) {
+          if (timer) clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
       }
       this.#pending.set(id, { resolve, reject, timer });
-      this.#send(bytes);
+      if (bytes) {
+        // After the holds its proxies just posted, and whatever else this tick queued.
+        this.#flushBatch();
+        this.#send(bytes);
+      } else this.#queue(requestToWire(request));
       this.#pump();
     });
   }
 
   post(message: Request): void {
     if (this.#dead) return;
-    this.#send(encodeRequest(message));
+    this.#queue(requestToWire(message));
+    // A hold for a proxy in transit is on the wire before the handle can reach anyone.
+    if (message.type === 'transit') this.#flushBatch();
   }
 
   /**
@@ -156,6 +174,7 @@ export class SocketChannel implements Channel {
       pending.reject(error);
     }
     this.#outbox = [];
+    this.#batch = [];
     this.#conn?.close();
     const listeners = [...this.#lost];
     this.#lost.clear();
@@ -173,6 +192,22 @@ export class SocketChannel implements Channel {
 
   close(reason: Error): void {
     this.fail(reason);
+  }
+
+  /**
+   * Queues a plain request; the requests of one tick go out as one frame when its synchronous
+   * code ends (`Promise.all([d.set(k, v), d.get(k)])` is one write and one server wake-up).
+   * Order is kept: anything written directly flushes the queue first.
+   */
+  #queue(wire: unknown[]): void {
+    if (this.#batch.push(wire) === 1) queueMicrotask(() => this.#flushBatch());
+  }
+
+  #flushBatch(): void {
+    const batch = this.#batch;
+    if (batch.length === 0 || this.#dead) return;
+    this.#batch = [];
+    this.#send(encodeTrusted(batch.length === 1 ? batch[0] : batchToWire(batch)));
   }
 
   #send(message: Buffer): void {
@@ -252,13 +287,15 @@ export class SocketChannel implements Channel {
     const loop = async (): Promise<void> => {
       while ((once || this.#pending.size > 0) && !this.#dead) {
         once = false;
-        const reply = parseReply(decode(await conn.recvBytes(), kFromServer));
-        if (!reply) throw new TypeError('the server sent a frame that is not a manager reply');
-        const pending = this.#pending.get(reply.id);
-        if (!pending) continue; // its caller timed out already
-        this.#pending.delete(reply.id);
-        if (pending.timer) clearTimeout(pending.timer);
-        pending.resolve(reply);
+        const replies = parseReplies(decode(await conn.recvBytes(), kFromServer));
+        if (!replies) throw new TypeError('the server sent a frame that is not a manager reply');
+        for (const reply of replies) {
+          const pending = this.#pending.get(reply.id);
+          if (!pending) continue; // its caller timed out already
+          this.#pending.delete(reply.id);
+          if (pending.timer) clearTimeout(pending.timer);
+          pending.resolve(reply);
+        }
       }
     };
     loop()
@@ -274,13 +311,12 @@ export class SocketChannel implements Channel {
 const kFromServer = { handles: [], untrusted: true } as const;
 
 /**
- * A request's bytes. Our own tuple of primitives skips the codec's walk; arguments that are not
- * all plain take the full path (proxies in them become handles, -0 and cycles are kept).
+ * Whether a request is our own tuple of primitives, which skips the codec's walk; arguments that
+ * are not all plain take the full path (proxies in them become handles, -0 and cycles are kept).
  */
-export function encodeRequest(request: Request): Buffer {
+function isPlainRequest(request: Request): boolean {
   const args = request.type === 'call' || request.type === 'create' ? request.args : undefined;
-  const wire = requestToWire(request);
-  return args === undefined || args.every(isPlain) ? encodeTrusted(wire) : encode(wire);
+  return args === undefined || args.every(isPlain);
 }
 
 interface ChannelState {

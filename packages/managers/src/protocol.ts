@@ -83,9 +83,13 @@ const kAdopt = 3;
 const kDecref = 4;
 const kStats = 5;
 const kShutdown = 6;
+/** Requests made in one tick travel as one frame, `[kBatch, request, …]`: one write, one wake-up. */
+const kBatch = 7;
 const kOk = 0;
 const kReferent = 1;
 const kError = 2;
+/** The replies to a batch that were ready at once, `[kReplyBatch, reply, …]`. */
+const kReplyBatch = 3;
 
 /** A request as it travels: `[tag, ...fields]`. */
 export function requestToWire(request: Request): unknown[] {
@@ -105,6 +109,30 @@ export function requestToWire(request: Request): unknown[] {
     case 'shutdown':
       return [kShutdown, request.id];
   }
+}
+
+/** One frame for several requests' tuples (at least two). */
+export function batchToWire(requests: readonly unknown[][]): unknown[] {
+  return [kBatch, ...requests];
+}
+
+/**
+ * The requests of a decoded frame, one or a batch, in order; null if any of them is malformed
+ * (the whole frame is then a protocol violation).
+ */
+export function parseRequests(frame: unknown): Request[] | null {
+  if (!Array.isArray(frame) || frame[0] !== kBatch) {
+    const request = parseRequest(frame);
+    return request ? [request] : null;
+  }
+  if (frame.length < 3) return null;
+  const requests: Request[] = [];
+  for (let i = 1; i < frame.length; i++) {
+    const request = parseRequest(frame[i]);
+    if (!request) return null;
+    requests.push(request);
+  }
+  return requests;
 }
 
 /**
@@ -166,6 +194,26 @@ export function replyToWire(reply: Reply): unknown[] {
     case 'error':
       return [kError, reply.id, reply.error];
   }
+}
+
+/** One frame for several replies' tuples (at least two). */
+export function replyBatchToWire(replies: readonly unknown[][]): unknown[] {
+  return [kReplyBatch, ...replies];
+}
+
+/** The replies of a decoded frame, one or a batch, in order; null if any is malformed. */
+export function parseReplies(frame: unknown): Reply[] | null {
+  if (!Array.isArray(frame) || frame[0] !== kReplyBatch) {
+    const reply = parseReply(frame);
+    return reply ? [reply] : null;
+  }
+  const replies: Reply[] = [];
+  for (let i = 1; i < frame.length; i++) {
+    const reply = parseReply(frame[i]);
+    if (!reply) return null;
+    replies.push(reply);
+  }
+  return replies.length >= 2 ? replies : null;
 }
 
 /** Checks the shape of a decoded reply frame; null for anything a server would not send. */

@@ -278,20 +278,34 @@ export function localReferentOf(value: unknown): unknown {
   return local.servers?.referentOf(token.address, token.oid);
 }
 
+/** Proxies a referent let go of, released once the reply that may carry them is encoded. */
+let dropped: BaseProxy[] = [];
+
 /**
  * @internal Releases the proxies inside `value`, which a referent in the server has just let go
  * of (a dict value overwritten or deleted, a list item popped, the whole referent released):
  * their referents then live exactly as long as something else holds them, not until this
- * process's next garbage collection. It runs after the current call's reply is encoded, since
- * that reply may carry the value (`pop()`), and its handles are made from the live proxies.
+ * process's next garbage collection. The server releases them (`releaseDroppedNow`) once the
+ * current call's reply is encoded, since that reply may carry the value (`pop()`) and its
+ * handles are made from the live proxies; a microtask does it for any other caller.
  */
 export function releaseDropped(value: unknown): void {
-  const found: BaseProxy[] = [];
-  collectProxies(value, found, new Set());
-  if (found.length === 0) return;
-  queueMicrotask(() => {
-    for (const proxy of found) proxy.dispose();
-  });
+  const before = dropped.length;
+  collectProxies(value, dropped, new Set());
+  if (before === 0 && dropped.length > 0) queueMicrotask(releaseDroppedNow);
+}
+
+/** @internal Whether some referent let go of proxies not released yet. */
+export function hasDropped(): boolean {
+  return dropped.length > 0;
+}
+
+/** @internal Releases the proxies `releaseDropped` collected. */
+export function releaseDroppedNow(): void {
+  if (dropped.length === 0) return;
+  const list = dropped;
+  dropped = [];
+  for (const proxy of list) proxy.dispose();
 }
 
 function collectProxies(value: unknown, found: BaseProxy[], seen: Set<object>): void {

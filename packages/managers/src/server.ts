@@ -23,7 +23,8 @@ import { withCallContext, type CallContext } from './call-context.js';
 import { formatAddress, type Channel, type RequestBody } from './client.js';
 import {
   isPlain,
-  parseRequest,
+  parseRequests,
+  replyBatchToWire,
   replyToWire,
   type ObjectId,
   type ReferentInfo,
@@ -31,7 +32,7 @@ import {
   type Request,
   type ServerStats,
 } from './protocol.js';
-import { setLocalServers } from './proxy.js';
+import { hasDropped, releaseDroppedNow, setLocalServers } from './proxy.js';
 import { exposedMethods } from './registry.js';
 import { kOwnerGone, kReferentClose } from './referent-hooks.js';
 
@@ -212,8 +213,9 @@ export class Server {
 
   async #serve(conn: Connection): Promise<void> {
     this.#connections.add(conn);
-    const client = this.#newClient((reply) => {
-      if (conn.closed) return; // the client is gone; its calls' replies have nowhere to go
+    /** While a batch is handled, the replies ready at once, sent together after it. */
+    let held: Reply[] | null = null;
+    const write = (reply: Reply): void => {
       try {
         this.#replyingTo = client;
         conn.sendBytes(encodeReply(reply));
@@ -233,12 +235,57 @@ export class Server {
       } finally {
         this.#replyingTo = null;
       }
+    };
+    const client = this.#newClient((reply) => {
+      if (conn.closed) return; // the client is gone; its calls' replies have nowhere to go
+      if (held) held.push(reply);
+      else write(reply);
     });
+    const writeHeld = (replies: Reply[]): void => {
+      if (conn.closed || replies.length === 0) return;
+      if (replies.length === 1) return write(replies[0] as Reply);
+      let bytes: Buffer;
+      try {
+        this.#replyingTo = client;
+        const wire = replies.map(replyToWire);
+        bytes = replies.every((r) => r.type === 'ok' && isPlain(r.value))
+          ? encodeTrusted(replyBatchToWire(wire))
+          : encode(replyBatchToWire(wire));
+      } catch {
+        // One of them cannot be sent: each goes alone, and that one becomes an error reply.
+        for (const reply of replies) write(reply);
+        return;
+      } finally {
+        this.#replyingTo = null;
+      }
+      conn.sendBytes(bytes);
+    };
     try {
       for (;;) {
-        const request = parseRequest(decode(await conn.recvBytes(), kFromClient));
-        if (!request) break; // a protocol violation: drop this client, serve the others
-        this.#handle(client, request);
+        const requests = parseRequests(decode(await conn.recvBytes(), kFromClient));
+        if (!requests) break; // a protocol violation: drop this client, serve the others
+        if (requests.length === 1) {
+          this.#handle(client, requests[0] as Request);
+          releaseDroppedNow();
+          continue;
+        }
+        held = [];
+        try {
+          for (const request of requests) {
+            this.#handle(client, request);
+            if (hasDropped()) {
+              // What a referent let go of is released before the next request runs (exact
+              // counts), and after the replies that may carry it are encoded.
+              writeHeld(held);
+              held = [];
+              releaseDroppedNow();
+            }
+          }
+        } finally {
+          const replies = held;
+          held = null;
+          writeHeld(replies);
+        }
       }
     } catch {
       // End of file, a broken or undecodable frame: this client is done.
@@ -263,6 +310,7 @@ export class Server {
       (referent.obj as { [kOwnerGone](id: number): void })[kOwnerGone](client.id);
     for (const [oid, count] of client.holds) this.#decref(oid, count);
     client.holds.clear();
+    releaseDroppedNow();
     for (const [tid, transit] of this.#transit) {
       // A reply's proxies this client did not adopt before it went: nobody else can.
       if (transit.receiver === client) this.#endTransit(tid);
