@@ -14,6 +14,7 @@ import {
   encode,
   encodeTrusted,
   sharedState,
+  toError,
 } from '@multiproc/serialize';
 import {
   batchToWire,
@@ -123,7 +124,7 @@ export class SocketChannel implements Channel {
           bytes = encode(requestToWire(request));
         } catch (error) {
           if (timer) clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
+          reject(toError(error));
           return;
         }
       }
