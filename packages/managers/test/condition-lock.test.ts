@@ -2,17 +2,11 @@
 // the condition and the lock are one lock, across processes.
 import { Process } from '@multiproc/process';
 import { Manager, type SyncManager } from '@multiproc/managers';
-import { expectNoChildren, rejection, targets, until } from './helpers.js';
+import { rejection, targets, until, useManager } from './helpers.js';
 
 describe('Condition(lock)', () => {
-  let manager: SyncManager;
-  beforeAll(async () => {
-    manager = await Manager();
-  });
-  afterAll(async () => {
-    await manager.shutdown();
-    await expectNoChildren();
-  });
+  let manager!: SyncManager;
+  useManager((m) => (manager = m));
 
   it('shares a Lock with a child: held while the child holds the condition, free while it waits', async () => {
     const lock = await manager.Lock();

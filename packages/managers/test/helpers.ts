@@ -1,6 +1,7 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { activeChildren } from '@multiproc/process';
+import { Manager, type ManagerOptions, type SyncManager } from '@multiproc/managers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const targets = require('./fixtures/targets.cjs') as typeof import('./fixtures/targets.cjs');
@@ -11,6 +12,22 @@ export async function expectNoChildren(): Promise<void> {
   for (const p of left) p.kill();
   await Promise.all(left.map((p) => p.join(5000)));
   expect(left.map((p) => p.name)).toEqual([]);
+}
+
+/**
+ * A manager for the tests of one `describe` block: started before them and handed to `use`; shut
+ * down after them, and checked for leftover children.
+ */
+export function useManager(use: (manager: SyncManager) => void, options?: ManagerOptions): void {
+  let manager: SyncManager | undefined;
+  beforeAll(async () => {
+    manager = await Manager(options);
+    use(manager);
+  });
+  afterAll(async () => {
+    await manager?.shutdown();
+    await expectNoChildren();
+  });
 }
 
 /** A full garbage collection (so dropped proxies' finalizers run). */

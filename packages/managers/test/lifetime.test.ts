@@ -1,16 +1,17 @@
 import { Process } from '@multiproc/process';
 import { Manager, type BaseProxy, type ListProxy, type SyncManager } from '@multiproc/managers';
-import { collectGarbage, expectNoChildren, rejection, targets, until } from './helpers.js';
+import {
+  collectGarbage,
+  expectNoChildren,
+  rejection,
+  targets,
+  until,
+  useManager,
+} from './helpers.js';
 
 describe('referent lifetime', () => {
-  let manager: SyncManager;
-  beforeAll(async () => {
-    manager = await Manager({ authkey: 'lifetime test key' });
-  });
-  afterAll(async () => {
-    await manager.shutdown();
-    await expectNoChildren();
-  });
+  let manager!: SyncManager;
+  useManager((m) => (manager = m), { authkey: 'lifetime test key' });
 
   const referents = async () => (await manager.stats()).referents;
 

@@ -1,18 +1,12 @@
 import { Pool, ThreadPool } from '@multiproc/pool';
 import { Process } from '@multiproc/process';
 import { Empty, TimeoutError } from '@multiproc/serialize';
-import { Manager, type ListProxy, type SyncManager } from '@multiproc/managers';
-import { expectNoChildren, rejection, targets } from './helpers.js';
+import type { ListProxy, SyncManager } from '@multiproc/managers';
+import { rejection, targets, useManager } from './helpers.js';
 
 describe('SyncManager types', () => {
-  let manager: SyncManager;
-  beforeAll(async () => {
-    manager = await Manager();
-  });
-  afterAll(async () => {
-    await manager.shutdown();
-    await expectNoChildren();
-  });
+  let manager!: SyncManager;
+  useManager((m) => (manager = m));
 
   it('a dict and a list changed in a child are seen changed here (the docs example)', async () => {
     const d = await manager.dict();

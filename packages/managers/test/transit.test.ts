@@ -2,8 +2,8 @@
 // receiver was SIGKILLed before it adopted the proxy is released once that death is known.
 import { Pipe } from '@multiproc/connection';
 import { Process } from '@multiproc/process';
-import { Manager, type BaseProxy, type SyncManager } from '@multiproc/managers';
-import { expectNoChildren, targets, until } from './helpers.js';
+import type { BaseProxy, SyncManager } from '@multiproc/managers';
+import { targets, until, useManager } from './helpers.js';
 
 const authkey = 'transit test key';
 
@@ -13,14 +13,8 @@ function oidOf(proxy: BaseProxy): number {
 }
 
 describe('proxies in transit', () => {
-  let manager: SyncManager;
-  beforeAll(async () => {
-    manager = await Manager({ authkey });
-  });
-  afterAll(async () => {
-    await manager.shutdown();
-    await expectNoChildren();
-  });
+  let manager!: SyncManager;
+  useManager((m) => (manager = m), { authkey });
 
   const stats = () => manager.stats();
 
