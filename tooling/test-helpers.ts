@@ -155,6 +155,17 @@ export function guardLeftovers(guards: {
   }
 }
 
+/** Fails each test of the enclosing block that leaves a segment `shmNames()` did not list before it. */
+export function guardSegmentsPerTest(shmNames: () => Set<string>): void {
+  let before = new Set<string>();
+  beforeEach(() => {
+    before = shmNames();
+  });
+  afterEach(() => {
+    expect([...shmNames()].filter((n) => !before.has(n))).toEqual([]);
+  });
+}
+
 /** A TCP port that was free on 127.0.0.1 a moment ago, for a server a test starts itself. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

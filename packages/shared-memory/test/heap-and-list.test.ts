@@ -5,6 +5,7 @@ import type { HeapBlock } from '@multiproc/shared-memory';
 import { ShareableList, heapStats } from '@multiproc/shared-memory';
 import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { exited, fixture, nextMessage, shmNames } from './helpers.js';
+import { guardSegmentsPerTest } from '../../../tooling/test-helpers.js';
 
 const root = join(__dirname, '..');
 
@@ -51,13 +52,7 @@ describe('the small-object heap', () => {
 });
 
 describe('ShareableList', () => {
-  let before: Set<string>;
-  beforeEach(() => {
-    before = shmNames();
-  });
-  afterEach(() => {
-    expect([...shmNames()].filter((n) => !before.has(n))).toEqual([]);
-  });
+  guardSegmentsPerTest(shmNames);
 
   test('holds numbers, strings, booleans, null and bytes, and attaches by name', () => {
     const list = new ShareableList([

@@ -4,17 +4,12 @@ import { Worker } from 'node:worker_threads';
 import { decode, encode } from '@multiproc/serialize';
 import { SharedMemory } from '@multiproc/shared-memory';
 import { exited, fixture, shmNames } from './helpers.js';
+import { guardSegmentsPerTest } from '../../../tooling/test-helpers.js';
 
 const root = join(__dirname, '..');
 
 describe('SharedMemory', () => {
-  let before: Set<string>;
-  beforeEach(() => {
-    before = shmNames();
-  });
-  afterEach(() => {
-    expect([...shmNames()].filter((n) => !before.has(n))).toEqual([]);
-  });
+  guardSegmentsPerTest(shmNames);
 
   test('a child attaches by name and writes; the parent reads; Atomics counters are exact across 4 processes', async () => {
     const shm = new SharedMemory({ create: true, size: 64 });
