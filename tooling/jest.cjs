@@ -72,8 +72,8 @@ function sourceConfig(packageDir, overrides = {}) {
   return {
     ...base,
     transform: {
-      // As the source loader compiles them for children (dynamic import() kept, as tsup does).
-      [sourceFile]: ['@swc/jest', swcOptions('commonjs')],
+      // As the source loader compiles them for the processes a test starts.
+      [sourceFile]: path.join(__dirname, 'source', 'jest-transform.cjs'),
       ...base.transform,
     },
     moduleNameMapper: { ...mapped, ...base.moduleNameMapper },

@@ -7,7 +7,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const { sourceOfPath, sourceOfSpecifier } = require('./workspace.cjs');
+const { inWorkspace, sourceOfPath, sourceOfSpecifier } = require('./workspace.cjs');
 const { compile } = require('./compile.cjs');
 
 const isPath = (specifier) => /^\.{1,2}(\/|$)/.test(specifier) || isAbsolute(specifier);
@@ -19,14 +19,20 @@ function fileOf(url) {
 /** @type {import('node:module').ResolveHook} */
 export async function resolve(specifier, context, nextResolve) {
   const parent = fileOf(context.parentURL);
-  const entry = sourceOfSpecifier(specifier, parent);
-  if (entry) return { url: pathToFileURL(entry).href, shortCircuit: true };
   let target;
   if (specifier.startsWith('file:')) target = fileOf(specifier);
   else if (isPath(specifier)) target = resolvePath(parent ? resolvePath(parent, '..') : process.cwd(), specifier);
   const named = target && sourceOfPath(target);
   if (named) return { url: pathToFileURL(named).href, shortCircuit: true };
-  const resolved = await nextResolve(specifier, context);
+  let resolved;
+  try {
+    resolved = await nextResolve(specifier, context);
+  } catch (error) {
+    // A package by name before its first build (no dist/ yet), from inside the workspace.
+    const entry = inWorkspace(parent) && sourceOfSpecifier(specifier, parent);
+    if (entry) return { url: pathToFileURL(entry).href, shortCircuit: true };
+    throw error;
+  }
   const built = sourceOfPath(fileOf(resolved.url) ?? '');
   return built ? { url: pathToFileURL(built).href, shortCircuit: true } : resolved;
 }

@@ -42,7 +42,7 @@ function isEsModuleFile(file) {
 
 function install() {
   const { compile } = require('./compile.cjs');
-  const { sourceOfPath, sourceOfSpecifier } = require('./workspace.cjs');
+  const { inWorkspace, sourceOfPath, sourceOfSpecifier } = require('./workspace.cjs');
 
   let hooksRegistered = false;
   const registerHooks = () => {
@@ -54,14 +54,19 @@ function install() {
   const resolveFilename = Module._resolveFilename;
   Module._resolveFilename = function (request, parent, isMain, options) {
     const parentFile = parent?.filename ?? undefined;
-    const entry = sourceOfSpecifier(request, parentFile);
-    if (entry) return entry;
     if (isAbsolute(request) || /^\.{1,2}(\/|$)/.test(request)) {
-      const base = parentFile ? dirname(parentFile) : process.cwd();
-      const named = sourceOfPath(resolve(base, request));
+      const named = sourceOfPath(resolve(parentFile ? dirname(parentFile) : process.cwd(), request));
       if (named) return named;
     }
-    const resolved = resolveFilename.call(this, request, parent, isMain, options);
+    let resolved;
+    try {
+      resolved = resolveFilename.call(this, request, parent, isMain, options);
+    } catch (error) {
+      // A package by name before its first build (no dist/ yet), from inside the workspace.
+      const entry = inWorkspace(parentFile) && sourceOfSpecifier(request, parentFile);
+      if (entry) return entry;
+      throw error;
+    }
     return sourceOfPath(resolved) ?? resolved;
   };
 

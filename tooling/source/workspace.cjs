@@ -4,6 +4,7 @@
 // `bin` name only such files. Read once per process from the packages' package.json files.
 const { existsSync, readdirSync, readFileSync } = require('node:fs');
 const { dirname, join, resolve, sep } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 const root = resolve(__dirname, '..', '..');
 const packagesDir = join(root, 'packages');
@@ -111,4 +112,33 @@ function sourceOfPath(file) {
   return existsSync(entry) ? entry : undefined;
 }
 
-module.exports = { root, packages, entries, packageOf, sourceOfPath, sourceOfSpecifier };
+/**
+ * The URL that `import.meta.url` has in `file` once built: that of the bundle it is built into.
+ * Sources use it as their package's identity (a type registered with `module: import.meta.url`
+ * is loaded from there by a process that lacks it, and must find the whole package there) and
+ * as the base of files beside the bundles (`new URL('./worker.cjs', import.meta.url)`). The
+ * package's main entry, `src/index.ts`, stands for every bundle: they all lie in `dist/`, and it
+ * loads everything. Undefined for a file outside the packages' `src/`.
+ */
+function bundleUrlOf(file) {
+  const pkg = packageOf(file);
+  if (!pkg || !file.startsWith(join(pkg.dir, 'src') + sep)) return undefined;
+  const main = join(pkg.dir, 'src', 'index.ts');
+  return pathToFileURL(existsSync(main) ? main : file).href;
+}
+
+/** Whether `file` lies in this workspace (and not, say, in a copy of a package elsewhere). */
+function inWorkspace(file) {
+  return typeof file === 'string' && file.startsWith(root + sep);
+}
+
+module.exports = {
+  root,
+  bundleUrlOf,
+  packages,
+  entries,
+  inWorkspace,
+  packageOf,
+  sourceOfPath,
+  sourceOfSpecifier,
+};
