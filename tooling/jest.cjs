@@ -18,7 +18,7 @@ function baseConfig(packageDir, overrides) {
     testEnvironment: 'node',
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     transform: {
-      '^.+\\.ts$': ['@swc/jest', { ...swcOptions('commonjs'), module: { type: 'commonjs' } }],
+      '^.+\\.ts$': ['@swc/jest', { ...swcOptions('commonjs', true), module: { type: 'commonjs' } }],
     },
     moduleNameMapper: {
       // Sources and tests import siblings as './x.js' (NodeNext); Jest finds './x.ts' beside them.

@@ -3,7 +3,7 @@
 const { createHash } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { compile } = require('./compile.cjs');
+const { compileSource } = require('./compile.cjs');
 
 // The loader's own files: a change to how sources compile invalidates Jest's cache too.
 const loaderVersion = ['compile.cjs', 'workspace.cjs', 'jest-transform.cjs']
@@ -13,7 +13,7 @@ const loaderVersion = ['compile.cjs', 'workspace.cjs', 'jest-transform.cjs']
 /** @type {import('@jest/transform').SyncTransformer} */
 module.exports = {
   process(source, filename) {
-    return { code: compile(source, filename, 'commonjs') };
+    return { code: compileSource(source, filename, 'commonjs', true) };
   },
   getCacheKey(source, filename) {
     return createHash('sha256').update(loaderVersion).update(filename).update(source).digest('hex');

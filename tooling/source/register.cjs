@@ -41,7 +41,7 @@ function isEsModuleFile(file) {
 }
 
 function install() {
-  const { compile } = require('./compile.cjs');
+  const { compileFile } = require('./compile.cjs');
   const { inWorkspace, sourceOfPath, sourceOfSpecifier } = require('./workspace.cjs');
 
   let hooksRegistered = false;
@@ -54,24 +54,21 @@ function install() {
   const resolveFilename = Module._resolveFilename;
   Module._resolveFilename = function (request, parent, isMain, options) {
     const parentFile = parent?.filename ?? undefined;
+    // By name from inside the workspace: as Node would resolve it, through node_modules/ to the
+    // package's dist/ (which need not exist yet), then to its source; without the detour.
+    const entry = inWorkspace(parentFile) && sourceOfSpecifier(request, parentFile);
+    if (entry) return entry;
     if (isAbsolute(request) || /^\.{1,2}(\/|$)/.test(request)) {
-      const named = sourceOfPath(resolve(parentFile ? dirname(parentFile) : process.cwd(), request));
+      const base = parentFile ? dirname(parentFile) : process.cwd();
+      const named = sourceOfPath(resolve(base, request));
       if (named) return named;
     }
-    let resolved;
-    try {
-      resolved = resolveFilename.call(this, request, parent, isMain, options);
-    } catch (error) {
-      // A package by name before its first build (no dist/ yet), from inside the workspace.
-      const entry = inWorkspace(parentFile) && sourceOfSpecifier(request, parentFile);
-      if (entry) return entry;
-      throw error;
-    }
+    const resolved = resolveFilename.call(this, request, parent, isMain, options);
     return sourceOfPath(resolved) ?? resolved;
   };
 
   Module._extensions['.ts'] = function (module, filename) {
-    module._compile(compile(readFileSync(filename, 'utf8'), filename, 'commonjs'), filename);
+    module._compile(compileFile(filename, 'commonjs'), filename);
   };
 
   const main = isMainThread ? process.argv[1] : undefined;

@@ -51,7 +51,11 @@ function readPackages() {
     const entries = new Map();
     for (const [subpath, conditions] of Object.entries(manifest.exports ?? {})) {
       const source = sourceOfBuilt(dir, builtTarget(conditions) ?? '');
-      if (source) entries.set(subpath === '.' ? manifest.name : `${manifest.name}${subpath.slice(1)}`, source);
+      if (source)
+        entries.set(
+          subpath === '.' ? manifest.name : `${manifest.name}${subpath.slice(1)}`,
+          source,
+        );
     }
     const imports = new Map();
     for (const [key, target] of Object.entries(manifest.imports ?? {})) {
