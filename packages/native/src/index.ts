@@ -44,6 +44,7 @@ export {
   brandErrorClass,
   describeValue,
   invalidArgument,
+  toError,
   type MultiprocErrorOptions,
 } from './errors.js';
 export { MAX_TIMER_DELAY, checkTimeout, setLongTimeout, type LongTimer } from './timeout.js';
