@@ -9,19 +9,20 @@ const serializeDist = dirname(require.resolve('@multiproc/serialize/decode'));
 /**
  * Modules on the child's start path import `#serialize-resolve` (function resolution and
  * `sharedState`) and, in `child-decode.ts` only, `#serialize` (the decoder). The main bundle
- * maps both to the full `@multiproc/serialize`, external. The child build inlines the matching
- * parts of serialize instead: a child then loads one small file and resolves no package at all,
- * and loads the decoder only for a msgpack start payload. Measured per start: package resolution
- * 3-4 ms, the decoder 2-3 ms. The copies share their state through `sharedState`.
+ * maps both to the full `@multiproc/serialize`, external. The child build inlines the resolving
+ * part instead (measured per start: package resolution 3-4 ms); the copies share their state
+ * through `sharedState`. The decoder stays external (see the plugin).
  */
 function serializeAs(mode: 'external' | 'inline'): NonNullable<Options['esbuildPlugins']>[number] {
   return {
     name: 'serialize-alias',
     setup(build) {
       build.onResolve({ filter: /^#serialize(-resolve)?$/ }, ({ path }) => {
-        if (mode === 'external') return { path: '@multiproc/serialize', external: true };
-        const entry = path === '#serialize' ? 'decode-entry.js' : 'resolve-entry.js';
-        return { path: join(serializeDist, entry) };
+        // The decoder is the full package's: the bootstrap has loaded it already (its control
+        // channel's errors come from it), so a copy of its receiving half would be a second one.
+        if (mode === 'external' || path === '#serialize')
+          return { path: '@multiproc/serialize', external: true };
+        return { path: join(serializeDist, 'resolve-entry.js') };
       });
     },
   };

@@ -24,18 +24,42 @@ export const implementations = {
   'jest-worker': { label: 'jest-worker (child_process)', kind: 'process' },
 };
 
+/** The module each implementation is imported from. */
+const modules = {
+  multiproc: 'multiproc',
+  'multiproc-thread': 'multiproc',
+  piscina: 'piscina',
+  'tinypool-process': 'tinypool',
+  'tinypool-thread': 'tinypool',
+  'workerpool-process': 'workerpool',
+  'workerpool-thread': 'workerpool',
+  'jest-worker': 'jest-worker',
+};
+
+/**
+ * Imports the implementation's module (or reports it unavailable), so that a measurement taken
+ * afterwards does not count the library loaded in this process as part of its workers.
+ *
+ * @param {keyof typeof implementations} impl
+ */
+export async function preload(impl) {
+  await importOrUnavailable(modules[impl]);
+}
+
 /**
  * Opens a pool of `workers` workers and makes sure every one of them has started (each pool runs
  * `workers × 4` trivial tasks at once first), so that what is measured afterwards is the steady
- * state, never a worker's start.
+ * state, never a worker's start. With `started: false` it returns the pool as its constructor
+ * left it, as a script that makes a pool and uses it at once sees it.
  *
  * @param {keyof typeof implementations} impl
  * @param {number} workers
- * @param {{ batch?: number }} [options] batch: items per task when the peers map
+ * @param {{ batch?: number, started?: boolean }} [options] batch: items per task when the peers map
  */
-export async function openPool(impl, workers, { batch = 1000 } = {}) {
+export async function openPool(impl, workers, { batch = 1000, started = true } = {}) {
   const pool = await open(impl, workers, batch);
-  await Promise.all(Array.from({ length: workers * 4 }, (_, i) => pool.run('burn', 1000 + i)));
+  if (started)
+    await Promise.all(Array.from({ length: workers * 4 }, (_, i) => pool.run('burn', 1000 + i)));
   return pool;
 }
 

@@ -7,8 +7,23 @@
  * at once with an error naming the address; the client never reconnects on its own.
  */
 import { Client, type Address, type Connection } from '@multiproc/connection';
-import { ProcessError, TimeoutError, encode, sharedState, toError } from '@multiproc/serialize';
-import type { Reply, Request } from './protocol.js';
+import {
+  ProcessError,
+  TimeoutError,
+  decode,
+  encode,
+  encodeTrusted,
+  sharedState,
+  toError,
+} from '@multiproc/serialize';
+import {
+  batchToWire,
+  isPlain,
+  parseReplies,
+  requestToWire,
+  type Reply,
+  type Request,
+} from './protocol.js';
 
 /** A request without its id (the channel numbers it). */
 export type RequestBody = Request extends infer R
@@ -31,6 +46,13 @@ export function formatAddress(address: Address): string {
   return typeof address === 'string' ? address : `${address[0]}:${address[1]}`;
 }
 
+/**
+ * How often an idle channel that someone watches (`onLost`) looks for the end of its socket. An
+ * idle connection is not read (so it does not keep the process alive), and only a read sees the
+ * end; this look is one non-blocking read on an unref'd timer.
+ */
+const kIdleCheckMs = 500;
+
 /** Grace beyond a call's own timeout, which the server enforces, before the client gives up. */
 const kClientGraceMs = 2_000;
 
@@ -52,6 +74,10 @@ export class SocketChannel implements Channel {
   #nextId = 1;
   #dead: Error | null = null;
   #pumping = false;
+  /** Plain requests of this tick, written together when it ends (see `#queue`). */
+  #batch: unknown[][] = [];
+  readonly #lost = new Set<(error: Error) => void>();
+  #idleCheck: NodeJS.Timeout | undefined;
 
   constructor(address: Address, authkey: Buffer | null) {
     this.address = address;
@@ -90,41 +116,99 @@ export class SocketChannel implements Channel {
                 ),
               );
             }, timeout + kClientGraceMs);
-      let bytes: Buffer;
-      try {
-        // Encoded here, so a value that cannot be sent fails this call alone, not the channel.
-        bytes = encode({ ...body, id });
-      } catch (error) {
-        if (timer) clearTimeout(timer);
-        reject(toError(error));
-        return;
+      const request = { ...body, id } as Request;
+      let bytes: Buffer | null = null;
+      if (!isPlainRequest(request)) {
+        try {
+          // Encoded here, so a value that cannot be sent fails this call alone, not the channel.
+          bytes = encode(requestToWire(request));
+        } catch (error) {
+          if (timer) clearTimeout(timer);
+          reject(toError(error));
+          return;
+        }
       }
       this.#pending.set(id, { resolve, reject, timer });
-      this.#send(bytes);
+      if (bytes) {
+        // After the holds its proxies just posted, and whatever else this tick queued.
+        this.#flushBatch();
+        this.#send(bytes);
+      } else this.#queue(requestToWire(request));
       this.#pump();
     });
   }
 
   post(message: Request): void {
     if (this.#dead) return;
-    this.#send(encode(message));
+    this.#queue(requestToWire(message));
+    // A hold for a proxy in transit is on the wire before the handle can reach anyone.
+    if (message.type === 'transit') this.#flushBatch();
   }
 
-  /** Marks the channel dead and rejects everything waiting. Idempotent. */
+  /**
+   * Calls `listener` once, with the error calls now reject with, when this channel dies; at once
+   * if it is dead already. `checkIdle: false` when the caller watches the server otherwise (its
+   * process). Returns a function that stops listening.
+   */
+  onLost(listener: (error: Error) => void, checkIdle = true): () => void {
+    if (this.#dead) {
+      const dead = this.#dead;
+      queueMicrotask(() => listener(dead));
+      return () => {};
+    }
+    this.#lost.add(listener);
+    if (checkIdle) this.#watchIdle();
+    return () => {
+      this.#lost.delete(listener);
+      if (this.#lost.size === 0) this.#stopIdleCheck();
+    };
+  }
+
+  /** Marks the channel dead, rejects everything waiting and tells the watchers. Idempotent. */
   fail(error: Error): void {
     if (this.#dead) return;
     this.#dead = error;
+    this.#stopIdleCheck();
     for (const [id, pending] of this.#pending) {
       this.#pending.delete(id);
       if (pending.timer) clearTimeout(pending.timer);
       pending.reject(error);
     }
     this.#outbox = [];
+    this.#batch = [];
     this.#conn?.close();
+    const listeners = [...this.#lost];
+    this.#lost.clear();
+    for (const listener of listeners) {
+      try {
+        listener(error);
+      } catch (thrown) {
+        // A listener's bug surfaces as an uncaught exception, as an event handler's would.
+        process.nextTick(() => {
+          throw thrown;
+        });
+      }
+    }
   }
 
   close(reason: Error): void {
     this.fail(reason);
+  }
+
+  /**
+   * Queues a plain request; the requests of one tick go out as one frame when its synchronous
+   * code ends (`Promise.all([d.set(k, v), d.get(k)])` is one write and one server wake-up).
+   * Order is kept: anything written directly flushes the queue first.
+   */
+  #queue(wire: unknown[]): void {
+    if (this.#batch.push(wire) === 1) queueMicrotask(() => this.#flushBatch());
+  }
+
+  #flushBatch(): void {
+    const batch = this.#batch;
+    if (batch.length === 0 || this.#dead) return;
+    this.#batch = [];
+    this.#send(encodeTrusted(batch.length === 1 ? batch[0] : batchToWire(batch)));
   }
 
   #send(message: Buffer): void {
@@ -138,6 +222,30 @@ export class SocketChannel implements Channel {
     }
     this.#outbox.push(message);
     this.#ensureConnecting();
+  }
+
+  #watchIdle(): void {
+    if (this.#idleCheck || this.#dead) return;
+    this.#idleCheck = setInterval(() => this.#checkIdle(), kIdleCheckMs);
+    this.#idleCheck.unref();
+  }
+
+  #stopIdleCheck(): void {
+    clearInterval(this.#idleCheck);
+    this.#idleCheck = undefined;
+  }
+
+  /** An idle, connected channel reads what is there: end of file (or a late reply) shows. */
+  #checkIdle(): void {
+    const conn = this.#conn;
+    if (!conn || this.#pumping || this.#dead) return;
+    conn.poll(0).then(
+      (ready) => {
+        // A request made meanwhile started the pump, which now reads whatever is there.
+        if (ready && !this.#pumping && !this.#dead) this.#pump(true);
+      },
+      (error: unknown) => this.fail(this.#gone(error)),
+    );
   }
 
   #ensureConnecting(): void {
@@ -172,19 +280,23 @@ export class SocketChannel implements Channel {
     );
   }
 
-  /** Reads replies while any request waits for one. */
-  #pump(): void {
-    if (this.#pumping || !this.#conn || this.#pending.size === 0) return;
+  /** Reads replies while any request waits for one (and one frame when `once` says so). */
+  #pump(once = false): void {
+    if (this.#pumping || !this.#conn || (this.#pending.size === 0 && !once)) return;
     this.#pumping = true;
     const conn = this.#conn;
     const loop = async (): Promise<void> => {
-      while (this.#pending.size > 0 && !this.#dead) {
-        const reply = await conn.recv<Reply>();
-        const pending = this.#pending.get(reply.id);
-        if (!pending) continue; // its caller timed out already
-        this.#pending.delete(reply.id);
-        if (pending.timer) clearTimeout(pending.timer);
-        pending.resolve(reply);
+      while ((once || this.#pending.size > 0) && !this.#dead) {
+        once = false;
+        const replies = parseReplies(decode(await conn.recvBytes(), kFromServer));
+        if (!replies) throw new TypeError('the server sent a frame that is not a manager reply');
+        for (const reply of replies) {
+          const pending = this.#pending.get(reply.id);
+          if (!pending) continue; // its caller timed out already
+          this.#pending.delete(reply.id);
+          if (pending.timer) clearTimeout(pending.timer);
+          pending.resolve(reply);
+        }
       }
     };
     loop()
@@ -194,6 +306,18 @@ export class SocketChannel implements Channel {
         this.#pump();
       });
   }
+}
+
+/** Replies come from a socket: nothing they name is loaded (the connection's own rule). */
+const kFromServer = { handles: [], untrusted: true } as const;
+
+/**
+ * Whether a request is our own tuple of primitives, which skips the codec's walk; arguments that
+ * are not all plain take the full path (proxies in them become handles, -0 and cycles are kept).
+ */
+function isPlainRequest(request: Request): boolean {
+  const args = request.type === 'call' || request.type === 'create' ? request.args : undefined;
+  return args === undefined || args.every(isPlain);
 }
 
 interface ChannelState {

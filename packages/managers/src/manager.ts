@@ -160,6 +160,12 @@ function describeCallable(callable: unknown, path: string): FunctionSpec {
   }
 }
 
+function checkListener(event: unknown, listener: unknown, method: string): void {
+  if (event !== 'disconnect') throw invalidArgument(`${method}() event`, "'disconnect'", event);
+  if (typeof listener !== 'function')
+    throw invalidArgument(`${method}() listener`, 'a function', listener);
+}
+
 /**
  * A manager: a server process holding shared objects, and proxies to reach them. Subclass it
  * and `register()` typeids, as with Python's `BaseManager`.
@@ -184,6 +190,8 @@ export class BaseManager {
   #channel: SocketChannel | null = null;
   #process: Process | null = null;
   #server: Server | null = null;
+  readonly #disconnectListeners = new Set<(error: ProcessError) => void>();
+  #unwatch: (() => void) | null = null;
 
   constructor(options: ManagerOptions = {}) {
     if (typeof options !== 'object' || options === null)
@@ -301,7 +309,19 @@ export class BaseManager {
       reader.close();
     }
     this.#process = proc;
-    this.#channel = channelTo(this.#address as Address, this.#authkey, true);
+    const channel = channelTo(this.#address as Address, this.#authkey, true);
+    this.#channel = channel;
+    this.#watch(channel, false);
+    // The server is our child: its exit is known at once, even while no call waits for a reply.
+    void exitedOf(proc).then((code) => {
+      if (this.#state === 'shutdown') return;
+      channel.fail(
+        new ProcessError(
+          `the manager at ${formatAddress(channel.address)} is gone: its server process exited (${code < 0 ? `signal ${-code}` : `code ${code}`})`,
+          'ERR_MP_MANAGER_GONE',
+        ),
+      );
+    });
   }
 
   /**
@@ -318,6 +338,7 @@ export class BaseManager {
     if (this.#address === undefined) throw new TypeError('connect() needs options.address');
     this.#channel = channelTo(this.#address, this.#authkey, true);
     this.#state = 'connected';
+    this.#watch(this.#channel);
     try {
       await this.#channel.open();
     } catch (error) {
@@ -395,6 +416,51 @@ export class BaseManager {
     return settleReply(reply, channel, channel.address) as P;
   }
 
+  /**
+   * Listens for the loss of this manager's server: `'disconnect'` is emitted once, with the
+   * error every call now rejects with (code `ERR_MP_MANAGER_GONE`, naming the address), when the
+   * server process dies or the connection breaks, whether or not a call was waiting. Not after
+   * `shutdown()`. The client never reconnects on its own: connect a new manager object.
+   *
+   * A server this manager started is watched through its process; one reached with `connect()`
+   * through the socket, which an idle client checks twice a second without keeping its
+   * process alive.
+   *
+   * @example
+   * ```ts
+   * manager.on('disconnect', (error) => console.error(error.message));
+   * // the manager at /tmp/mp-…/manager.sock is gone: its server process exited (signal 9)
+   * ```
+   */
+  on(event: 'disconnect', listener: (error: ProcessError) => void): this {
+    checkListener(event, listener, 'on');
+    this.#disconnectListeners.add(listener);
+    return this;
+  }
+
+  /**
+   * Removes a listener added with `on()`.
+   *
+   * @example
+   * ```ts
+   * manager.off('disconnect', onDisconnect);
+   * ```
+   */
+  off(event: 'disconnect', listener: (error: ProcessError) => void): this {
+    checkListener(event, listener, 'off');
+    this.#disconnectListeners.delete(listener);
+    return this;
+  }
+
+  #watch(channel: SocketChannel, checkIdle = true): void {
+    this.#unwatch?.();
+    this.#unwatch = channel.onLost((error) => {
+      this.#unwatch = null;
+      if (this.#state === 'shutdown') return;
+      for (const listener of [...this.#disconnectListeners]) listener(error as ProcessError);
+    }, checkIdle);
+  }
+
   /** Counts of referents and connections in the server (diagnostics, leak tests). */
   async stats(options?: CallOptions): Promise<ServerStats> {
     const channel = this.#usableChannel('stats');
@@ -418,6 +484,8 @@ export class BaseManager {
       return;
     }
     this.#state = 'shutdown';
+    this.#unwatch?.();
+    this.#unwatch = null;
     const address = this.#address as Address;
     const reason = new ProcessError(
       `the manager at ${formatAddress(address)} was shut down`,

@@ -56,6 +56,8 @@ export interface ProxyToken extends ReferentInfo {
 /** Finds the server of `address` when it runs in this process (set by `server.ts`). */
 export interface LocalServers {
   channelOf(address: Address): Channel | undefined;
+  /** The referent `oid` of the server of `address` in this process, if it holds one. */
+  referentOf(address: Address, oid: ObjectId): unknown;
 }
 const local = sharedState<{ servers: LocalServers | null }>('managerLocalServers', () => ({
   servers: null,
@@ -263,6 +265,66 @@ export class BaseProxy {
       channel: (proxy) => proxy.#channel,
       released: (proxy) => proxy.#released,
     };
+  }
+}
+
+/**
+ * @internal What a proxy stands for when its server runs in this process: a referent given a
+ * proxy of its own server (`Condition(lock)`) then works on the object itself, with its caller's
+ * identity, as Python's server does. `undefined` for any other value.
+ */
+export function localReferentOf(value: unknown): unknown {
+  if (!(value instanceof BaseProxy) || internals.released(value)) return undefined;
+  const token = internals.token(value);
+  return local.servers?.referentOf(token.address, token.oid);
+}
+
+/** Proxies a referent let go of, released once the reply that may carry them is encoded. */
+let dropped: BaseProxy[] = [];
+
+/**
+ * @internal Releases the proxies inside `value`, which a referent in the server has just let go
+ * of (a dict value overwritten or deleted, a list item popped, the whole referent released):
+ * their referents then live exactly as long as something else holds them, not until this
+ * process's next garbage collection. The server releases them (`releaseDroppedNow`) once the
+ * current call's reply is encoded, since that reply may carry the value (`pop()`) and its
+ * handles are made from the live proxies; a microtask does it for any other caller.
+ */
+export function releaseDropped(value: unknown): void {
+  const before = dropped.length;
+  collectProxies(value, dropped, new Set());
+  if (before === 0 && dropped.length > 0) queueMicrotask(releaseDroppedNow);
+}
+
+/** @internal Whether some referent let go of proxies not released yet. */
+export function hasDropped(): boolean {
+  return dropped.length > 0;
+}
+
+/** @internal Releases the proxies `releaseDropped` collected. */
+export function releaseDroppedNow(): void {
+  if (dropped.length === 0) return;
+  const list = dropped;
+  dropped = [];
+  for (const proxy of list) proxy.dispose();
+}
+
+function collectProxies(value: unknown, found: BaseProxy[], seen: Set<object>): void {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof BaseProxy) {
+    found.push(value);
+    return;
+  }
+  if (Array.isArray(value) || value instanceof Set) {
+    for (const item of value) collectProxies(item, found, seen);
+  } else if (value instanceof Map) {
+    for (const [k, v] of value) {
+      collectProxies(k, found, seen);
+      collectProxies(v, found, seen);
+    }
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const item of Object.values(value)) collectProxies(item, found, seen);
   }
 }
 

@@ -17,7 +17,7 @@ import {
 } from '@multiproc/serialize';
 import { BaseProxy, forward, registerProxyClass } from './proxy.js';
 import type { CallOptions, Forwarded } from './proxy.js';
-import { kReferentClose } from './server.js';
+import { kReferentClose } from './referent-hooks.js';
 
 /* eslint-disable @typescript-eslint/no-unsafe-declaration-merging -- PoolProxy merges its forwarded methods (see `forward`) */
 

@@ -4,7 +4,7 @@
  */
 import { SharedMemory, ShareableList, type ShareableValue } from '@multiproc/shared-memory';
 import { invalidArgument } from '@multiproc/serialize';
-import { kReferentClose } from './server.js';
+import { kReferentClose } from './referent-hooks.js';
 
 /** @internal The server side: creates segments and remembers them until it is dropped. */
 export class SegmentTracker {

@@ -5,10 +5,9 @@
  */
 import { BrokenBarrierError, ProcessError, invalidArgument } from '@multiproc/serialize';
 import { callContext, withCallContext } from './call-context.js';
+import { localReferentOf, releaseDropped } from './proxy.js';
+import { kOwnerGone, kReferentClose } from './referent-hooks.js';
 import { WaitQueue, checkTimeout } from './waiters.js';
-
-/** Called by the server when a client connection ends, for referents that track owners. */
-export const kOwnerGone = Symbol('multiproc.managers.ownerGone');
 
 /** Options of `acquire`. */
 export interface AcquireOptions {
@@ -147,10 +146,25 @@ export class RLockReferent extends LockReferent {
   }
 }
 
-/** A condition variable over its own `RLock`. */
+/** A condition variable over its own `RLock`, or over a `Lock`/`RLock` of the same server. */
 export class ConditionReferent {
-  readonly #lock = new RLockReferent();
+  readonly #lock: LockReferent;
+  /** The proxy of a given lock: it holds the lock's referent as long as this condition lives. */
+  readonly #lockProxy: unknown;
   readonly #waiters = new WaitQueue<boolean>();
+
+  constructor(lock?: unknown) {
+    if (lock === undefined || lock === null) {
+      this.#lock = new RLockReferent();
+      return;
+    }
+    const referent = localReferentOf(lock);
+    if (!(referent instanceof LockReferent)) {
+      throw invalidArgument('Condition lock', 'a Lock or RLock proxy of this manager', lock);
+    }
+    this.#lock = referent;
+    this.#lockProxy = lock;
+  }
 
   acquire(options?: AcquireOptions | boolean): Promise<boolean> {
     return this.#lock.acquire(options);
@@ -164,7 +178,8 @@ export class ConditionReferent {
     if (!this.#lock.locked() || this.#lockOwner() !== context.owner) {
       throw new ProcessError('cannot wait on an un-acquired Condition', 'ERR_MP_VALUE');
     }
-    const depth = this.#lock.depth();
+    // A plain Lock is held once; an RLock as deep as its owner went (all of it is let go).
+    const depth = this.#lock instanceof RLockReferent ? this.#lock.depth() : 1;
     for (let i = 0; i < depth; i++) this.#lock.release();
     let notified = false;
     try {
@@ -190,7 +205,11 @@ export class ConditionReferent {
     return (this.#lock as unknown as { owner: number }).owner;
   }
   [kOwnerGone](owner: number): void {
-    this.#lock[kOwnerGone](owner);
+    // A lock given to this condition is a referent of its own, told by the server directly.
+    if (this.#lockProxy === undefined) this.#lock[kOwnerGone](owner);
+  }
+  [kReferentClose](): void {
+    releaseDropped(this.#lockProxy);
   }
 }
 

@@ -4,6 +4,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { describeValue, invalidArgument } from '@multiproc/serialize';
+import { releaseDropped } from './proxy.js';
+import { kReferentClose } from './referent-hooks.js';
 
 /** Python-style index: negative counts from the end; out of range throws. */
 function at(length: number, index: unknown, what: string): number {
@@ -46,12 +48,14 @@ export class DictReferent {
     return this.#map.has(key) ? this.#map.get(key) : fallback;
   }
   set(key: unknown, value: unknown): void {
+    releaseDropped(this.#map.get(key));
     this.#map.set(key, value);
   }
   has(key: unknown): boolean {
     return this.#map.has(key);
   }
   delete(key: unknown): boolean {
+    releaseDropped(this.#map.get(key));
     return this.#map.delete(key);
   }
   keys(): unknown[] {
@@ -67,15 +71,17 @@ export class DictReferent {
     return this.#map.size;
   }
   clear(): void {
+    releaseDropped(this.#map);
     this.#map.clear();
   }
   update(other: unknown): void {
-    for (const [k, v] of entriesOf(other, 'update(other)')) this.#map.set(k, v);
+    for (const [k, v] of entriesOf(other, 'update(other)')) this.set(k, v);
   }
   pop(key: unknown, ...fallback: unknown[]): unknown {
     if (this.#map.has(key)) {
       const value = this.#map.get(key);
       this.#map.delete(key);
+      releaseDropped(value);
       return value;
     }
     if (fallback.length > 0) return fallback[0];
@@ -87,6 +93,9 @@ export class DictReferent {
   }
   copy(): Map<unknown, unknown> {
     return new Map(this.#map);
+  }
+  [kReferentClose](): void {
+    releaseDropped(this.#map);
   }
 }
 
@@ -116,7 +125,9 @@ export class ListReferent {
     return this.#items[at(this.#items.length, index, 'list')];
   }
   set(index: number, value: unknown): void {
-    this.#items[at(this.#items.length, index, 'list')] = value;
+    const i = at(this.#items.length, index, 'list');
+    releaseDropped(this.#items[i]);
+    this.#items[i] = value;
   }
   append(value: unknown): void {
     this.#items.push(value);
@@ -137,12 +148,14 @@ export class ListReferent {
   }
   pop(index = -1): unknown {
     if (this.#items.length === 0) throw new RangeError('pop from an empty list');
-    return this.#items.splice(at(this.#items.length, index, 'list'), 1)[0];
+    const value = this.#items.splice(at(this.#items.length, index, 'list'), 1)[0];
+    releaseDropped(value);
+    return value;
   }
   remove(value: unknown): void {
     const i = this.#items.findIndex((v) => isDeepStrictEqual(v, value));
     if (i < 0) throw new RangeError(`list.remove(x): ${describeValue(value)} is not in the list`);
-    this.#items.splice(i, 1);
+    releaseDropped(this.#items.splice(i, 1)[0]);
   }
   index(value: unknown, start = 0, end = this.#items.length): number {
     for (let i = Math.max(0, start); i < Math.min(end, this.#items.length); i++) {
@@ -169,6 +182,9 @@ export class ListReferent {
   copy(): unknown[] {
     return [...this.#items];
   }
+  [kReferentClose](): void {
+    releaseDropped(this.#items);
+  }
 }
 
 /** A `set`. */
@@ -194,6 +210,7 @@ export class SetReferent {
     return this.#set.size;
   }
   clear(): void {
+    releaseDropped(this.#set);
     this.#set.clear();
   }
   values(): unknown[] {
@@ -201,6 +218,9 @@ export class SetReferent {
   }
   copy(): Set<unknown> {
     return new Set(this.#set);
+  }
+  [kReferentClose](): void {
+    releaseDropped(this.#set);
   }
 }
 
@@ -219,16 +239,22 @@ export class NamespaceReferent {
   }
   set(name: string, value: unknown): void {
     if (typeof name !== 'string') throw invalidArgument('Namespace name', 'a string', name);
+    releaseDropped(this.#fields.get(name));
     this.#fields.set(name, value);
   }
   has(name: string): boolean {
     return this.#fields.has(name);
   }
   delete(name: string): void {
+    const value = this.#fields.get(name);
     if (!this.#fields.delete(name)) throw new RangeError(`Namespace has no attribute '${name}'`);
+    releaseDropped(value);
   }
   copy(): Record<string, unknown> {
     return Object.fromEntries(this.#fields);
+  }
+  [kReferentClose](): void {
+    releaseDropped(this.#fields);
   }
 }
 

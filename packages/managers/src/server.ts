@@ -11,20 +11,30 @@
  * exposed methods called (see `registry.ts`).
  */
 import { Listener, type Address, type Connection, type Family } from '@multiproc/connection';
-import { ProcessError, TimeoutError, decode, encode, sharedState } from '@multiproc/serialize';
+import {
+  ProcessError,
+  TimeoutError,
+  decode,
+  encode,
+  encodeTrusted,
+  sharedState,
+} from '@multiproc/serialize';
 import { withCallContext, type CallContext } from './call-context.js';
 import { formatAddress, type Channel, type RequestBody } from './client.js';
 import {
-  parseRequest,
+  isPlain,
+  parseRequests,
+  replyBatchToWire,
+  replyToWire,
   type ObjectId,
   type ReferentInfo,
   type Reply,
   type Request,
   type ServerStats,
 } from './protocol.js';
-import { setLocalServers } from './proxy.js';
+import { hasDropped, releaseDroppedNow, setLocalServers } from './proxy.js';
 import { exposedMethods } from './registry.js';
-import { kOwnerGone } from './referent-sync.js';
+import { kOwnerGone, kReferentClose } from './referent-hooks.js';
 
 /** What the server knows of one typeid. */
 export interface ServerType {
@@ -35,9 +45,6 @@ export interface ServerType {
   readonly methodToTypeid: Readonly<Record<string, string>>;
   readonly proxy: string | null;
 }
-
-/** A referent closes its own resources when the last hold goes (the Pool typeid). */
-export const kReferentClose = Symbol('multiproc.managers.referentClose');
 
 /** Options of a server. */
 export interface ServerOptions {
@@ -54,6 +61,27 @@ interface Referent {
   refs: number;
 }
 
+/**
+ * A hold for a proxy on its way to another process. A reply's proxies go to the one client the
+ * reply is for; a client's proxies go wherever it sends them (a child, a queue), so their hold
+ * outlives the sender by `kTransitGraceMs`, for a receiver that is still decoding.
+ */
+interface Transit {
+  readonly oid: ObjectId;
+  /** The client that posted it (the server's own for its replies). */
+  readonly sender: Client;
+  /** The client a reply carried it to, when the server sent it. */
+  readonly receiver: Client | null;
+  timer?: NodeJS.Timeout | undefined;
+}
+
+/**
+ * How long the holds of a client's proxies in transit outlive that client, unadopted: a
+ * receiver that got the handle adopts it within milliseconds; one that died (SIGKILLed before it
+ * decoded its arguments) never will, and its hold must not last until shutdown.
+ */
+export const kTransitGraceMs = 5_000;
+
 interface Client {
   readonly id: number;
   readonly holds: Map<ObjectId, number>;
@@ -66,7 +94,17 @@ const servers = sharedState<{ byAddress: Map<string, Server> }>('managerServers'
 }));
 setLocalServers({
   channelOf: (address) => servers.byAddress.get(formatAddress(address))?.localChannel,
+  referentOf: (address, oid) => servers.byAddress.get(formatAddress(address))?.referentOf(oid),
 });
+
+/** Requests come from a socket: nothing they name is loaded (the connection's own rule). */
+const kFromClient = { handles: [], untrusted: true } as const;
+
+/** A reply's bytes: a plain result skips the codec's walk (see `protocol.ts`). */
+function encodeReply(reply: Reply): Buffer {
+  const wire = replyToWire(reply);
+  return reply.type === 'ok' && isPlain(reply.value) ? encodeTrusted(wire) : encode(wire);
+}
 
 function isClass(fn: (...args: unknown[]) => unknown): boolean {
   return /^class[\s{]/.test(Function.prototype.toString.call(fn));
@@ -77,7 +115,9 @@ export class Server {
   readonly #types: ReadonlyMap<string, ServerType>;
   readonly #listener: Listener;
   readonly #objects = new Map<ObjectId, Referent>();
-  readonly #transit = new Map<string, ObjectId>();
+  readonly #transit = new Map<string, Transit>();
+  /** The client a reply being encoded goes to: its proxies' transit holds are for that client. */
+  #replyingTo: Client | null = null;
   readonly #adoptedEarly = new Set<string>();
   readonly #owners = new Set<Referent>();
   readonly #clients = new Set<Client>();
@@ -121,6 +161,11 @@ export class Server {
     await this.#finished;
   }
 
+  /** The object of referent `oid`, while it lives. */
+  referentOf(oid: ObjectId): unknown {
+    return this.#objects.get(oid)?.obj;
+  }
+
   /** Referent counts, for tests and diagnostics. */
   stats(): ServerStats {
     return {
@@ -142,6 +187,7 @@ export class Server {
         c.abort(new ProcessError('the manager is shutting down', 'ERR_MP_MANAGER_SHUTDOWN'));
     for (const referent of this.#objects.values()) this.#close(referent);
     this.#objects.clear();
+    for (const transit of this.#transit.values()) clearTimeout(transit.timer);
     this.#transit.clear();
     this.#done();
   }
@@ -167,28 +213,79 @@ export class Server {
 
   async #serve(conn: Connection): Promise<void> {
     this.#connections.add(conn);
-    const client = this.#newClient((reply) => {
-      if (conn.closed) return; // the client is gone; its calls' replies have nowhere to go
+    /** While a batch is handled, the replies ready at once, sent together after it. */
+    let held: Reply[] | null = null;
+    const write = (reply: Reply): void => {
       try {
-        conn.send(reply);
+        this.#replyingTo = client;
+        conn.sendBytes(encodeReply(reply));
       } catch (error) {
         // A result that cannot be sent becomes an error reply naming why.
         try {
-          conn.send({
-            type: 'error',
-            id: reply.id,
-            error: new TypeError(`the result cannot be sent: ${(error as Error).message}`),
-          } satisfies Reply);
+          conn.sendBytes(
+            encodeReply({
+              type: 'error',
+              id: reply.id,
+              error: new TypeError(`the result cannot be sent: ${(error as Error).message}`),
+            }),
+          );
         } catch {
           conn.close();
         }
+      } finally {
+        this.#replyingTo = null;
       }
+    };
+    const client = this.#newClient((reply) => {
+      if (conn.closed) return; // the client is gone; its calls' replies have nowhere to go
+      if (held) held.push(reply);
+      else write(reply);
     });
+    const writeHeld = (replies: Reply[]): void => {
+      if (conn.closed || replies.length === 0) return;
+      if (replies.length === 1) return write(replies[0] as Reply);
+      let bytes: Buffer;
+      try {
+        this.#replyingTo = client;
+        const wire = replies.map(replyToWire);
+        bytes = replies.every((r) => r.type === 'ok' && isPlain(r.value))
+          ? encodeTrusted(replyBatchToWire(wire))
+          : encode(replyBatchToWire(wire));
+      } catch {
+        // One of them cannot be sent: each goes alone, and that one becomes an error reply.
+        for (const reply of replies) write(reply);
+        return;
+      } finally {
+        this.#replyingTo = null;
+      }
+      conn.sendBytes(bytes);
+    };
     try {
       for (;;) {
-        const request = parseRequest(await conn.recv());
-        if (!request) break; // a protocol violation: drop this client, serve the others
-        this.#handle(client, request);
+        const requests = parseRequests(decode(await conn.recvBytes(), kFromClient));
+        if (!requests) break; // a protocol violation: drop this client, serve the others
+        if (requests.length === 1) {
+          this.#handle(client, requests[0] as Request);
+          releaseDroppedNow();
+          continue;
+        }
+        held = [];
+        try {
+          for (const request of requests) {
+            this.#handle(client, request);
+            if (hasDropped()) {
+              // What a referent let go of is released before the next request runs (exact
+              // counts), and after the replies that may carry it are encoded.
+              writeHeld(held);
+              held = [];
+              releaseDroppedNow();
+            }
+          }
+        } finally {
+          const replies = held;
+          held = null;
+          writeHeld(replies);
+        }
       }
     } catch {
       // End of file, a broken or undecodable frame: this client is done.
@@ -213,6 +310,23 @@ export class Server {
       (referent.obj as { [kOwnerGone](id: number): void })[kOwnerGone](client.id);
     for (const [oid, count] of client.holds) this.#decref(oid, count);
     client.holds.clear();
+    releaseDroppedNow();
+    for (const [tid, transit] of this.#transit) {
+      // A reply's proxies this client did not adopt before it went: nobody else can.
+      if (transit.receiver === client) this.#endTransit(tid);
+      else if (transit.sender === client && !transit.timer) {
+        transit.timer = setTimeout(() => this.#endTransit(tid), kTransitGraceMs);
+        transit.timer.unref();
+      }
+    }
+  }
+
+  #endTransit(tid: string): void {
+    const transit = this.#transit.get(tid);
+    if (!transit) return;
+    clearTimeout(transit.timer);
+    this.#transit.delete(tid);
+    this.#decref(transit.oid, 1);
   }
 
   #handle(client: Client, request: Request): void {
@@ -231,16 +345,18 @@ export class Server {
         return;
       case 'transit':
         if (this.#adoptedEarly.delete(request.tid)) return;
-        if (this.#objects.has(request.oid)) {
-          this.#transit.set(request.tid, request.oid);
+        if (this.#objects.has(request.oid) && !this.#transit.has(request.tid)) {
+          const receiver = this.#replyingTo;
+          this.#transit.set(request.tid, { oid: request.oid, sender: client, receiver });
           this.#incref(request.oid);
         }
         return;
       case 'adopt': {
-        const oid = this.#transit.get(request.tid);
-        if (oid !== undefined) {
+        const transit = this.#transit.get(request.tid);
+        if (transit !== undefined) {
+          clearTimeout(transit.timer);
           this.#transit.delete(request.tid);
-          this.#hold(client, oid, false);
+          this.#hold(client, transit.oid, false);
         } else if (this.#objects.has(request.oid)) {
           // The adopter's message overtook the sender's hold (they travel on two sockets).
           this.#adoptedEarly.add(request.tid);

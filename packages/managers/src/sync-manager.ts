@@ -1,10 +1,12 @@
 /**
  * `SyncManager` and `Manager()`: a manager serving Python's standard shared types.
  */
+import { invalidArgument } from '@multiproc/serialize';
 import { syncReferents } from './builtins.js';
+import { formatAddress } from './client.js';
 import { BaseManager, type ManagerOptions } from './manager.js';
 import * as proxies from './proxies.js';
-import type { BaseProxy } from './proxy.js';
+import { BaseProxy } from './proxy.js';
 import { PoolProxy } from './referent-pool.js';
 
 const proxyOf: Record<string, typeof BaseProxy> = {
@@ -91,9 +93,23 @@ export class SyncManager extends BaseManager {
   BoundedSemaphore(value = 1): Promise<proxies.SemaphoreProxy> {
     return this.create('BoundedSemaphore', value);
   }
-  /** Creates a shared condition variable and resolves with its proxy. */
-  Condition(): Promise<proxies.ConditionProxy> {
-    return this.create('Condition');
+  /**
+   * Creates a shared condition variable and resolves with its proxy: over a new RLock, or over
+   * `lock`, a `Lock()` or `RLock()` proxy of this manager, as Python's `Condition(lock)`.
+   */
+  Condition(lock?: proxies.AcquirerProxy): Promise<proxies.ConditionProxy> {
+    if (lock === undefined) return this.create('Condition');
+    const address = this.address === undefined ? undefined : formatAddress(this.address);
+    if (
+      !(lock instanceof BaseProxy) ||
+      (lock.typeid !== 'Lock' && lock.typeid !== 'RLock') ||
+      formatAddress(lock.address) !== address
+    ) {
+      return Promise.reject(
+        invalidArgument('Condition lock', 'a Lock or RLock proxy of this manager', lock),
+      );
+    }
+    return this.create('Condition', lock);
   }
   /** Creates a shared event and resolves with its proxy. */
   Event(): Promise<proxies.EventProxy> {
@@ -124,7 +140,23 @@ export class SyncManager extends BaseManager {
       typeof sizeOrSequence === 'number' ? sizeOrSequence : [...sizeOrSequence],
     );
   }
-  /** A pool whose workers are threads of the server process. */
+  /**
+   * A pool living in the server, whose `processes` workers are worker threads of the server
+   * process, not processes (Python's are processes): the server is a daemon process, so that it
+   * ends with the program that started it even when nobody calls `shutdown()`, and daemon
+   * processes may not start processes of their own (the rule of Python's `daemon`). Worker
+   * threads still run tasks in parallel on separate CPUs, each in its own JavaScript realm; what
+   * they do not have is a process's isolation: a task that calls `process.exit()` or crashes
+   * natively ends the server. Functions travel by reference (exported from a module, or
+   * self-contained), as `Process` targets do, and a manager that serves unauthenticated clients
+   * refuses them. For process workers, use a `Pool` of your own and hand it proxies.
+   *
+   * @example
+   * ```ts
+   * const pool = await manager.Pool(2);
+   * await pool.map(square, [1, 2, 3]); // [1, 4, 9], square exported by its module
+   * ```
+   */
   Pool(processes?: number): Promise<PoolProxy> {
     return this.create('Pool', ...(processes === undefined ? [] : [processes]));
   }

@@ -1,5 +1,5 @@
 import { Process } from '@multiproc/process';
-import { Manager, type SyncManager } from '@multiproc/managers';
+import { Manager, type BaseProxy, type ListProxy, type SyncManager } from '@multiproc/managers';
 import { collectGarbage, expectNoChildren, rejection, targets, until } from './helpers.js';
 
 describe('referent lifetime', () => {
@@ -57,6 +57,50 @@ describe('referent lifetime', () => {
     expect(await lock.acquire({ timeout: 5000 })).toBe(true);
     ready.dispose();
     lock.dispose();
+    expect(await referents()).toBe(before);
+  });
+
+  it('a proxy stored in a container is released when the container drops it, or is released', async () => {
+    const before = await referents();
+    const d = await manager.dict();
+    const l = await manager.list();
+    const ns = await manager.Namespace();
+    const store = async (put: (inner: BaseProxy) => Promise<unknown>) => {
+      const inner = await manager.list([1]);
+      await put(inner);
+      inner.dispose(); // from now on only the container holds it
+    };
+    await store((inner) => d.set('a', inner));
+    await store((inner) => d.set('b', [{ deep: inner }]));
+    await store((inner) => l.append(inner));
+    await store((inner) => ns.set('x', inner));
+    // A child stores one too: the server holds a handle that came from another process.
+    await store(async (inner) => {
+      const p = new Process({ target: targets.storeIn, args: [d, 'child', inner] });
+      p.start();
+      await p.join(10_000);
+      expect(p.exitcode).toBe(0);
+    });
+    expect(await referents()).toBe(before + 3 + 5);
+    // Each drop releases at once; no garbage collection runs anywhere meanwhile.
+    await d.set('a', 'overwritten');
+    expect(await referents()).toBe(before + 3 + 4);
+    const [popped] = (await d.pop('b')) as [{ deep: ListProxy }];
+    expect(await popped.deep.copy()).toEqual([1]); // sent whole, then let go by the dict
+    popped.deep.dispose();
+    expect(await referents()).toBe(before + 3 + 3);
+    ((await l.pop()) as BaseProxy).dispose(); // the caller got it: its proxy holds it now
+    await ns.delete('x');
+    await d.delete('child');
+    expect(await referents()).toBe(before + 3);
+    // Releasing a container releases what it holds.
+    await store((inner) => d.set('c', inner));
+    await store((inner) => l.extend([inner]));
+    await store((inner) => ns.set('y', inner));
+    expect(await referents()).toBe(before + 3 + 3);
+    d.dispose();
+    l.dispose();
+    ns.dispose();
     expect(await referents()).toBe(before);
   });
 

@@ -1,7 +1,3 @@
-import { connect } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import fc from 'fast-check';
-import { Client } from '@multiproc/connection';
 import { activeChildren } from '@multiproc/process';
 import { AuthenticationError } from '@multiproc/serialize';
 import { BaseManager, Manager, SyncManager } from '@multiproc/managers';
@@ -29,7 +25,7 @@ describe('a TCP manager', () => {
     await list.append(2);
     expect(await list.copy()).toEqual([1, 2]);
     expect(await d.get('shared')).toBe(true);
-    // Released now, not at some later collection: the fuzz test below counts referents exactly.
+    // Released now, not at some later collection: the tests below count referents exactly.
     list.dispose();
     d.dispose();
   });
@@ -40,82 +36,6 @@ describe('a TCP manager', () => {
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.code).toBe('ERR_MP_AUTHENTICATION');
     expect(client.state).toBe('shutdown');
-  });
-
-  it('never runs anything for a peer that did not prove the key, and survives garbage before auth', async () => {
-    const before = await manager.stats();
-    await Promise.all(
-      Array.from(
-        { length: 20 },
-        (_, i) =>
-          new Promise<void>((resolve) => {
-            const socket = connect(address[1], address[0], () => {
-              // A length-prefixed 'create' request as an unauthenticated peer would send it, then noise.
-              socket.write(
-                i % 2
-                  ? randomBytes(300 + i * 50)
-                  : Buffer.from([
-                      0, 0, 0, 12, 0x82, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xa6, 0x63, 0x72, 0x65, 0x61,
-                      0x74,
-                    ]),
-              );
-            });
-            socket.on('error', () => resolve());
-            socket.on('close', () => resolve());
-            setTimeout(() => socket.destroy(), 300);
-          }),
-      ),
-    );
-    const after = await manager.stats();
-    expect(after.referents).toBe(before.referents);
-    const value = await manager.Value('i', 5);
-    expect(await value.get()).toBe(5);
-    value.dispose();
-  });
-
-  it('survives fuzzed frames from authenticated peers, and still counts exactly', async () => {
-    const before = (await manager.stats()).referents;
-    const shapes = [
-      { type: 'call', id: 1, oid: 1, method: 'constructor', args: [] },
-      { type: 'call', id: 2, oid: 999999, method: 'get', args: [], timeout: null },
-      { type: 'create', id: 3, typeid: '__proto__', args: [] },
-      { type: 'create', id: 4, typeid: 'constructor', args: [] },
-      { type: 'create', id: 5, typeid: 'dict', args: 'not an array' },
-      { type: 'decref', oids: [1, 2, 3, 1, 1] },
-      { type: 'adopt', oid: -1, tid: 'nobody' },
-      { type: 'stats' },
-      { type: 'shutdown' },
-      null,
-      [1, 2, 3],
-      'text',
-    ];
-    for (const frame of shapes) {
-      const conn = await Client({ address, authkey });
-      conn.send(frame);
-      conn.send({ type: 'stats', id: 77 });
-      await conn.recv().catch(() => undefined);
-      conn.close();
-    }
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.oneof(fc.anything(), fc.uint8Array({ maxLength: 64 })), { maxLength: 8 }),
-        async (frames) => {
-          const conn = await Client({ address, authkey });
-          for (const frame of frames) {
-            try {
-              if (frame instanceof Uint8Array) conn.sendBytes(frame);
-              else conn.send(frame);
-            } catch {
-              // fast-check made something this side cannot encode: nothing was sent.
-            }
-          }
-          conn.close();
-        },
-      ),
-      { numRuns: 60 },
-    );
-    expect((await manager.stats()).referents).toBe(before);
-    expect(await (await manager.list([1, 2])).length()).toBe(2);
   });
 });
 

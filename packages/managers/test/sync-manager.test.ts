@@ -1,7 +1,7 @@
 import { Pool, ThreadPool } from '@multiproc/pool';
 import { Process } from '@multiproc/process';
 import { Empty, TimeoutError } from '@multiproc/serialize';
-import { Manager, type SyncManager } from '@multiproc/managers';
+import { Manager, type ListProxy, type SyncManager } from '@multiproc/managers';
 import { expectNoChildren, rejection, targets } from './helpers.js';
 
 describe('SyncManager types', () => {
@@ -244,6 +244,36 @@ describe('SyncManager types', () => {
         ['from', 'third process'],
       ]),
     );
+  });
+
+  it('calls made in one tick go out together and are answered in order, proxies included', async () => {
+    const d = await manager.dict();
+    const inner = await manager.list([7]);
+    // Plain calls are written as one frame; the call carrying a proxy goes alone, in its place.
+    const results = await Promise.all(
+      [
+        d.set('a', 1),
+        d.get('a'),
+        d.set('p', inner),
+        d.set('a', 2),
+        d.get('a'),
+        d.pop('missing', 'fallback'),
+        d.get('p'),
+        d.size(),
+        d.pop('nothing'),
+      ].map((p) =>
+        p.then(
+          (v) => v,
+          (e: Error) => e.message,
+        ),
+      ),
+    );
+    expect(results.slice(0, 6)).toEqual([undefined, 1, undefined, undefined, 2, 'fallback']);
+    expect(await (results[6] as ListProxy<number>).copy()).toEqual([7]);
+    expect(results.slice(7)).toEqual([2, 'dict has no key "nothing" (string)']);
+    (results[6] as ListProxy<number>).dispose();
+    inner.dispose();
+    d.dispose();
   });
 
   it('every call takes a last { timeout }', async () => {

@@ -7,8 +7,48 @@ import { uninitializedF64 } from './protocol.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
-/** `#mapNumbers` ran to the end of the chunk. */
-const kAllNumbers: unique symbol = Symbol('all numbers');
+/**
+ * Where `mapNumbers` stopped: the result of the item it stopped at, when that was not a number,
+ * and the item whose call threw. Module variables, not properties: see `mapNumbers`.
+ */
+let otherResult: unknown;
+let thrownAt = 0;
+
+/**
+ * The `map` fast path: `fn(items[i])` from `start`, float64 results into `f64`, nothing else per
+ * item. Returns `n` when every result was a number, else the index of the first item whose result
+ * was not (left in `otherResult`: its call has happened, and a function runs once per item). If
+ * `fn` throws, `thrownAt` holds the item's index.
+ *
+ * A plain function that leaves its outcome in module variables, not a method that updates
+ * `this`: V8 compiles the loop while it runs, before the code after it has ever run in a fresh
+ * worker, and a property store there has no type feedback yet. Measured: the compiled code was
+ * thrown away at the end of each cold worker's first chunk (`Insufficient type feedback for
+ * generic named access`), so the next chunk began interpreted again.
+ */
+function mapNumbers(
+  fn: Fn,
+  items: ArrayLike<unknown>,
+  f64: Float64Array,
+  start: number,
+  n: number,
+): number {
+  let i = start;
+  try {
+    for (; i < n; i++) {
+      const r = fn(items[i]);
+      if (typeof r !== 'number') {
+        otherResult = r;
+        return i;
+      }
+      f64[i] = r;
+    }
+  } catch (error) {
+    thrownAt = i;
+    throw error;
+  }
+  return n;
+}
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -76,37 +116,31 @@ export class ChunkRun {
     const { n } = this;
     while (this.i < n && !this.stopped) {
       let result: unknown;
-      try {
-        result = this.f64 !== null && !this.star ? this.#mapNumbers(this.f64) : this.call(this.i);
-      } catch (error) {
-        this.fail(error);
-        continue;
+      if (this.f64 !== null && !this.star) {
+        let at: number;
+        try {
+          at = mapNumbers(this.fn, this.items, this.f64, this.i, n);
+        } catch (error) {
+          this.i = thrownAt;
+          this.fail(error);
+          continue;
+        }
+        this.i = at;
+        if (at === n) break;
+        result = otherResult;
+        otherResult = undefined;
+      } else {
+        try {
+          result = this.call(this.i);
+        } catch (error) {
+          this.fail(error);
+          continue;
+        }
       }
-      if (result === kAllNumbers) break;
       if (isThenable(result)) return this.#continueAsync(result);
       this.store(this.i++, result);
     }
     return undefined;
-  }
-
-  /**
-   * The `map` fast path: float64 results into a float64 array, nothing else per item. Returns the
-   * first other result (for item `this.i`, whose call it is: a function must run once per item),
-   * or `kAllNumbers`; leaves `this.i` at the item that returned it or threw.
-   */
-  #mapNumbers(f64: Float64Array): unknown {
-    const { fn, items, n } = this;
-    let i = this.i;
-    try {
-      for (; i < n; i++) {
-        const r = fn(items[i]);
-        if (typeof r !== 'number') return r;
-        f64[i] = r;
-      }
-      return kAllNumbers;
-    } finally {
-      this.i = i;
-    }
   }
 
   async #continueAsync(pending: PromiseLike<unknown>): Promise<void> {

@@ -32,6 +32,21 @@ function copyValues(to: unknown[], start: number, from: ArrayLike<unknown>, coun
   for (let i = 0; i < count; i++) to[start + i] = from[i];
 }
 
+/**
+ * An array of `length` holes whose elements V8 stores as unboxed doubles from the start.
+ *
+ * `new Array(length)` makes tagged elements: the first float64 result stored into it makes V8
+ * copy them all into a second, double backing store. For a million results that is 16 MB of
+ * fresh memory instead of 8 (~4,000 page faults instead of ~2,000, measured) and a pass over a
+ * million holes, in every `map` of numbers. Lengthening a one-element double array allocates the
+ * double store directly; its first element is overwritten by the first chunk's results.
+ */
+function numberArray<R>(length: number): R[] {
+  const array = [0.5];
+  array.length = length;
+  return array as R[];
+}
+
 /** One `apply`/`applyAsync` call: a single task whose one value is the result. */
 export class ApplyJob<R> implements Job {
   readonly method: string;
@@ -135,9 +150,14 @@ export class MapJob<R> implements Job {
       return;
     }
     const { values } = outcome;
-    const results = (this.#results ??= new Array<R>(this.#items.length));
-    if (values instanceof Float64Array) copyNumbers(results, task.start, values, task.count);
-    else copyValues(results, task.start, values, task.count);
+    let results = this.#results;
+    if (values instanceof Float64Array) {
+      results ??= this.#results = numberArray<R>(this.#items.length);
+      copyNumbers(results, task.start, values, task.count);
+    } else {
+      results ??= this.#results = new Array<R>(this.#items.length);
+      copyValues(results, task.start, values, task.count);
+    }
     if (--this.#remaining === 0) this.#finish({ ok: true, value: results });
   }
 

@@ -184,6 +184,17 @@ describe.each(['spawn', 'thread'] as const)('Pool with %s workers', (method) => 
       expect(special.slice(1)).toEqual([NaN, Infinity, -Infinity, 2 ** 53, 1e-300]);
     });
 
+    it('puts float64 chunks and chunks of other values of one call into one array', async () => {
+      // Chunks of numbers travel and come back as float64s, the others as values, finished in
+      // whatever order: the result array takes both kinds, the first kind to arrive either way.
+      const items = Array.from({ length: 400 }, (_, i) => (i % 100 === 95 ? `s${i}` : i + 0.25));
+      expect(await pool.map(tasks.identity, items, { chunksize: 10 })).toEqual(items);
+      const reversed = [...items].reverse();
+      expect(await pool.map(tasks.identity, reversed, { chunksize: 10 })).toEqual(reversed);
+      const one = await pool.map(tasks.square, [3]);
+      expect(one).toEqual([9]);
+    });
+
     it('takes any iterable or async iterable, and an empty one', async () => {
       function* gen(): Generator<number> {
         for (let i = 1; i <= 4; i++) yield i;

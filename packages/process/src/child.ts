@@ -33,8 +33,7 @@ const lazyRequire = createRequire(import.meta.url);
 
 /**
  * Decodes the start payload. A JSON payload (the common case: plain arguments) needs nothing
- * more; a msgpack one loads the receiving half of the codec, a separate file of the child build,
- * only then (measured: 2-3 ms of every start otherwise).
+ * more; a msgpack one loads the decoder through `child-decode.cjs`, only then.
  */
 async function decodeStart(payload: Uint8Array, handles: { fd: number }[]): Promise<StartPayload> {
   const json = decodeStartJson(payload);

@@ -27,9 +27,15 @@ const kPollMs = 10;
 /** Looks at a held lock before taking its slow path (each a load; ~1 µs in all). */
 export const kLockSpins = 200;
 
-/** What an operation asks its driver for: the queue's lock, or a sleep on a futex word. */
-export const kLockStep = 'lock';
-export type Step = typeof kLockStep | { index: number; expected: number; ms: number };
+/**
+ * What an operation asks its driver for: a lock (producers' tail lock, consumers' head lock, or
+ * both, tail first), or a sleep on a futex word.
+ */
+export const kTailLock = 'tail';
+export const kHeadLock = 'head';
+export const kBothLocks = 'both';
+export type LockStep = typeof kTailLock | typeof kHeadLock | typeof kBothLocks;
+export type Step = LockStep | { index: number; expected: number; ms: number };
 export type Operation<T> = Generator<Step, T, void>;
 
 /** Whether a wait must end now. */
