@@ -157,14 +157,14 @@ describe('plain objects and Maps side by side', () => {
     a['self'] = a;
     const b: Record<string, unknown> = { name: 'b', m: new Map([['b', 1]]) };
     b['self'] = b;
-    const back = roundTrip([a, b]) as Record<string, unknown>[];
+    const back = roundTrip<Record<string, unknown>[]>([a, b]);
     expect(back[0]!['self']).toBe(back[0]);
     expect(back[1]!['self']).toBe(back[1]);
     expect(back[1]!['m']).toStrictEqual(new Map([['b', 1]]));
   });
 
   it('find cycles at any depth, and no cycle where a deep object is only shared', () => {
-    type Node = { depth: number; next?: Node; up?: Node };
+    type Node = { depth: number; next?: Node | undefined; up?: Node | undefined };
     const chain = (length: number): Node[] => {
       const nodes: Node[] = Array.from({ length }, (_, depth) => ({ depth }));
       for (let d = 0; d + 1 < length; d++) nodes[d]!.next = nodes[d + 1];
