@@ -38,6 +38,7 @@ import {
   encode,
   frameHeader,
   type DecodeContext,
+  toError,
 } from '@multiproc/serialize';
 import { FrameReader } from './reader.js';
 import { fdOf, retarget, wrapHandle } from './uv.js';
@@ -429,7 +430,7 @@ export class ConnectionEngine {
   /** A read failed (a broken frame, a reset): nothing more can be received. */
   #failRead(error: unknown): void {
     this.#eof = true;
-    this.#failure ??= error instanceof Error ? error : new Error(String(error));
+    this.#failure ??= toError(error);
     if (error instanceof FrameError) {
       // The stream can no longer be split into messages.
       this.#rejectAll(this.#failure);

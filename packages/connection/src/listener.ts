@@ -20,6 +20,7 @@ import {
   ProcessError,
   closedError,
   invalidArgument,
+  toError,
 } from '@multiproc/serialize';
 import { checkAddress, resolveHost, type Address, type Family } from './address.js';
 import { answerChallenge, deliverChallenge, toAuthKey, type AuthKey } from './auth.js';
@@ -471,7 +472,7 @@ export class Listener {
       },
       (error: unknown) => {
         if (this.#handshaking.delete(conn) && this.#ready.length < this.#backlog) {
-          this.#push({ error: error instanceof Error ? error : new Error(String(error)) });
+          this.#push({ error: toError(error) });
         }
       },
     );

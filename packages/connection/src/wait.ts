@@ -3,7 +3,7 @@
  * promises (a `Process`'s `sentinel` among them).
  */
 import { checkTimeout, setLongTimeout, type LongTimer } from '@multiproc/native';
-import { invalidArgument } from '@multiproc/serialize';
+import { invalidArgument, toError } from '@multiproc/serialize';
 import { Connection, connectionInternals } from './connection.js';
 import { Listener, whenListenerReady } from './listener.js';
 
@@ -115,7 +115,7 @@ export function wait<T extends Waitable>(
       finished = true;
       timer?.clear();
       for (const cancel of cancels) cancel();
-      reject(error instanceof Error ? error : new Error(String(error)));
+      reject(toError(error));
     };
     const mark = (object: T): void => {
       ready.add(object);

@@ -20,7 +20,7 @@
 import { writeSync, writevSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { dupFd } from '@multiproc/native';
-import { EOFError, TimeoutError } from '@multiproc/serialize';
+import { EOFError, TimeoutError, toError } from '@multiproc/serialize';
 import { unsentBytes, whileBlocking } from './uv.js';
 
 /** Frames up to this size are joined with their header and written with one `write`. */
@@ -386,7 +386,7 @@ export class FrameWriter {
   #fail(error: unknown): Error {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (code !== undefined && brokenCodes.has(code)) return this.#markBroken(error);
-    const failure = error instanceof Error ? error : new Error(String(error));
+    const failure = toError(error);
     this.#broken = failure;
     this.discard(failure);
     this.#runOnEmpty();

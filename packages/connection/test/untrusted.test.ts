@@ -8,15 +8,22 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as fc from 'fast-check';
 import { Client, Listener, Pipe, type Connection } from '@multiproc/connection';
+import { getContext } from '@multiproc/process';
 import { ProcessError, encode } from '@multiproc/serialize';
-import { Opened } from './helpers.js';
+import { Opened, joinedCleanly, killLeftovers } from './helpers.js';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const targets = require('./fixtures/targets.cjs') as Record<string, (...args: never[]) => unknown>;
 
 /** Extension type codes of `@multiproc/serialize/src/decode.ts`. */
 const kExtHandle = 0x31;
 const kExtInstance = 0x32;
 
 const opened = new Opened();
-afterEach(() => opened.closeAll());
+afterEach(async () => {
+  opened.closeAll();
+  await killLeftovers();
+});
 
 let dir: string;
 beforeAll(() => {
@@ -132,6 +139,35 @@ describe('decoding messages from sockets', () => {
     expect(existsSync(marker)).toBe(true);
   });
 });
+
+describe.each(['spawn', 'thread'] as const)(
+  'a socket connection passed on to a %s child',
+  (method) => {
+    it('stays untrusted there: a message naming a module loads nothing', async () => {
+      const { url, marker } = markerModule(`passed-${method}`, '.cjs');
+      const [server, client] = await socketPair('AF_INET');
+      const [report, childReport] = Pipe(false);
+      opened.add(report);
+      const { Process } = getContext(method);
+      const p = new Process({
+        target: targets.recvAndReport as never,
+        args: [server, childReport],
+      });
+      p.start();
+      server.close();
+      childReport.close();
+      client.sendBytes(instanceMessage(url, 'Thing'));
+      expect(await report.recv()).toEqual([
+        'error',
+        'TypeError',
+        `a message from a socket peer names module ${url}, which this process has not loaded; ` +
+          'values from sockets are rebuilt only from types registered here and classes of modules already loaded',
+      ]);
+      await joinedCleanly(p);
+      expect(existsSync(marker)).toBe(false);
+    });
+  },
+);
 
 describe('a TCP Listener without an authkey', () => {
   it('is refused on a non-loopback address, with an error that names the opt-in', async () => {

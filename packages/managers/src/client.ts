@@ -7,8 +7,7 @@
  * at once with an error naming the address; the client never reconnects on its own.
  */
 import { Client, type Address, type Connection } from '@multiproc/connection';
-import { ProcessError, TimeoutError, encode } from '@multiproc/serialize';
-import { sharedState } from '@multiproc/serialize';
+import { ProcessError, TimeoutError, encode, sharedState, toError } from '@multiproc/serialize';
 import type { Reply, Request } from './protocol.js';
 
 /** A request without its id (the channel numbers it). */
@@ -97,7 +96,7 @@ export class SocketChannel implements Channel {
         bytes = encode({ ...body, id });
       } catch (error) {
         if (timer) clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
+        reject(toError(error));
         return;
       }
       this.#pending.set(id, { resolve, reject, timer });

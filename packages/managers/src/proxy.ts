@@ -19,6 +19,7 @@ import {
   registerShareable,
   sharedState,
   type EncodeContext,
+  toError,
 } from '@multiproc/serialize';
 import { channelTo, formatAddress, knownKey, type Channel } from './client.js';
 import type { ObjectId, ReferentInfo, Reply, Request } from './protocol.js';
@@ -203,7 +204,7 @@ export class BaseProxy {
         )
         .then((reply) => settleReply(reply, channel, address));
     } catch (error: unknown) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(toError(error));
     }
   }
 

@@ -74,6 +74,26 @@ export function brandErrorClass(cls: { prototype: object; name: string }, name: 
 
 brandErrorClass(MultiprocError, 'MultiprocError');
 
+/**
+ * The value a `catch` received, as an `Error`: an error passes unchanged; anything else that was
+ * thrown (a string, `undefined`) becomes a `MultiprocError` with code `ERR_MP_NON_ERROR_THROWN`
+ * whose `cause` is the original value, so code that settles promises with it still rejects with
+ * an `Error` and loses nothing. Internal to multiproc's packages.
+ *
+ * @example
+ * ```ts
+ * try { step() } catch (e) { reject(toError(e)) }
+ * ```
+ */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new MultiprocError(
+    `a non-error value was thrown: ${describeValue(value)}`,
+    'ERR_MP_NON_ERROR_THROWN',
+    { cause: value },
+  );
+}
+
 /** Throws a `TypeError` that names the offending option, the expectation and what was received. */
 export function invalidArgument(path: string, expected: string, received: unknown): TypeError {
   return new TypeError(`${path} must be ${expected}, got ${describeValue(received)}`);

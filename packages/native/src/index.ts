@@ -37,6 +37,7 @@ export {
   brandErrorClass,
   describeValue,
   invalidArgument,
+  toError,
   type MultiprocErrorOptions,
 } from './errors.js';
 export { MAX_TIMER_DELAY, checkTimeout, setLongTimeout, type LongTimer } from './timeout.js';

@@ -31,20 +31,32 @@ import {
   decodeAsync,
   encode,
   encodeTrusted,
+  toError,
 } from '@multiproc/serialize';
 import { heapAllocate } from '@multiproc/shared-memory/internal';
 import { deadlineOf, type Deadline, type WaitOptions } from './options.js';
 import {
+  isSpilled,
+  kConsumerSleeps,
+  kCapacity,
+  kConsumerWakes,
   kCount,
+  kFalse,
   kGetPending,
   kGetSeq,
   kGetSleepers,
   kInline,
+  kNull,
+  kNumber,
   kPutPending,
   kPutSeq,
   kPutSleepers,
-  kRaw,
+  kRawInline,
+  kRawSpilled,
   kSpilled,
+  kString,
+  kTrue,
+  kUndefined,
   kUnfinished,
   type Ring,
 } from './ring.js';
@@ -57,27 +69,98 @@ import {
   kLockStep,
   kRecheckMs,
   sliceOf,
+  spinUntilChanged,
   waitAsync,
   waitSync,
   type Operation,
 } from './waiting.js';
 
-/** An encoded item ready to be written: its payload bytes, inline or a spilled block's handle. */
+/**
+ * An item ready to be written: a number as it is, or payload bytes (msgpack, a Buffer's own
+ * bytes, a string's UTF-8, or a spilled block's handle).
+ */
 interface Prepared {
-  bytes: Uint8Array;
-  /** Whether `bytes` is a copy of our own (not the encoder's buffer or the caller's Buffer). */
-  owned?: boolean;
-  /** `kInline` or `kSpilled`, plus `kRaw` for a Buffer sent as its bytes. */
+  /** A record kind of ring.ts. */
   kind: number;
+  bytes: Uint8Array | undefined;
+  /** Payload bytes: of `bytes`, 8 for a number, 0 for a constant. */
+  length: number;
+  number: number;
+  /** Whether `bytes` is a copy of our own (not a scratch or encoder buffer, nor the caller's). */
+  owned: boolean;
 }
 
-/** What a get took out of the ring (a private copy). */
-interface Taken {
-  bytes: Buffer;
-  kind: number;
+/** What a get took out of the ring to decode after the lock: a private copy of the payload. */
+class Encoded {
+  constructor(
+    readonly bytes: Buffer,
+    readonly kind: number,
+  ) {}
+
+  #payload(): Buffer {
+    return isSpilled(this.kind) ? unspill(this.bytes) : this.bytes;
+  }
+
+  decodeSync(): unknown {
+    const payload = this.#payload();
+    return this.kind === kRawInline || this.kind === kRawSpilled ? payload : decode(payload);
+  }
+
+  decodeAsync(): unknown {
+    const payload = this.#payload();
+    return this.kind === kRawInline || this.kind === kRawSpilled ? payload : decodeAsync(payload);
+  }
+}
+
+/** What a get step returns when it took nothing (an item may be `undefined`). */
+const kNothing: unique symbol = Symbol('nothing');
+type Taken = unknown;
+
+/**
+ * Strings up to this many UTF-16 units travel as UTF-8 without msgpack, through a scratch
+ * buffer that always holds them (3 bytes per unit at most).
+ */
+const kShortString = 1024;
+const scratch = Buffer.allocUnsafeSlow(kShortString * 3);
+/** `String.prototype.isWellFormed` (Node 20+; not in the ES2023 lib this package targets). */
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** The test hook: `queue[kStats]()` reads the counters in the queue's shared header. */
+export const kStats = Symbol.for('multiproc.queues.stats');
+
+/** What the test hook reads (the same for every holder of a queue). */
+export interface QueueStats {
+  /** Consumer wake-ups issued by puts and gets (one per batch, at most one per sleep). */
+  consumerWakes: number;
+  /** Times a consumer found the queue empty and registered to sleep. */
+  consumerSleeps: number;
+  /** Consumers registered as sleeping now. */
+  sleepingConsumers: number;
+  /** The ring's size now, and the most it may grow to. */
+  ringBytes: number;
+  maxRingBytes: number;
 }
 
 type State = 'open' | 'closed';
+
+function newPrepared(): Prepared {
+  return { kind: 0, bytes: undefined, length: 0, number: 0, owned: true };
+}
+
+function fill(
+  into: Prepared,
+  kind: number,
+  bytes: Uint8Array | undefined,
+  length: number,
+  owned: boolean,
+): Prepared {
+  into.kind = kind;
+  into.bytes = bytes;
+  into.length = length;
+  into.owned = owned;
+  return into;
+}
 
 /** One holder's engine over a queue's shared state. */
 export class QueueEngine {
@@ -89,6 +172,8 @@ export class QueueEngine {
   #state: State = 'open';
   /** Calls in progress; the segment is released when the last one ends after `close()`. */
   #active = 0;
+  /** What `putSync` prepares each item in. */
+  readonly #syncPrepared = newPrepared();
   // Wake-ups decided under the lock, done after it is released.
   #wakeConsumer = false;
   #wakeProducers = false;
@@ -197,22 +282,20 @@ export class QueueEngine {
     if (sleeping) this.#wokeUp(kPutSleepers, kPutPending);
     if (this.#state !== 'open') throw this.closedError();
     const ring = this.#ring;
-    const { bytes } = prepared;
-    const fill = (at: number): void => copyInto(ring.bytes, at, bytes);
-    if (
-      ring.belowMaxsize() &&
-      (ring.tryPut(bytes.byteLength, prepared.kind, fill, this.#joinable) ||
-        (ring.grow(bytes.byteLength) &&
-          ring.tryPut(bytes.byteLength, prepared.kind, fill, this.#joinable)))
-    ) {
-      if (w[kGetSleepers]! > 0) {
-        w[kPutSeq] = w[kPutSeq]! + 1;
-        if (w[kGetPending] === 0) {
-          w[kGetPending] = 1;
-          this.#wakeConsumer = true;
+    const { length, kind } = prepared;
+    if (ring.belowMaxsize()) {
+      let at = ring.reserve(length, kind);
+      if (at < 0 && ring.grow(length)) at = ring.reserve(length, kind);
+      if (at >= 0) {
+        if (kind === kNumber) ring.view.setFloat64(at, prepared.number, true);
+        else if (length > 0) copyInto(ring.bytes, at, prepared.bytes!, length);
+        ring.commitPut(this.#joinable);
+        if (w[kGetSleepers]! > 0) {
+          w[kPutSeq] = w[kPutSeq]! + 1;
+          if (w[kGetPending] === 0) this.#wakeOneConsumer();
         }
+        return true;
       }
-      return true;
     }
     if (register) {
       w[kPutSleepers] = w[kPutSleepers]! + 1;
@@ -221,26 +304,43 @@ export class QueueEngine {
     return false;
   }
 
-  /** A get attempt: the bytes taken, or undefined after registering as a sleeper. */
-  #getStep(sleeping: boolean, register: boolean): Taken | undefined {
+  /** Under the lock: one consumer will be woken after the unlock, and none more until it runs. */
+  #wakeOneConsumer(): void {
+    const w = this.#words;
+    w[kGetPending] = 1;
+    w[kConsumerWakes] = (w[kConsumerWakes]! + 1) | 0;
+    this.#wakeConsumer = true;
+  }
+
+  /**
+   * A get attempt: the item (a primitive, read in place) or its bytes to decode after the lock
+   * (`Encoded`); `kNothing` after registering as a sleeper.
+   */
+  #getStep(sleeping: boolean, register: boolean): Taken {
     const w = this.#words;
     if (sleeping) this.#wokeUp(kGetSleepers, kGetPending);
     if (this.#state !== 'open') throw this.closedError();
     const ring = this.#ring;
-    const record = ring.peek();
-    if (record === undefined) {
+    const at = ring.peek();
+    if (at < 0) {
       if (register) {
         w[kGetSleepers] = w[kGetSleepers]! + 1;
         w[kGetPending] = 0;
+        w[kConsumerSleeps] = (w[kConsumerSleeps]! + 1) | 0;
       }
-      return undefined;
+      return kNothing;
     }
-    const bytes = copyOut(ring, record.offset, record.length);
-    ring.drop(record);
+    const { kind, length } = ring;
+    let item: unknown;
+    if (kind === kNumber) item = ring.view.getFloat64(at, true);
+    else if (kind === kString) item = ring.text.toString('utf8', at, at + length);
+    else if (kind >= kUndefined)
+      item = kind === kNull ? null : kind === kUndefined ? undefined : kind === kTrue;
+    else item = new Encoded(copyOut(ring, at, length), kind);
+    ring.drop(at);
     if (w[kCount]! > 0 && w[kGetSleepers]! > 0 && w[kGetPending] === 0) {
       w[kPutSeq] = w[kPutSeq]! + 1;
-      w[kGetPending] = 1;
-      this.#wakeConsumer = true;
+      this.#wakeOneConsumer();
     }
     if (w[kPutSleepers]! > 0 && ring.roomForBatch()) {
       w[kGetSeq] = w[kGetSeq]! + 1;
@@ -249,7 +349,7 @@ export class QueueEngine {
         this.#wakeProducers = true;
       }
     }
-    return { bytes, kind: record.kind };
+    return item;
   }
 
   #wokeUp(sleepers: number, pending: number): void {
@@ -261,30 +361,53 @@ export class QueueEngine {
   // -------------------------------------------------------------------------------------------
   // Encoding
 
-  /** Encodes (refusing unsendable items, naming the path) and spills a large item. */
-  prepare(item: unknown): Prepared {
-    // A Buffer travels as its bytes: msgpack would add a copy (and ~5 µs for 1 KiB) for nothing.
-    const raw = Buffer.isBuffer(item) ? kRaw : 0;
-    const bytes = raw ? (item as Buffer) : encode(item, { path: 'item' });
-    if (bytes.byteLength <= this.#ring.inlineLimit) return { bytes, kind: kInline | raw };
-    const block = heapAllocate(Math.max(1, bytes.byteLength));
-    try {
-      copyBytes(
-        new Uint8Array(block.buffer, block.byteOffset, bytes.byteLength),
-        0,
-        bytes,
-        0,
-        bytes.byteLength,
-      );
-      // The handle takes a reference for the record; ours goes at once.
-      return { bytes: Buffer.from(encodeTrusted(block)), kind: kSpilled | raw };
-    } finally {
-      block.release();
+  /**
+   * Encodes (refusing unsendable items, naming the path) and spills a large item, into `into`
+   * (`putSync` reuses one: a put that does not suspend needs no object of its own).
+   */
+  prepare(item: unknown, into: Prepared = newPrepared()): Prepared {
+    let kind: number;
+    let bytes: Uint8Array | undefined;
+    let length = 0;
+    let owned = true;
+    switch (typeof item) {
+      case 'number':
+        into.number = item;
+        return fill(into, kNumber, undefined, 8, true);
+      case 'string':
+        // A lone surrogate takes msgpack's path, so that every string length decodes alike.
+        if (item.length <= kShortString && isWellFormed(item)) {
+          return fill(into, kString, scratch, scratch.write(item, 0, 'utf8'), false);
+        }
+        break;
+      case 'boolean':
+        return fill(into, item ? kTrue : kFalse, undefined, 0, true);
+      case 'undefined':
+        return fill(into, kUndefined, undefined, 0, true);
+      case 'object':
+        if (item === null) return fill(into, kNull, undefined, 0, true);
+        break;
     }
-  }
-
-  static #payload(taken: Taken): Buffer {
-    return (taken.kind & ~kRaw) === kSpilled ? unspill(taken.bytes) : taken.bytes;
+    // A Buffer travels as its bytes: msgpack would add a copy (and ~5 µs for 1 KiB) for nothing.
+    const raw = Buffer.isBuffer(item);
+    bytes = raw ? item : encode(item, { path: 'item' });
+    length = bytes.byteLength;
+    if (length <= this.#ring.inlineLimit) {
+      kind = raw ? kRawInline : kInline;
+      owned = false;
+    } else {
+      const block = heapAllocate(Math.max(1, length));
+      try {
+        copyBytes(new Uint8Array(block.buffer, block.byteOffset, length), 0, bytes, 0, length);
+        // The handle takes a reference for the record; ours goes at once.
+        bytes = Buffer.from(encodeTrusted(block));
+        length = bytes.byteLength;
+        kind = raw ? kRawSpilled : kSpilled;
+      } finally {
+        block.release();
+      }
+    }
+    return fill(into, kind, bytes, length, owned);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -293,7 +416,7 @@ export class QueueEngine {
   putSync(item: unknown, options: WaitOptions | undefined): void {
     const deadline = deadlineOf(options);
     if (this.#state !== 'open') throw this.closedError();
-    const prepared = this.prepare(item);
+    const prepared = this.prepare(item, this.#syncPrepared);
     this.#enter();
     try {
       if (!this.#putNow(prepared)) this.#runSync(this.#putting(prepared, deadline));
@@ -311,10 +434,10 @@ export class QueueEngine {
     try {
       if (this.#putNow(prepared)) return;
       await this.#runAsync(this.#putting(prepared, deadline), () => {
-        // The encoder reuses its buffer, and the caller may reuse a Buffer it put: before
-        // anything else can run, an inline item gets bytes of its own.
-        if ((prepared.kind & ~kRaw) === kInline && !prepared.owned) {
-          prepared.bytes = Buffer.from(prepared.bytes);
+        // The encoder and the string scratch are reused, and the caller may reuse a Buffer it
+        // put: before anything else can run, the item gets bytes of its own.
+        if (!prepared.owned) {
+          prepared.bytes = Buffer.from(prepared.bytes!.subarray(0, prepared.length));
           prepared.owned = true;
         }
       });
@@ -337,9 +460,9 @@ export class QueueEngine {
     }
   }
 
-  /** As `#putNow`, for a get: the item taken, or undefined. */
-  #getNow(): Taken | undefined {
-    if (!this.#spinForLock()) return undefined;
+  /** As `#putNow`, for a get: the item taken, or `kNothing`. */
+  #getNow(): Taken {
+    if (!this.#spinForLock()) return kNothing;
     try {
       this.#locked();
       return this.#getStep(false, false);
@@ -368,7 +491,7 @@ export class QueueEngine {
         yield { index: kGetSeq, expected: seq, ms: Math.min(kFullRecheckMs, sliceOf(deadline)) };
       }
     } catch (error) {
-      if ((prepared.kind & ~kRaw) === kSpilled) discardSpilled(prepared.bytes);
+      if (isSpilled(prepared.kind)) discardSpilled(prepared.bytes!);
       throw error;
     } finally {
       if (sleeping) this.#deregister(kPutSleepers, kPutPending);
@@ -383,25 +506,55 @@ export class QueueEngine {
     this.#enter();
     let taken: Taken;
     try {
-      taken = this.#getNow() ?? this.#runSync(this.#getting(deadline));
+      taken = this.#getNow();
+      // Watch for an item before registering to sleep: a registered sleeper costs the next
+      // put a wake-up call, one that a consumer still awake does not need.
+      if (taken === kNothing && deadline !== null && spinUntilChanged(this.#words, kCount, 0)) {
+        taken = this.#getNow();
+      }
+      if (taken === kNothing) taken = this.#runSync(this.#getting(deadline));
     } finally {
       this.#leave();
     }
-    const payload = QueueEngine.#payload(taken);
-    return taken.kind & kRaw ? payload : decode(payload);
+    return taken instanceof Encoded ? taken.decodeSync() : taken;
   }
 
-  async get(options: WaitOptions | undefined): Promise<unknown> {
+  get(options: WaitOptions | undefined): Promise<unknown> {
+    // An item at hand is taken without the frame and the extra promise of an async function.
+    if (options === undefined && this.#state === 'open') {
+      this.#active++;
+      let taken: Taken;
+      try {
+        taken = this.#getNow();
+      } catch (error) {
+        return Promise.reject(toError(error));
+      } finally {
+        this.#leave();
+      }
+      if (!(taken instanceof Encoded)) {
+        if (taken !== kNothing) return Promise.resolve(taken);
+      } else {
+        try {
+          return Promise.resolve(taken.decodeAsync());
+        } catch (error) {
+          return Promise.reject(toError(error));
+        }
+      }
+    }
+    return this.#getWaiting(options);
+  }
+
+  async #getWaiting(options: WaitOptions | undefined): Promise<unknown> {
     const deadline = deadlineOf(options);
     this.#enter();
     let taken: Taken;
     try {
-      taken = this.#getNow() ?? (await this.#runAsync(this.#getting(deadline)));
+      taken = this.#getNow();
+      if (taken === kNothing) taken = await this.#runAsync(this.#getting(deadline));
     } finally {
       this.#leave();
     }
-    const payload = QueueEngine.#payload(taken);
-    return taken.kind & kRaw ? payload : decodeAsync(payload);
+    return taken instanceof Encoded ? taken.decodeAsync() : taken;
   }
 
   *#getting(deadline: Deadline): Operation<Taken> {
@@ -411,17 +564,17 @@ export class QueueEngine {
         const register = !expired(deadline);
         yield kLockStep;
         let seq = 0;
-        let taken: Taken | undefined;
+        let taken: Taken;
         try {
           const woke = sleeping;
           sleeping = false;
           taken = this.#getStep(woke, register);
-          sleeping = taken === undefined && register;
+          sleeping = taken === kNothing && register;
           seq = this.#words[kPutSeq]!;
         } finally {
           this.#unlock();
         }
-        if (taken !== undefined) return taken;
+        if (taken !== kNothing) return taken;
         if (!sleeping) throw new Empty(`${this.#what} is empty`);
         yield { index: kPutSeq, expected: seq, ms: sliceOf(deadline) };
       }
@@ -512,6 +665,18 @@ export class QueueEngine {
     if (done && Atomics.load(this.#words, kUnfinished) === 0)
       futexWake(this.#words, kUnfinished, Infinity);
     return done;
+  }
+
+  /** The test hook behind `queue[kStats]()`: the shared counters and sizes. */
+  stats(): QueueStats {
+    const w = this.#words;
+    return {
+      consumerWakes: Atomics.load(w, kConsumerWakes),
+      consumerSleeps: Atomics.load(w, kConsumerSleeps),
+      sleepingConsumers: Atomics.load(w, kGetSleepers),
+      ringBytes: Atomics.load(w, kCapacity),
+      maxRingBytes: this.#ring.maxCapacity,
+    };
   }
 
   unfinished(): number {

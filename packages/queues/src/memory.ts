@@ -18,15 +18,15 @@ export class QueueMemory extends SharedObject {
   readonly ring: Ring;
   readonly lock: Lock;
 
-  /** A fresh queue (`capacity` ring bytes), or one whose handle arrived. */
-  constructor(capacity: number, maxsize: number);
+  /** A fresh queue (`capacity` ring bytes, growing up to `maxCapacity`), or one that arrived. */
+  constructor(capacity: number, maxsize: number, maxCapacity: number);
   constructor(source: Received<MemoryData>);
-  constructor(source: number | Received<MemoryData>, maxsize = 0) {
+  constructor(source: number | Received<MemoryData>, maxsize = 0, maxCapacity = 0) {
     super('Queue', typeof source === 'number' ? kHeaderBytes + source : source);
     const { buffer, byteOffset } = this.block;
     if (typeof source === 'number') {
       try {
-        Ring.format(buffer, byteOffset, source, maxsize);
+        Ring.format(buffer, byteOffset, source, maxsize, maxCapacity);
         this.lock = new Lock();
       } catch (error) {
         this.close();

@@ -2,7 +2,7 @@
  * Options of the queues, and the checks that run before anything is written.
  */
 import { invalidArgument } from '@multiproc/serialize';
-import { kDefaultCapacity } from './ring.js';
+import { kDefaultCapacity, kDefaultMaxCapacity } from './ring.js';
 
 /**
  * Options of `new Queue()` and `new JoinableQueue()`.
@@ -22,12 +22,19 @@ export interface QueueOptions {
   maxsize?: number;
   /**
    * Bytes of the shared ring's first size (a multiple of 8, from 4096 to 1 GiB). When items
-   * need more, the ring grows (to twice its size or more, up to 1 GiB; it does not shrink),
-   * so the ring's bytes never make a `put` wait. An item whose encoding takes more than 2 MiB
-   * and more than half of the first ring travels in a segment of its own instead.
+   * need more, the ring grows (to twice its size or more, up to `maxRingBytes`; it does not
+   * shrink). An item whose encoding takes more than 2 MiB and more than half of the first ring
+   * (or more than half of `maxRingBytes`) travels in a segment of its own instead.
    * @default 262144
    */
   ringBytes?: number;
+  /**
+   * The most bytes the ring grows to (a multiple of 8, from `ringBytes` to 1 GiB): the bound on
+   * what one queue takes of /dev/shm for its ring. A `put` that finds the ring at this size
+   * and full waits for room as it would at `maxsize` (`putNowait` throws `Full`).
+   * @default 67108864 (64 MiB)
+   */
+  maxRingBytes?: number;
 }
 
 /**
@@ -91,28 +98,47 @@ export function checkMaxsize(value: unknown, path: string): number {
   return value;
 }
 
+/** What the constructor's argument asks for. */
+export interface ParsedQueueOptions {
+  maxsize: number;
+  capacity: number;
+  maxCapacity: number;
+}
+
+const kDefaults = { maxsize: 0, capacity: kDefaultCapacity, maxCapacity: kDefaultMaxCapacity };
+
+function checkRingBytes(value: unknown, path: string, min: number, minText: string): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value % 8 !== 0 ||
+    value < min ||
+    value > 1 << 30
+  ) {
+    throw invalidArgument(path, `a multiple of 8 from ${minText} to 1073741824`, value);
+  }
+  return value;
+}
+
 /** Parses the constructor's argument: a maxsize, or options. */
-export function parseQueueOptions(options: unknown): { maxsize: number; capacity: number } {
-  if (options === undefined) return { maxsize: 0, capacity: kDefaultCapacity };
+export function parseQueueOptions(options: unknown): ParsedQueueOptions {
+  if (options === undefined) return kDefaults;
   if (typeof options === 'number')
-    return { maxsize: checkMaxsize(options, 'maxsize'), capacity: kDefaultCapacity };
+    return { ...kDefaults, maxsize: checkMaxsize(options, 'maxsize') };
   if (typeof options !== 'object' || options === null) {
     throw invalidArgument('options', 'a maxsize number or an object like { maxsize }', options);
   }
-  const { maxsize = 0, ringBytes = kDefaultCapacity } = options as QueueOptions;
+  const { maxsize = 0, ringBytes = kDefaultCapacity, maxRingBytes } = options as QueueOptions;
   const max = checkMaxsize(maxsize, 'options.maxsize');
-  if (
-    typeof ringBytes !== 'number' ||
-    !Number.isInteger(ringBytes) ||
-    ringBytes % 8 !== 0 ||
-    ringBytes < 4096 ||
-    ringBytes > 1 << 30
-  ) {
-    throw invalidArgument(
-      'options.ringBytes',
-      'a multiple of 8 from 4096 to 1073741824',
-      ringBytes,
-    );
-  }
-  return { maxsize: max, capacity: ringBytes };
+  const capacity = checkRingBytes(ringBytes, 'options.ringBytes', 4096, '4096');
+  const maxCapacity =
+    maxRingBytes === undefined
+      ? Math.max(capacity, kDefaultMaxCapacity)
+      : checkRingBytes(
+          maxRingBytes,
+          'options.maxRingBytes',
+          capacity,
+          `options.ringBytes (${capacity})`,
+        );
+  return { maxsize: max, capacity, maxCapacity };
 }

@@ -2,7 +2,7 @@
  * `Queue` and `JoinableQueue`: thin shells over {@link QueueEngine} (engine.ts).
  */
 import { MultiprocError, registerShareable } from '@multiproc/serialize';
-import { QueueEngine } from './engine.js';
+import { QueueEngine, kStats, type QueueStats } from './engine.js';
 import { parseQueueOptions, type QueueOptions, type WaitOptions } from './options.js';
 import { QueueMemory, memoryOf } from './memory.js';
 
@@ -64,8 +64,8 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
     if (options instanceof Adoption) {
       segment = options.segment;
     } else {
-      const { maxsize, capacity } = parseQueueOptions(options);
-      segment = new QueueMemory(capacity, maxsize);
+      const { maxsize, capacity, maxCapacity } = parseQueueOptions(options);
+      segment = new QueueMemory(capacity, maxsize, maxCapacity);
     }
     this.#maxsize = segment.ring.maxsize;
     this.#engine = new QueueEngine(segment, joinable ? 'JoinableQueue' : 'Queue', joinable);
@@ -194,6 +194,14 @@ export class Queue<T = unknown> implements Disposable, AsyncDisposable, AsyncIte
    */
   full(): boolean {
     return this.#engine.full();
+  }
+
+  /**
+   * @internal The test hook (`Symbol.for('multiproc.queues.stats')`): counters kept in the
+   * queue's shared memory, the same for every holder.
+   */
+  [kStats](): QueueStats {
+    return this.#engine.stats();
   }
 
   /** Whether `close()` was called on this handle. */

@@ -10,13 +10,16 @@
  *       │ magic capacity maxsize │ head tail count used unf. │ 2 slots of   │ records,         │
  *       │ putSeq getSeq │ getSleepers getPending putSleepers│ 256 bytes:   │ 8-aligned        │
  *       │ putPending │ logState │ log: head … capacity gen.  │ a grown      │                  │
- *       │ baseCapacity generation slotLength×2              │ ring's handle│                  │
+ *       │ baseCapacity generation slotLength×2 maxCapacity  │ ring's handle│                  │
+ *       │ consumerWakes consumerSleeps (counters)           │              │                  │
  *       └───────────────────────────────────────────────────┴──────────────┴──────────────────┘
  *
  *  record:  ┌──────────┬──────────┬──────────────────────────────┐
  *           │ length   │ kind     │ payload, padded to 8 bytes   │   kind: 1 inline item,
  *           │ (Int32)  │ (Int32)  │                              │   2 spilled item, 3 pad;
- *           │          │          │                              │   +4: a Buffer's raw bytes
+ *           │          │          │                              │   +4: a Buffer's raw bytes;
+ *           │          │          │                              │   8 number, 9 string,
+ *           │          │          │                              │   10-13 constants
  *           └──────────┴──────────┴──────────────────────────────┘
  * ```
  *
@@ -36,9 +39,12 @@
  *   either the old state (its record, written past `tail`, is simply not there) or the new one.
  * - **The ring grows** instead of making a put wait: when a record does not fit, the records
  *   move (oldest first) to a block at least twice as large, named by a handle in a slot of the
- *   header, and `generation` counts the moves (see {@link Ring.grow}). So an unbounded queue
- *   never makes a producer wait, and a producer can put more than the first ring holds and
- *   exit. Holders notice a new generation under the lock and map the new block.
+ *   header, and `generation` counts the moves (see {@link Ring.grow}). So a producer can put
+ *   more than the first ring holds and exit. Holders notice a new generation under the lock
+ *   and map the new block. Growth stops at `maxCapacity` (the `maxRingBytes` option): there a
+ *   put waits for room as at `maxsize`.
+ * - Records of numbers, strings and constants carry their value itself (a float64, UTF-8, or
+ *   nothing), written and read under the lock without msgpack and without allocation.
  * - The sleeper words are hints, not state: see `engine.ts`.
  */
 
@@ -78,16 +84,36 @@ const kBaseCapacity = 22;
 /** How many times the ring grew; generation g > 0 lives in the block named by slot g & 1. */
 const kGeneration = 23;
 const kSlotLength = 24; // and 25: bytes of the handle in slot 0 and 1, 0 when empty
-/** The largest ring a queue grows to; past it, a put waits for room as with a pipe. */
-const kMaxCapacity = 1 << 30;
+/** The largest ring the queue grows to (`maxRingBytes`); past it, a put waits for room. */
+const kMaxCapacity = 26;
+/**
+ * Counters for tests and diagnostics, bumped under the lock: consumer wake-ups decided by puts
+ * and gets, and consumers that registered to sleep. Batching means wakes <= sleeps.
+ */
+export const kConsumerWakes = 27;
+export const kConsumerSleeps = 28;
 
 // Record header (Int32 offsets from the record's first word).
 const kRecordHeaderBytes = 8;
+// Record kinds. Msgpack payloads, and a `Buffer`'s bytes as they are (no msgpack copy):
 export const kInline = 1;
 export const kSpilled = 2;
 const kPad = 3;
-/** Added to `kInline`/`kSpilled`: the payload is a `Buffer`'s bytes as they are, not msgpack. */
-export const kRaw = 4;
+export const kRawInline = 5;
+export const kRawSpilled = 6;
+// Primitives, written and read without msgpack (most items of a busy queue are small):
+/** A number, as its 8 float64 bytes (which keep -0 and NaN). */
+export const kNumber = 8;
+/** A string, as UTF-8. */
+export const kString = 9;
+/** `undefined`, `null`, `false`, `true`: no payload. */
+export const kUndefined = 10;
+export const kNull = 11;
+export const kFalse = 12;
+export const kTrue = 13;
+
+/** Whether a record holds a spilled block's handle (the item's bytes live in the block). */
+export const isSpilled = (kind: number): boolean => kind === kSpilled || kind === kRawSpilled;
 
 /**
  * The default size of the first ring in bytes: the ring grows when items need more, so this is
@@ -97,6 +123,12 @@ export const kRaw = 4;
  */
 export const kDefaultCapacity = 256 << 10;
 /**
+ * The default bound on the ring's growth (`maxRingBytes`): what one queue takes of /dev/shm for
+ * its ring at most, whatever producers put while no one reads. Without it, an unbounded queue
+ * fed faster than it is drained grew until /dev/shm was full.
+ */
+export const kDefaultMaxCapacity = 64 << 20;
+/**
  * Items up to this many payload bytes go through the ring (which grows to hold them), whatever
  * its first size: spilling costs a segment per item.
  */
@@ -104,18 +136,14 @@ const kInlineFloor = 2 << 20;
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
-/** What a get found at the head: the payload's place in the ring and its kind. */
-export interface RecordView {
-  readonly offset: number;
-  readonly length: number;
-  readonly kind: number;
-}
-
 /** The words and bytes of one queue, with the operations that run under its lock. */
 export class Ring {
   readonly words: Int32Array;
   /** The current ring's bytes: the header's block at first, a grown ring's block after. */
   bytes: Uint8Array;
+  /** The same bytes, for numbers (float64) and strings (UTF-8) read and written in place. */
+  view: DataView;
+  text: Buffer;
   capacity: number;
   /** Payload bytes above which an item is spilled to its own block (fixed by the first ring). */
   readonly inlineLimit: number;
@@ -127,6 +155,12 @@ export class Ring {
   /** The generation this holder's views show, and the grown ring's block it holds for them. */
   #generation = 0;
   #grown: HeapBlock | undefined;
+  /** Set by `peek`: the head record's payload length and kind (no object per get). */
+  length = 0;
+  kind = 0;
+  // Set by `reserve`, used by `commitPut`.
+  #reservedEnd = 0;
+  #reservedUsed = 0;
 
   constructor(buffer: SharedArrayBuffer, byteOffset: number) {
     this.#buffer = buffer;
@@ -136,16 +170,27 @@ export class Ring {
     // The first ring's views; `sync()` (under the lock) moves to a grown one.
     this.capacity = base;
     this.bytes = new Uint8Array(buffer, byteOffset + kHeaderBytes, base);
+    this.view = new DataView(buffer, byteOffset + kHeaderBytes, base);
+    this.text = Buffer.from(buffer, byteOffset + kHeaderBytes, base);
     this.#records = new Int32Array(buffer, byteOffset + kHeaderBytes, base >> 2);
-    this.inlineLimit = Math.max(base >> 1, kInlineFloor) - kRecordHeaderBytes;
+    // Any item up to the limit fits an empty ring of the largest size.
+    const inline = Math.min(Math.max(base >> 1, kInlineFloor), this.words[kMaxCapacity]! >> 1);
+    this.inlineLimit = inline - kRecordHeaderBytes;
   }
 
   /** Formats a fresh (zero-filled) block. */
-  static format(buffer: SharedArrayBuffer, byteOffset: number, capacity: number, maxsize: number) {
+  static format(
+    buffer: SharedArrayBuffer,
+    byteOffset: number,
+    capacity: number,
+    maxsize: number,
+    maxCapacity: number,
+  ) {
     const w = new Int32Array(buffer, byteOffset, kHeaderBytes / 4);
     w[kCapacity] = capacity;
     w[kBaseCapacity] = capacity;
     w[kMaxsize] = maxsize;
+    w[kMaxCapacity] = maxCapacity;
     Atomics.store(w, kMagic, kMagicValue);
   }
 
@@ -170,7 +215,8 @@ export class Ring {
   /**
    * Under the lock, when a record of `length` payload bytes does not fit: moves the records to
    * a ring at least twice as large, in a block of its own, so that the ring's bytes never make
-   * a put wait (only `maxsize` does). False (nothing changed) past `kMaxCapacity`.
+   * a put wait (only `maxsize` does). False (nothing changed) when the ring would pass its
+   * largest size (`maxRingBytes`): the put then waits for room as with a bounded queue.
    *
    * Crash safety: the new block and its handle (in the slot the current ring does not use) are
    * written first and are invisible until the commit, which sets the new generation and
@@ -181,9 +227,13 @@ export class Ring {
   grow(length: number): boolean {
     const w = this.words;
     const used = w[kUsed]!;
+    const need = used + kRecordHeaderBytes + align8(length);
+    const max = w[kMaxCapacity]!;
     let capacity = this.capacity * 2;
-    while (capacity < used + kRecordHeaderBytes + align8(length)) capacity *= 2;
-    if (capacity > kMaxCapacity) return false;
+    while (capacity < need) capacity *= 2;
+    // The last step stops at the bound itself, so that the bound's whole size is used.
+    if (capacity > max) capacity = max;
+    if (capacity <= this.capacity || capacity < need) return false;
     const block = heapAllocate(capacity);
     const target = new Uint8Array(block.buffer, block.byteOffset, capacity);
     const moved = this.#moveRecords(target);
@@ -244,11 +294,18 @@ export class Ring {
     this.#generation = generation;
     this.capacity = capacity;
     this.bytes = new Uint8Array(block.buffer, block.byteOffset, capacity);
+    this.view = new DataView(block.buffer, block.byteOffset, capacity);
+    this.text = Buffer.from(block.buffer, block.byteOffset, capacity);
     this.#records = new Int32Array(block.buffer, block.byteOffset, capacity >> 2);
   }
 
   get maxsize(): number {
     return this.words[kMaxsize]!;
+  }
+
+  /** The largest size the ring may grow to, in bytes. */
+  get maxCapacity(): number {
+    return this.words[kMaxCapacity]!;
   }
 
   count(): number {
@@ -273,10 +330,11 @@ export class Ring {
   }
 
   /**
-   * Under the lock: writes a record of `length` payload bytes, filled by `fill(offset)`, and
-   * commits it. Returns false (and writes nothing visible) when the ring lacks room.
+   * Under the lock: makes room for a record of `length` payload bytes and writes its header
+   * (and a pad before it), past `tail` where no reader looks. Returns the payload's offset, for
+   * the caller to fill and then `commitPut()`; or -1 (nothing written) when the ring lacks room.
    */
-  tryPut(length: number, kind: number, fill: (offset: number) => void, joinable: boolean): boolean {
+  reserve(length: number, kind: number): number {
     const w = this.words;
     const cap = this.capacity;
     const need = kRecordHeaderBytes + align8(length);
@@ -287,50 +345,60 @@ export class Ring {
     let pad = 0;
     if (tail > head || used === 0) {
       if (need > cap - tail) {
-        if (need > head) return false;
+        if (need > head) return -1;
         pad = cap - tail;
         at = 0;
       }
     } else if (need > head - tail) {
-      return false;
+      return -1;
     }
     if (pad > 0) this.#header(tail, pad - kRecordHeaderBytes, kPad);
     this.#header(at, length, kind);
-    fill(at + kRecordHeaderBytes);
     const end = at + need;
-    this.#commit(
-      head,
-      end === cap ? 0 : end,
-      w[kCount]! + 1,
-      used + pad + need,
-      w[kUnfinished]! + (joinable ? 1 : 0),
-      cap,
-      this.#generation,
-    );
-    return true;
+    this.#reservedEnd = end === cap ? 0 : end;
+    this.#reservedUsed = used + pad + need;
+    return at + kRecordHeaderBytes;
   }
 
-  /** Under the lock: the record at the head (skipping a pad), or undefined when empty. */
-  peek(): RecordView | undefined {
+  /** Under the lock, after `reserve` and filling the payload: makes the record visible. */
+  commitPut(joinable: boolean): void {
     const w = this.words;
-    if (w[kCount]! === 0) return undefined;
+    this.#commit(
+      w[kHead]!,
+      this.#reservedEnd,
+      w[kCount]! + 1,
+      this.#reservedUsed,
+      w[kUnfinished]! + (joinable ? 1 : 0),
+      this.capacity,
+      this.#generation,
+    );
+  }
+
+  /**
+   * Under the lock: the payload offset of the record at the head (skipping a pad), with its
+   * length and kind in `this.length` and `this.kind`; -1 when the queue is empty.
+   */
+  peek(): number {
+    const w = this.words;
+    if (w[kCount]! === 0) return -1;
     let head = w[kHead]!;
     let kind = this.#kindAt(head);
     if (kind === kPad) {
       head = 0;
       kind = this.#kindAt(0);
     }
-    const length = this.#lengthAt(head);
-    return { offset: head + kRecordHeaderBytes, length, kind };
+    this.kind = kind;
+    this.length = this.#lengthAt(head);
+    return head + kRecordHeaderBytes;
   }
 
-  /** Under the lock: removes the record `peek` returned, and commits. */
-  drop(record: RecordView): void {
+  /** Under the lock: removes the record `peek` found at `offset`, and commits. */
+  drop(offset: number): void {
     const w = this.words;
     const cap = this.capacity;
     const head = w[kHead]!;
-    const start = record.offset - kRecordHeaderBytes;
-    const end = record.offset + align8(record.length);
+    const start = offset - kRecordHeaderBytes;
+    const end = offset + align8(this.length);
     const freed = (start < head ? cap - head : 0) + (end - start);
     const count = w[kCount]! - 1;
     const g = this.#generation;

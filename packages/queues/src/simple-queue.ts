@@ -3,7 +3,7 @@
  */
 import { registerShareable } from '@multiproc/serialize';
 import { QueueEngine } from './engine.js';
-import { kDefaultCapacity } from './ring.js';
+import { kDefaultCapacity, kDefaultMaxCapacity } from './ring.js';
 import { QueueMemory, memoryOf } from './memory.js';
 
 class SimpleAdoption {
@@ -33,7 +33,9 @@ export class SimpleQueue<T = unknown> implements Disposable, AsyncDisposable {
   constructor(adoption: SimpleAdoption);
   constructor(adoption?: SimpleAdoption) {
     const segment =
-      adoption instanceof SimpleAdoption ? adoption.segment : new QueueMemory(kDefaultCapacity, 0);
+      adoption instanceof SimpleAdoption
+        ? adoption.segment
+        : new QueueMemory(kDefaultCapacity, 0, kDefaultMaxCapacity);
     this.#engine = new QueueEngine(segment, 'SimpleQueue', false);
   }
 

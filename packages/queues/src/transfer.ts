@@ -8,16 +8,25 @@ import type { Ring } from './ring.js';
 
 /** Below this many bytes a JavaScript copy beats a native call. */
 const kNativeCopyBytes = 4096;
+/** Below this many bytes a loop beats `TypedArray.set` (and the view `subarray` would make). */
+const kLoopCopyBytes = 64;
 
-export function copyInto(target: Uint8Array, at: number, source: Uint8Array): void {
-  if (source.byteLength < kNativeCopyBytes) target.set(source, at);
-  else copyBytes(target, at, source, 0, source.byteLength);
+/** Copies the first `length` bytes of `source` to `target` at `at`. */
+export function copyInto(target: Uint8Array, at: number, source: Uint8Array, length: number): void {
+  if (length < kLoopCopyBytes) {
+    for (let i = 0; i < length; i++) target[at + i] = source[i]!;
+  } else if (length < kNativeCopyBytes) {
+    target.set(length === source.byteLength ? source : source.subarray(0, length), at);
+  } else copyBytes(target, at, source, 0, length);
 }
 
 export function copyOut(ring: Ring, offset: number, length: number): Buffer {
   const out = Buffer.allocUnsafe(length);
-  if (length < kNativeCopyBytes) out.set(ring.bytes.subarray(offset, offset + length));
-  else copyBytes(out, 0, ring.bytes, offset, length);
+  const bytes = ring.bytes;
+  if (length < kLoopCopyBytes) {
+    for (let i = 0; i < length; i++) out[i] = bytes[offset + i]!;
+  } else if (length < kNativeCopyBytes) out.set(bytes.subarray(offset, offset + length));
+  else copyBytes(out, 0, bytes, offset, length);
   return out;
 }
 

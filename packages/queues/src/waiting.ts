@@ -54,6 +54,19 @@ export function waitSync(words: Int32Array, index: number, expected: number, ms:
   futexWaitSync(words, index, expected, ms);
 }
 
+/**
+ * Watches `words[index]` for up to `spinMicros` while it holds `value`: true as soon as it
+ * changed, false when the spin ran out (or spinning is off).
+ */
+export function spinUntilChanged(words: Int32Array, index: number, value: number): boolean {
+  if (spinMicros === 0) return false;
+  const until = performance.now() + spinMicros / 1000;
+  do {
+    if (Atomics.load(words, index) !== value) return true;
+  } while (performance.now() < until);
+  return false;
+}
+
 export async function waitAsync(
   words: Int32Array,
   index: number,

@@ -10,10 +10,11 @@ import {
   brandErrorClass as brand,
   describeValue,
   invalidArgument,
+  toError,
   type MultiprocErrorOptions,
 } from '@multiproc/native';
 
-export { MultiprocError, describeValue, invalidArgument, type MultiprocErrorOptions };
+export { MultiprocError, describeValue, invalidArgument, toError, type MultiprocErrorOptions };
 
 /** A process-level failure: the analog of Python's `multiprocessing.ProcessError`. */
 export class ProcessError extends MultiprocError {

@@ -33,7 +33,9 @@
  * starts from that snapshot and reads each journal on from the snapshot's offset. Holds are sent
  * again by the clients that reconnect. Since a process of the program may not have reconnected
  * yet when the others have ended, a tracker whose last connection closed waits (up to
- * `kWritersGraceMs`) while a process that wrote a journal here is still alive.
+ * `kWritersGraceMs`) while a process that wrote a journal here is still alive. A program killed
+ * whole before any of its processes noticed is found by the next program's fresh tracker, which
+ * starts an orphan-mode successor here (`tracker/orphans.ts`).
  */
 import {
   closeSync,
@@ -48,6 +50,7 @@ import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { closeFd, flock, shmOpen, shmUnlink } from '@multiproc/native';
 import { ALIVE_FILE, JOURNAL_PREFIX, type TrackerMessage } from './tracker/protocol.js';
+import { adoptOrphans } from './tracker/orphans.js';
 import { loadSnapshot, saveSnapshot, type NameEvent } from './tracker/snapshot.js';
 
 const kRetryMs = 250;
@@ -112,14 +115,27 @@ const server = createServer((socket: Socket) => {
   });
   socket.on('error', () => undefined);
   socket.on('close', () => {
-    if (--open === 0) endOnceWritersGone(Date.now() + kWritersGraceMs);
+    if (--open === 0) endOnceWritersGone(orphan ? Infinity : Date.now() + kWritersGraceMs);
   });
 });
 server.listen({ fd: 3 });
 
-const firstConnection = setTimeout(() => {
-  if (!seen) end();
-}, kFirstConnectionTimeoutMs);
+/**
+ * `orphan`: started by another program's tracker for a directory whose program may be gone
+ * entirely (`tracker/orphans.ts`). It ends as soon as no process that wrote a journal here runs,
+ * and never while one does.
+ */
+const mode = process.argv[3] as 'successor' | 'orphan' | undefined;
+const orphan = mode === 'orphan';
+
+const firstConnection = orphan
+  ? setTimeout(() => endOnceWritersGone(Infinity), 0)
+  : setTimeout(() => {
+      if (!seen) end();
+    }, kFirstConnectionTimeoutMs);
+
+// A fresh tracker (a new program) is the one to look: successors serve a program already found.
+if (mode === undefined) setImmediate(() => adoptOrphans(dir!, process.argv[1]!));
 
 function handle(message: TrackerMessage): void {
   switch (message.type) {

@@ -253,6 +253,21 @@ describe('the resource tracker', () => {
       await expectAllGone(names, dir);
     }, 30_000);
 
+    test('a program SIGKILLed with its tracker before any process noticed is cleaned up by the next program to start a tracker', async () => {
+      const { program, names, dir } = await takeoverProgram();
+      const dead = trackerPid(dir);
+      process.kill(dead, 'SIGKILL');
+      killGroup(program.child);
+      expect(await waitUntil(() => trackerPids(dir).length === 0, 2_000)).toBe(true);
+      await sleep(1_500);
+      // Nobody was left to start a successor: everything is still there.
+      expect(names.every((n) => shmNames().has(n))).toBe(true);
+      expect(existsSync(dir)).toBe(true);
+      const next = await runNode(fixture('next-program.mjs'));
+      expect([next.code, next.stderr]).toEqual([0, '']);
+      await expectAllGone(names, dir);
+    }, 30_000);
+
     test('a second SIGKILL, of the successor, is survived the same way', async () => {
       const { program, names, dir, more } = await takeoverProgram();
       await killTracker(dir);

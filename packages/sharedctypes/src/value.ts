@@ -8,6 +8,7 @@ import {
   construct,
   shareObject,
 } from '@multiproc/shared-memory/internal';
+import { toError } from '@multiproc/serialize';
 import type { AcquireOptions, Lock, RLock } from '@multiproc/synchronize';
 import { Cells } from './cells.js';
 import { ObjectLock, checkLockOption, type SynchronizedOptions } from './lock-option.js';
@@ -213,7 +214,7 @@ export class Value<C extends Typecode = Typecode> extends SharedObject {
       try {
         this.getLock();
       } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        return Promise.reject(toError(error));
       }
     }
     return this.#lock.lock!.acquire(options);

@@ -18,7 +18,7 @@ import {
   spinMicros,
   type FutexWaitResult,
 } from '@multiproc/native';
-import { invalidArgument } from '@multiproc/serialize';
+import { invalidArgument, toError } from '@multiproc/serialize';
 
 /** One futex wait: sleep while `view[index] === expected`, at most `timeout` ms. */
 export interface FutexStep {
@@ -208,7 +208,7 @@ export function acquireDeadline(options: AcquireOptions | undefined): number | u
 
 /** A rejected promise for what a promise-returning method caught before starting (bad input). */
 export function rejected(error: unknown): Promise<never> {
-  return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  return Promise.reject(toError(error));
 }
 
 /**

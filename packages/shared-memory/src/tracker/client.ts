@@ -67,8 +67,10 @@ import {
   JOURNAL_MAX_BYTES,
   JOURNAL_PREFIX,
   TAKEOVER_LOCK_FILE,
+  TRACKER_DIR_PREFIX,
   TRACKER_ENV,
   TRACKER_FD_ENV,
+  TRACKER_SOCKET,
   type TrackerMessage,
 } from './protocol.js';
 
@@ -101,8 +103,8 @@ function parseSlot(value: string): Connection {
  * succeeds a dead one in that directory (the caller holds its takeover lock).
  */
 function startTracker(takeOver?: string): Connection {
-  const dir = takeOver ?? mkdtempSync(join(tmpdir(), 'mp-tracker-'));
-  const path = join(dir, 'tracker.sock');
+  const dir = takeOver ?? mkdtempSync(join(tmpdir(), TRACKER_DIR_PREFIX));
+  const path = join(dir, TRACKER_SOCKET);
   let listenFd: number;
   try {
     if (takeOver !== undefined) rmSync(path, { force: true });
@@ -112,7 +114,8 @@ function startTracker(takeOver?: string): Connection {
     throw error;
   }
   try {
-    const child = spawn(process.execPath, [fileURLToPath(kTrackerScript), dir], {
+    const mode = takeOver === undefined ? [] : ['successor'];
+    const child = spawn(process.execPath, [fileURLToPath(kTrackerScript), dir, ...mode], {
       detached: true,
       stdio: ['ignore', 'ignore', 'inherit', listenFd],
       env: { ...process.env, [TRACKER_ENV]: '', [TRACKER_FD_ENV]: '' },
@@ -234,11 +237,13 @@ let lastProbe = 0;
 
 /**
  * Checks that this thread's tracker lives; when it died, joins or starts its successor (see the
- * header). Returns the connection to use.
+ * header). Returns the connection to use. `failedWrite`: a write to it has just failed.
  */
-function checkTracker(): Connection | undefined {
+function checkTracker(failedWrite = false): Connection | undefined {
   lastProbe = stamp();
-  if (!connection || !trackerMaybeDead()) return connection;
+  // A failed write proves the peer dead even when the `alive` lock says otherwise: another
+  // program's tracker may have adopted the directory (see `orphans.ts`) before this one probed.
+  if (!connection || (!failedWrite && !trackerMaybeDead())) return connection;
   const dead = connection.fd;
   for (let attempt = 0; attempt < 3 && !lineReaches(connection); attempt++) {
     const newer = latestShared();
@@ -313,7 +318,7 @@ function sendLine(message: TrackerMessage): void {
   try {
     writeLine(connection, message);
   } catch {
-    const next = checkTracker();
+    const next = checkTracker(true);
     try {
       if (next) writeLine(next, message);
     } catch {

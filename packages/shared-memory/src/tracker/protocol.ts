@@ -36,6 +36,12 @@ export const JOURNAL_PREFIX = 'j-';
  */
 export const ALIVE_FILE = 'alive';
 
+/** Prefix of tracker directories (`<tmpdir>/mp-tracker-XXXXXX`). */
+export const TRACKER_DIR_PREFIX = 'mp-tracker-';
+
+/** The tracker's listening socket, in its directory. */
+export const TRACKER_SOCKET = 'tracker.sock';
+
 /** File in the tracker's directory whose `LOCK_EX` lets one process at a time start a successor. */
 export const TAKEOVER_LOCK_FILE = 'takeover.lock';
 
