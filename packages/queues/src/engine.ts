@@ -1,11 +1,14 @@
 /**
- * The engine behind `Queue`, `JoinableQueue` and `SimpleQueue`: putting and getting under the
- * lock, waiting on futex words, and who wakes whom.
+ * The engine behind `Queue`, `JoinableQueue` and `SimpleQueue`: putting under the tail lock,
+ * getting under the head lock (ring.ts), waiting on futex words, and who wakes whom.
  *
  * **Waking, batched.** A consumer that finds the queue empty registers as a sleeper (under the
- * lock), notes `putSeq` and sleeps on it. A put wakes one sleeper only when none is already
- * being woken (`getPending`), and a consumer that takes an item and sees more items and more
- * sleepers wakes the next one (a chain). So a burst of puts costs one wake-up per sleeping
+ * head lock), notes `putSeq`, looks once more, and sleeps on it. A put wakes one sleeper only when
+ * none is already being woken (`getPending`), and a consumer that takes an item and sees more
+ * items and more sleepers wakes the next one (a chain). The two sides hold different locks, so
+ * registering and looking again is a Dekker pair with a put's "publish the item, then read the
+ * sleepers" (all `Atomics`, sequentially consistent): either the put sees the sleeper, or the
+ * sleeper's second look sees the item. The same holds for producers waiting for room. So a burst of puts costs one wake-up per sleeping
  * consumer, not one per item; a consumer that registers clears `getPending`, since it registers
  * only on an empty queue, where any wake-up in flight has found its item taken. Producers
  * waiting for room wait on `getSeq` in the same way (all of them are woken: the one that fits
@@ -17,10 +20,10 @@
  * **Crashes.** Sleeper counts are hints: a sleeper killed in its sleep stays counted and costs a
  * few wake-ups that reach nobody, and a consumer killed between being woken and taking its item
  * would strand the chain, so every sleep is at most `kRecheckMs` (waiting.ts) long and rechecks. The
- * ring's state itself is repaired by the lock's next taker (ring.ts).
+ * ring's state itself is repaired by each lock's next taker (ring.ts).
  *
- * Items are encoded before the lock is taken (so an unsendable item is refused first) and
- * decoded after it is released; under the lock only bytes are copied.
+ * Items are encoded before a lock is taken (so an unsendable item is refused first) and
+ * decoded after it is released; under a lock only bytes are copied.
  */
 import { copyBytes, futexWake } from '@multiproc/native';
 import {
@@ -34,13 +37,13 @@ import {
   toError,
 } from '@multiproc/serialize';
 import { heapAllocate } from '@multiproc/shared-memory/internal';
+import type { Lock } from '@multiproc/synchronize';
 import { deadlineOf, type Deadline, type WaitOptions } from './options.js';
 import {
   isSpilled,
   kConsumerSleeps,
   kCapacity,
   kConsumerWakes,
-  kCount,
   kFalse,
   kGetPending,
   kGetSeq,
@@ -51,27 +54,31 @@ import {
   kPutPending,
   kPutSeq,
   kPutSleepers,
+  kPuts,
   kRawInline,
   kRawSpilled,
   kSpilled,
   kString,
+  kTasksDone,
   kTrue,
   kUndefined,
-  kUnfinished,
   type Ring,
 } from './ring.js';
 import type { QueueMemory } from './memory.js';
 import { copyInto, copyOut, discardSpilled, unspill } from './transfer.js';
 import {
   expired,
+  kBothLocks,
   kFullRecheckMs,
+  kHeadLock,
   kLockSpins,
-  kLockStep,
   kRecheckMs,
+  kTailLock,
   sliceOf,
   spinUntilChanged,
   waitAsync,
   waitSync,
+  type LockStep,
   type Operation,
 } from './waiting.js';
 
@@ -144,6 +151,12 @@ export interface QueueStats {
 
 type State = 'open' | 'closed';
 
+// What a put attempt came to.
+const kNoRoom = 0;
+const kPutDone = 1;
+/** The ring must grow, and the head lock was not free at once: try again holding both locks. */
+const kNeedsBothLocks = 2;
+
 function newPrepared(): Prepared {
   return { kind: 0, bytes: undefined, length: 0, number: 0, owned: true };
 }
@@ -167,6 +180,8 @@ export class QueueEngine {
   readonly #segment: QueueMemory;
   readonly #ring: Ring;
   readonly #words: Int32Array;
+  readonly #tailLock: Lock;
+  readonly #headLock: Lock;
   readonly #what: string;
   readonly #joinable: boolean;
   #state: State = 'open';
@@ -177,11 +192,15 @@ export class QueueEngine {
   // Wake-ups decided under the lock, done after it is released.
   #wakeConsumer = false;
   #wakeProducers = false;
+  /** The futex word's value a step that registered a sleeper noted, for the sleep after it. */
+  #seq = 0;
 
   constructor(segment: QueueMemory, what: string, joinable: boolean) {
     this.#segment = segment;
     this.#ring = segment.ring;
     this.#words = segment.ring.words;
+    this.#tailLock = segment.tailLock;
+    this.#headLock = segment.headLock;
     this.#what = what;
     this.#joinable = joinable;
   }
@@ -222,46 +241,92 @@ export class QueueEngine {
     const w = this.#words;
     futexWake(w, kPutSeq, Infinity);
     futexWake(w, kGetSeq, Infinity);
-    futexWake(w, kUnfinished, Infinity);
+    futexWake(w, kTasksDone, Infinity);
   }
 
   // -------------------------------------------------------------------------------------------
-  // The lock
+  // The locks
 
   /**
-   * A few cheap looks at the lock before the slow path: critical sections here are a copy of a
+   * A few cheap looks at a lock before the slow path: critical sections here are a copy of a
    * small item, so the holder is usually done within a microsecond, while the lock's slow path
    * sleeps in the kernel (and its async form costs a waiter thread's round trip, ~35 µs).
    */
-  #spinForLock(): boolean {
-    const lock = this.#segment.lock;
+  #spinFor(lock: Lock): boolean {
     for (let i = 0; i < kLockSpins; i++) {
       if (!lock.locked() && lock.acquireSync({ block: false })) return true;
     }
     return false;
   }
 
-  #lockSync(): void {
-    if (!this.#spinForLock()) this.#segment.lock.acquireSync();
-    this.#locked();
-  }
-
-  #lockAsync(): Promise<void> | undefined {
-    if (this.#spinForLock()) {
-      this.#locked();
-      return undefined;
-    }
-    return this.#segment.lock.acquire().then(() => this.#locked());
-  }
-
-  /** Just after taking the lock: a dead holder's commit finished, a grown ring mapped. */
-  #locked(): void {
-    if (this.#segment.lock.lastOwnerDied) this.#ring.repair();
+  /** Just after taking a lock: a dead holder's commit finished, a grown ring mapped. */
+  #lockedTail(): void {
+    if (this.#tailLock.lastOwnerDied) this.#ring.repairTail();
     this.#ring.sync();
   }
 
-  #unlock(): void {
-    this.#segment.lock.release();
+  #lockedHead(): void {
+    if (this.#headLock.lastOwnerDied) this.#ring.repairHead();
+    this.#ring.sync();
+  }
+
+  #tailNow(): boolean {
+    if (!this.#spinFor(this.#tailLock)) return false;
+    this.#lockedTail();
+    return true;
+  }
+
+  #headNow(): boolean {
+    if (!this.#spinFor(this.#headLock)) return false;
+    this.#lockedHead();
+    return true;
+  }
+
+  #lockSync(step: LockStep): void {
+    if (step !== kHeadLock && !this.#tailNow()) {
+      this.#tailLock.acquireSync();
+      this.#lockedTail();
+    }
+    if (step === kTailLock || this.#headNow()) return;
+    try {
+      this.#headLock.acquireSync();
+    } catch (error) {
+      if (step === kBothLocks) this.#tailLock.release();
+      throw error;
+    }
+    this.#lockedHead();
+  }
+
+  /** Undefined when the lock (or both) was taken at once. */
+  #lockAsync(step: LockStep): Promise<void> | undefined {
+    if (step === kHeadLock) return this.#headNow() ? undefined : this.#headAsync();
+    if (this.#tailNow()) {
+      if (step === kTailLock || this.#headNow()) return undefined;
+      return this.#headAsync().catch((error: unknown) => {
+        this.#tailLock.release();
+        throw error;
+      });
+    }
+    const tail = this.#tailLock.acquire().then(() => this.#lockedTail());
+    if (step === kTailLock) return tail;
+    return tail.then(() =>
+      this.#headNow()
+        ? undefined
+        : this.#headAsync().catch((error: unknown) => {
+            this.#tailLock.release();
+            throw error;
+          }),
+    );
+  }
+
+  #headAsync(): Promise<void> {
+    return this.#headLock.acquire().then(() => this.#lockedHead());
+  }
+
+  /** Releases what `step` took (head first), then wakes whom the steps decided to wake. */
+  #unlock(step: LockStep): void {
+    if (step !== kTailLock) this.#headLock.release();
+    if (step !== kHeadLock) this.#tailLock.release();
     const w = this.#words;
     if (this.#wakeConsumer) {
       this.#wakeConsumer = false;
@@ -274,61 +339,81 @@ export class QueueEngine {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Steps run under the lock
+  // Steps run under a lock
 
-  /** A put attempt: true if written; otherwise registers as a sleeper and returns false. */
-  #putStep(prepared: Prepared, sleeping: boolean, register: boolean): boolean {
+  /**
+   * Under the tail lock (and the head lock if `both`): a put attempt. If there is no room and
+   * `register`, registers as a sleeper, notes `getSeq` in `#seq` and looks once more.
+   */
+  #putStep(prepared: Prepared, sleeping: boolean, register: boolean, both: boolean): number {
     const w = this.#words;
     if (sleeping) this.#wokeUp(kPutSleepers, kPutPending);
     if (this.#state !== 'open') throw this.closedError();
-    const ring = this.#ring;
-    const { length, kind } = prepared;
-    if (ring.belowMaxsize()) {
-      let at = ring.reserve(length, kind);
-      if (at < 0 && ring.grow(length)) at = ring.reserve(length, kind);
-      if (at >= 0) {
-        if (kind === kNumber) ring.view.setFloat64(at, prepared.number, true);
-        else if (length > 0) copyInto(ring.bytes, at, prepared.bytes!, length);
-        ring.commitPut(this.#joinable);
-        if (w[kGetSleepers]! > 0) {
-          w[kPutSeq] = w[kPutSeq]! + 1;
-          if (w[kGetPending] === 0) this.#wakeOneConsumer();
-        }
-        return true;
-      }
-    }
-    if (register) {
-      w[kPutSleepers] = w[kPutSleepers]! + 1;
-      w[kPutPending] = 0;
-    }
-    return false;
+    let result = this.#tryPut(prepared, both);
+    if (result !== kNoRoom || !register) return result;
+    Atomics.store(w, kPutSleepers, w[kPutSleepers]! + 1);
+    Atomics.store(w, kPutPending, 0);
+    this.#seq = Atomics.load(w, kGetSeq);
+    result = this.#tryPut(prepared, both);
+    if (result !== kNoRoom) Atomics.store(w, kPutSleepers, w[kPutSleepers]! - 1);
+    return result;
   }
 
-  /** Under the lock: one consumer will be woken after the unlock, and none more until it runs. */
+  #tryPut(prepared: Prepared, both: boolean): number {
+    const w = this.#words;
+    const ring = this.#ring;
+    if (!ring.belowMaxsize()) return kNoRoom;
+    const { length, kind } = prepared;
+    let at = ring.reserve(length, kind);
+    if (at < 0 && ring.capacity < ring.maxCapacity) {
+      // Growing moves the consumers' records: it needs their lock too, taken after ours.
+      if (!both && !this.#headNow()) return kNeedsBothLocks;
+      try {
+        if (ring.grow(length)) at = ring.reserve(length, kind);
+      } finally {
+        if (!both) this.#headLock.release();
+      }
+    }
+    if (at < 0) return kNoRoom;
+    if (kind === kNumber) ring.view.setFloat64(at, prepared.number, true);
+    else if (length > 0) copyInto(ring.bytes, at, prepared.bytes!, length);
+    ring.commitPut(this.#joinable);
+    // After publishing the item (the other half of a sleeper's register-then-look).
+    if (Atomics.load(w, kGetSleepers) > 0) {
+      Atomics.add(w, kPutSeq, 1);
+      this.#wakeOneConsumer();
+    }
+    return kPutDone;
+  }
+
+  /** One consumer will be woken after the unlock, and none more until it runs. */
   #wakeOneConsumer(): void {
     const w = this.#words;
-    w[kGetPending] = 1;
-    w[kConsumerWakes] = (w[kConsumerWakes]! + 1) | 0;
+    if (Atomics.compareExchange(w, kGetPending, 0, 1) !== 0) return;
+    Atomics.add(w, kConsumerWakes, 1);
     this.#wakeConsumer = true;
   }
 
   /**
-   * A get attempt: the item (a primitive, read in place) or its bytes to decode after the lock
-   * (`Encoded`); `kNothing` after registering as a sleeper.
+   * Under the head lock: a get attempt: the item (a primitive, read in place) or its bytes to
+   * decode after the lock (`Encoded`); `kNothing` when empty, after registering as a sleeper
+   * (noting `putSeq` in `#seq`) if `register`.
    */
   #getStep(sleeping: boolean, register: boolean): Taken {
     const w = this.#words;
     if (sleeping) this.#wokeUp(kGetSleepers, kGetPending);
     if (this.#state !== 'open') throw this.closedError();
     const ring = this.#ring;
-    const at = ring.peek();
+    let at = ring.peek();
     if (at < 0) {
-      if (register) {
-        w[kGetSleepers] = w[kGetSleepers]! + 1;
-        w[kGetPending] = 0;
-        w[kConsumerSleeps] = (w[kConsumerSleeps]! + 1) | 0;
-      }
-      return kNothing;
+      if (!register) return kNothing;
+      Atomics.store(w, kGetSleepers, w[kGetSleepers]! + 1);
+      Atomics.store(w, kGetPending, 0);
+      Atomics.add(w, kConsumerSleeps, 1);
+      this.#seq = Atomics.load(w, kPutSeq);
+      at = ring.peek();
+      if (at < 0) return kNothing;
+      Atomics.store(w, kGetSleepers, w[kGetSleepers]! - 1);
     }
     const { kind, length } = ring;
     let item: unknown;
@@ -338,24 +423,23 @@ export class QueueEngine {
       item = kind === kNull ? null : kind === kUndefined ? undefined : kind === kTrue;
     else item = new Encoded(copyOut(ring, at, length), kind);
     ring.drop(at);
-    if (w[kCount]! > 0 && w[kGetSleepers]! > 0 && w[kGetPending] === 0) {
-      w[kPutSeq] = w[kPutSeq]! + 1;
+    if (w[kGetSleepers]! > 0 && ring.count() > 0 && Atomics.load(w, kGetPending) === 0) {
+      Atomics.add(w, kPutSeq, 1);
       this.#wakeOneConsumer();
     }
-    if (w[kPutSleepers]! > 0 && ring.roomForBatch()) {
-      w[kGetSeq] = w[kGetSeq]! + 1;
-      if (w[kPutPending] === 0) {
-        w[kPutPending] = 1;
-        this.#wakeProducers = true;
-      }
+    // After publishing the room (the other half of a waiting producer's register-then-look).
+    if (Atomics.load(w, kPutSleepers) > 0 && ring.roomForBatch()) {
+      Atomics.add(w, kGetSeq, 1);
+      if (Atomics.compareExchange(w, kPutPending, 0, 1) === 0) this.#wakeProducers = true;
     }
     return item;
   }
 
+  /** Under the side's own lock: a sleeper is awake (or gone). */
   #wokeUp(sleepers: number, pending: number): void {
     const w = this.#words;
-    if (w[sleepers]! > 0) w[sleepers] = w[sleepers]! - 1;
-    w[pending] = 0;
+    if (w[sleepers]! > 0) Atomics.store(w, sleepers, w[sleepers]! - 1);
+    Atomics.store(w, pending, 0);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -447,54 +531,58 @@ export class QueueEngine {
   }
 
   /**
-   * The common case without the machinery of waiting: the lock is free within a short spin and
-   * there is room. False when either is not so (nothing written, nothing registered).
+   * The common case without the machinery of waiting: the tail lock is free within a short spin
+   * and there is room. False when either is not so (nothing written, nothing registered).
    */
   #putNow(prepared: Prepared): boolean {
-    if (!this.#spinForLock()) return false;
+    if (!this.#tailNow()) return false;
     try {
-      this.#locked();
-      return this.#putStep(prepared, false, false);
+      return this.#putStep(prepared, false, false, false) === kPutDone;
     } finally {
-      this.#unlock();
+      this.#unlock(kTailLock);
     }
   }
 
-  /** As `#putNow`, for a get: the item taken, or `kNothing`. */
+  /** As `#putNow`, for a get (under the head lock): the item taken, or `kNothing`. */
   #getNow(): Taken {
-    if (!this.#spinForLock()) return kNothing;
+    if (!this.#headNow()) return kNothing;
     try {
-      this.#locked();
       return this.#getStep(false, false);
     } finally {
-      this.#unlock();
+      this.#unlock(kHeadLock);
     }
   }
 
   *#putting(prepared: Prepared, deadline: Deadline): Operation<void> {
     let sleeping = false;
+    let locks: LockStep = kTailLock;
     try {
       for (;;) {
         const register = !expired(deadline);
-        yield kLockStep;
-        let seq = 0;
+        yield locks;
+        let result: number;
         try {
           const woke = sleeping;
           sleeping = false;
-          if (this.#putStep(prepared, woke, register)) return;
-          sleeping = register;
-          seq = this.#words[kGetSeq]!;
+          result = this.#putStep(prepared, woke, register, locks === kBothLocks);
+          sleeping = result === kNoRoom && register;
         } finally {
-          this.#unlock();
+          this.#unlock(locks);
+        }
+        if (result === kPutDone) return;
+        if (result === kNeedsBothLocks) {
+          locks = kBothLocks;
+          continue;
         }
         if (!sleeping) throw new Full(`${this.#what} is full`);
-        yield { index: kGetSeq, expected: seq, ms: Math.min(kFullRecheckMs, sliceOf(deadline)) };
+        const ms = Math.min(kFullRecheckMs, sliceOf(deadline));
+        yield { index: kGetSeq, expected: this.#seq, ms };
       }
     } catch (error) {
       if (isSpilled(prepared.kind)) discardSpilled(prepared.bytes!);
       throw error;
     } finally {
-      if (sleeping) this.#deregister(kPutSleepers, kPutPending);
+      if (sleeping) this.#deregister(kTailLock, kPutSleepers, kPutPending);
     }
   }
 
@@ -509,8 +597,9 @@ export class QueueEngine {
       taken = this.#getNow();
       // Watch for an item before registering to sleep: a registered sleeper costs the next
       // put a wake-up call, one that a consumer still awake does not need.
-      if (taken === kNothing && deadline !== null && spinUntilChanged(this.#words, kCount, 0)) {
-        taken = this.#getNow();
+      if (taken === kNothing && deadline !== null) {
+        const w = this.#words;
+        if (spinUntilChanged(w, kPuts, Atomics.load(w, kPuts))) taken = this.#getNow();
       }
       if (taken === kNothing) taken = this.#runSync(this.#getting(deadline));
     } finally {
@@ -562,24 +651,22 @@ export class QueueEngine {
     try {
       for (;;) {
         const register = !expired(deadline);
-        yield kLockStep;
-        let seq = 0;
+        yield kHeadLock;
         let taken: Taken;
         try {
           const woke = sleeping;
           sleeping = false;
           taken = this.#getStep(woke, register);
           sleeping = taken === kNothing && register;
-          seq = this.#words[kPutSeq]!;
         } finally {
-          this.#unlock();
+          this.#unlock(kHeadLock);
         }
         if (taken !== kNothing) return taken;
         if (!sleeping) throw new Empty(`${this.#what} is empty`);
-        yield { index: kPutSeq, expected: seq, ms: sliceOf(deadline) };
+        yield { index: kPutSeq, expected: this.#seq, ms: sliceOf(deadline) };
       }
     } finally {
-      if (sleeping) this.#deregister(kGetSleepers, kGetPending);
+      if (sleeping) this.#deregister(kHeadLock, kGetSleepers, kGetPending);
     }
   }
 
@@ -592,7 +679,7 @@ export class QueueEngine {
     while (step.done !== true) {
       const wait = step.value;
       try {
-        if (wait === kLockStep) this.#lockSync();
+        if (typeof wait === 'string') this.#lockSync(wait);
         else waitSync(this.#words, wait.index, wait.expected, wait.ms);
       } catch (error) {
         step = operation.throw(error);
@@ -610,8 +697,8 @@ export class QueueEngine {
     while (step.done !== true) {
       const wait = step.value;
       try {
-        if (wait === kLockStep) {
-          const locking = this.#lockAsync();
+        if (typeof wait === 'string') {
+          const locking = this.#lockAsync(wait);
           if (locking !== undefined) {
             onSuspend?.();
             await locking;
@@ -630,12 +717,12 @@ export class QueueEngine {
   }
 
   /** After a wait that ended by an error (closed), the sleeper still counted is removed. */
-  #deregister(sleepers: number, pending: number): void {
-    this.#lockSync();
+  #deregister(side: LockStep, sleepers: number, pending: number): void {
+    this.#lockSync(side);
     try {
       this.#wokeUp(sleepers, pending);
     } finally {
-      this.#unlock();
+      this.#unlock(side);
     }
   }
 
@@ -655,15 +742,14 @@ export class QueueEngine {
   taskDone(): boolean {
     this.#enter();
     let done: boolean;
-    this.#lockSync();
+    this.#lockSync(kHeadLock);
     try {
       done = this.#ring.taskDone();
     } finally {
-      this.#unlock();
+      this.#unlock(kHeadLock);
       this.#leave();
     }
-    if (done && Atomics.load(this.#words, kUnfinished) === 0)
-      futexWake(this.#words, kUnfinished, Infinity);
+    if (done && this.#ring.unfinished() === 0) futexWake(this.#words, kTasksDone, Infinity);
     return done;
   }
 
@@ -680,7 +766,7 @@ export class QueueEngine {
   }
 
   unfinished(): number {
-    return Atomics.load(this.#words, kUnfinished);
+    return this.#ring.unfinished();
   }
 
   joinSync(): void {
@@ -703,10 +789,11 @@ export class QueueEngine {
 
   *#joining(): Operation<void> {
     for (;;) {
-      const n = Atomics.load(this.#words, kUnfinished);
-      if (n === 0) return;
+      // `tasksDone` read first: a taskDone() after it changes the word the sleep expects.
+      const done = Atomics.load(this.#words, kTasksDone);
+      if (this.#ring.unfinished() === 0) return;
       if (this.#state !== 'open') throw this.closedError();
-      yield { index: kUnfinished, expected: n, ms: kRecheckMs };
+      yield { index: kTasksDone, expected: done, ms: kRecheckMs };
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The queue's hold on shared memory: one block of the shared heap (header and first ring, see
- * ring.ts) and the `Lock` that guards it. A `SharedObject` of `@multiproc/shared-memory`, which
- * gives it the block, the idempotent close and the handle (the block, with the lock beside it).
+ * ring.ts) and the two `Lock`s that guard it (producers', consumers'). A `SharedObject` of `@multiproc/shared-memory`, which
+ * gives it the block, the idempotent close and the handle (the block, with the locks beside it).
  */
 import { MultiprocError } from '@multiproc/serialize';
 import { SharedObject, shareObject, type Received } from '@multiproc/shared-memory/internal';
@@ -10,13 +10,17 @@ import { Ring, kHeaderBytes } from './ring.js';
 
 /** What travels beside the block. */
 interface MemoryData {
-  readonly lock?: Lock;
+  readonly tailLock?: Lock;
+  readonly headLock?: Lock;
 }
 
 /** One holder's references to a queue's memory and lock; `close()` drops them. */
 export class QueueMemory extends SharedObject {
   readonly ring: Ring;
-  readonly lock: Lock;
+  /** Producers take turns on this one (a growing producer takes it, then the head lock). */
+  readonly tailLock: Lock;
+  /** Consumers (and `taskDone()`) take turns on this one. */
+  readonly headLock: Lock;
 
   /** A fresh queue (`capacity` ring bytes, growing up to `maxCapacity`), or one that arrived. */
   constructor(capacity: number, maxsize: number, maxCapacity: number);
@@ -27,37 +31,46 @@ export class QueueMemory extends SharedObject {
     if (typeof source === 'number') {
       try {
         Ring.format(buffer, byteOffset, source, maxsize, maxCapacity);
-        this.lock = new Lock();
+        this.tailLock = new Lock();
+        this.headLock = new Lock();
       } catch (error) {
         this.close();
         throw error;
       }
     } else {
       // Duck-typed: the ESM and CommonJS builds of a package have classes of their own.
-      const { lock } = source.data;
-      if (typeof lock?.acquireSync !== 'function' || !Ring.isFormatted(buffer, byteOffset)) {
-        lock?.close();
+      const { tailLock, headLock } = source.data;
+      if (
+        typeof tailLock?.acquireSync !== 'function' ||
+        typeof headLock?.acquireSync !== 'function' ||
+        !Ring.isFormatted(buffer, byteOffset)
+      ) {
+        tailLock?.close();
+        headLock?.close();
         this.close();
         throw new MultiprocError(
           'a queue handle names memory that is no queue',
           'ERR_MP_BAD_HANDLE',
         );
       }
-      this.lock = lock;
+      this.tailLock = tailLock;
+      this.headLock = headLock;
     }
     this.ring = new Ring(buffer, byteOffset);
   }
 
-  /** The grown ring and the lock go with the block (the lock's own block is shared likewise). */
+  /** The grown ring and the locks go with the block (a lock's own block is shared likewise). */
   protected override onClose(): void {
     // Undefined when the constructor refused the memory.
     (this.ring as Ring | undefined)?.release();
-    (this.lock as Lock | undefined)?.close();
+    (this.tailLock as Lock | undefined)?.close();
+    (this.headLock as Lock | undefined)?.close();
   }
 }
 
 shareObject('multiproc.QueueMemory', QueueMemory, import.meta.url, (memory) => ({
-  lock: memory.lock,
+  tailLock: memory.tailLock,
+  headLock: memory.headLock,
 }));
 
 /** The memory a queue's handle carried (rebuilt by the serializer), or a clear error. */

@@ -26,8 +26,8 @@ const kNoWait: WaitOptions = { block: false };
  * - `put` encodes the item at once, in the caller, and writes it to shared memory before it
  *   returns: nothing is buffered in the producing process, so a producer may exit, or be joined,
  *   before the queue is drained (no feeder thread, unlike CPython).
- * - A process killed in the middle of `put` or `get` (even holding the queue's lock) does not
- *   wedge or corrupt the queue: the next user repairs it. The item being put by a killed producer
+ * - A process killed in the middle of `put` or `get` (even holding one of the queue's locks)
+ *   does not wedge or corrupt the queue: the next user repairs it. The item being put by a killed producer
  *   is not delivered; **the one item being handed to a killed consumer may be lost**.
  *
  * @example

@@ -1,18 +1,22 @@
 /**
  * The queue's shared state and the ring of records, with the operations done under the queue's
- * lock. Nothing here waits or wakes; `engine.ts` does that.
+ * two locks: producers take turns on the *tail lock*, consumers on the *head lock*, and the two
+ * sides meet only through counts each side publishes with `Atomics` (items and bytes put, items
+ * and bytes got). So a producer and a consumer never wait for each other's lock, and a consumer
+ * that finds items never sleeps on a lock producers hold. Nothing here waits or wakes;
+ * `engine.ts` does that.
  *
- * One heap block holds everything (a block over 64 KiB is a segment of its own, see heap.ts):
+ * One heap block holds everything (a block over 64 KiB is a segment of its own, see heap.ts);
+ * each side writes its own 64-byte line on every operation, and the other side's only to read:
  *
  * ```
- *  byte 0                                                   128            640        640 + capacity
- *       ┌──────────────── header: 32 Int32 words ───────────┬──────────────┬─── first ring ───┐
- *       │ magic capacity maxsize │ head tail count used unf. │ 2 slots of   │ records,         │
- *       │ putSeq getSeq │ getSleepers getPending putSleepers│ 256 bytes:   │ 8-aligned        │
- *       │ putPending │ logState │ log: head … capacity gen.  │ a grown      │                  │
- *       │ baseCapacity generation slotLength×2 maxCapacity  │ ring's handle│                  │
- *       │ consumerWakes consumerSleeps (counters)           │              │                  │
- *       └───────────────────────────────────────────────────┴──────────────┴──────────────────┘
+ *  byte 0        64            128           192           256           320            832
+ *  ┌ shared ─────┬ producers ───┬ consumers ───┬ consumer    ┬ producer    ┬ 2 slots of   ┬ first
+ *  │ magic sizes │ tail puts    │ head gets    │ sleepers:   │ sleepers:   │ 256 bytes:   │ ring:
+ *  │ generation  │ putBytes     │ getBytes     │ putSeq      │ getSeq      │ a grown      │ records,
+ *  │ grow log    │ tasks        │ tasksDone    │ sleepers    │ sleepers    │ ring's handle│ 8-aligned
+ *  │ counters    │ tail's log   │ head's log   │ pending     │ pending     │              │
+ *  └─────────────┴──────────────┴──────────────┴─────────────┴─────────────┴──────────────┴──────
  *
  *  record:  ┌──────────┬──────────┬──────────────────────────────┐
  *           │ length   │ kind     │ payload, padded to 8 bytes   │   kind: 1 inline item,
@@ -23,28 +27,36 @@
  *           └──────────┴──────────┴──────────────────────────────┘
  * ```
  *
+ * - **Counts, not shared indexes.** `puts`, `putBytes` and `tasks` only grow, written by
+ *   producers; `gets`, `getBytes` and `tasksDone` likewise by consumers. Items in the queue are
+ *   `puts - gets`, bytes in use `putBytes - getBytes` (Int32 words that wrap: the differences
+ *   stay exact, since a ring is at most 1 GiB). A producer finds where consumers are from its own
+ *   `tail` and the bytes in use: a count it reads may be behind, which only hides room freed a
+ *   moment ago, never shows room that is not free.
  * - A record never wraps: when it does not fit before the end of the ring, a pad record fills
- *   the rest and the record starts at 0. `used` counts pads too. An empty ring restarts at 0, so
- *   a burst after an idle moment gets the whole ring contiguous.
+ *   the rest and the record starts at 0. `putBytes` and `getBytes` count pads too.
  * - An item whose record would take more than half of the ring is *spilled*: its bytes go
  *   to a heap block of their own (its own segment), and the record holds that block's handle,
  *   which carries one reference for the consumer. So any item fits an empty ring and a put never
  *   waits for space that cannot come.
- * - **Crash safety (a redo log).** Every change of `head tail count used unfinished` is first
- *   written to the log words, then `logState` is set (an `Atomics.store`: the fence that orders
- *   the record bytes and the log before it), then the five words are copied, then `logState` is
- *   cleared. The lock (a `Lock` of `@multiproc/synchronize`, whose state word holds the owner's
- *   thread id) is taken over from a holder that died; the taker sees `lastOwnerDied` and calls
- *   {@link repair}, which replays a pending log. So a process killed at any instruction leaves
- *   either the old state (its record, written past `tail`, is simply not there) or the new one.
- * - **The ring grows** instead of making a put wait: when a record does not fit, the records
- *   move (oldest first) to a block at least twice as large, named by a handle in a slot of the
- *   header, and `generation` counts the moves (see {@link Ring.grow}). So a producer can put
- *   more than the first ring holds and exit. Holders notice a new generation under the lock
- *   and map the new block. Growth stops at `maxCapacity` (the `maxRingBytes` option): there a
- *   put waits for room as at `maxsize`.
+ * - **Crash safety (a redo log per lock).** A put's changes (`tail puts putBytes tasks`) are
+ *   first written to the tail's log words, then its `logState` is set (an `Atomics.store`: the
+ *   fence that orders the record bytes and the log before it), then the words are copied, then
+ *   `logState` is cleared; a get does the same with `head gets getBytes` and the head's log.
+ *   A lock (a `Lock` of `@multiproc/synchronize`, whose state word holds the owner's thread id)
+ *   is taken over from a holder that died; the taker sees `lastOwnerDied` and replays that
+ *   lock's log ({@link Ring.repairTail}, {@link Ring.repairHead}). So a process killed at any
+ *   instruction leaves either the old state of its side (its record, written past `tail`, is
+ *   simply not there) or the new one. The other side never sees a half state: it reads only
+ *   `puts` (or `getBytes`), stored after the record (or after the copy out of it).
+ * - **The ring grows** instead of making a put wait: when a record does not fit, the producer
+ *   takes the head lock too (always tail first, then head) and the records move (oldest first)
+ *   to a block at least twice as large, named by a handle in a slot of the header, and
+ *   `generation` counts the moves (see {@link Ring.grow}). Holders notice a new generation
+ *   under either lock and map the new block. Growth stops at `maxCapacity` (the `maxRingBytes`
+ *   option): there a put waits for room as at `maxsize`.
  * - Records of numbers, strings and constants carry their value itself (a float64, UTF-8, or
- *   nothing), written and read under the lock without msgpack and without allocation.
+ *   nothing), written and read under a lock without msgpack and without allocation.
  * - The sleeper words are hints, not state: see `engine.ts`.
  */
 
@@ -54,44 +66,62 @@ import type { HeapBlock } from '@multiproc/shared-memory';
 import { heapAllocate } from '@multiproc/shared-memory/internal';
 
 /** Header words, then the two handle slots of a grown ring's block; the first ring starts here. */
-export const kHeaderBytes = 640;
-const kSlotsAt = 128;
+export const kHeaderBytes = 832;
+const kSlotsAt = 320;
 /** A handle is ~160 bytes (msgpack of the arena's name, offset, length and generation). */
 const kSlotBytes = 256;
-const kMagicValue = 0x4d505155; // 'MPQU'
+const kHeaderWords = kSlotsAt / 4;
+const kMagicValue = 0x4d505132; // 'MPQ2': the layout with a lock per side
 
-// Header words (Int32 indices).
+// Header words (Int32 indices). Shared, set when made or changed under both locks:
 export const kMagic = 0;
 export const kCapacity = 1;
 export const kMaxsize = 2;
-export const kHead = 3;
-export const kTail = 4;
-export const kCount = 5;
-export const kUsed = 6;
-export const kUnfinished = 7;
-/** Futex word consumers sleep on; bumped by a put that finds sleepers. */
-export const kPutSeq = 8;
-/** Futex word producers sleep on; bumped by a get that finds sleepers. */
-export const kGetSeq = 9;
-export const kGetSleepers = 10;
-export const kGetPending = 11;
-export const kPutSleepers = 12;
-export const kPutPending = 13;
-const kLogState = 14;
-const kLogHead = 15; // … kLogHead + 6: tail, count, used, unfinished, capacity, generation
 /** The ring size the queue was made with (the first ring, in the header's block). */
-const kBaseCapacity = 22;
-/** How many times the ring grew; generation g > 0 lives in the block named by slot g & 1. */
-const kGeneration = 23;
-const kSlotLength = 24; // and 25: bytes of the handle in slot 0 and 1, 0 when empty
+const kBaseCapacity = 3;
 /** The largest ring the queue grows to (`maxRingBytes`); past it, a put waits for room. */
-const kMaxCapacity = 26;
+const kMaxCapacity = 4;
+/** How many times the ring grew; generation g > 0 lives in the block named by slot g & 1. */
+const kGeneration = 5;
+const kSlotLength = 6; // and 7: bytes of the handle in slot 0 and 1, 0 when empty
+/** Which sides' parts of a growth's commit are still to apply: kTailPart | kHeadPart. */
+const kGrowState = 8;
+const kGrowLog = 9; // … kGrowLog + 4: head, getBytes, tail, capacity, generation
+const kTailPart = 1;
+const kHeadPart = 2;
 /**
- * Counters for tests and diagnostics, bumped under the lock: consumer wake-ups decided by puts
- * and gets, and consumers that registered to sleep. Batching means wakes <= sleeps.
+ * Counters for tests and diagnostics: consumer wake-ups decided by puts and gets, and consumers
+ * that registered to sleep. Batching means wakes <= 2 * sleeps.
  */
-export const kConsumerWakes = 27;
-export const kConsumerSleeps = 28;
+export const kConsumerWakes = 14;
+export const kConsumerSleeps = 15;
+// The producers' line, written under the tail lock:
+const kTail = 16;
+/** Items ever put (wrapping); consumers watch this word for items. */
+export const kPuts = 17;
+const kPutBytes = 18;
+/** `JoinableQueue` tasks ever put. */
+const kTasks = 19;
+const kTailLogState = 20;
+const kTailLog = 21; // … kTailLog + 3: tail, puts, putBytes, tasks
+// The consumers' line, written under the head lock:
+const kHead = 32;
+const kGets = 33;
+const kGetBytes = 34;
+/** `taskDone()` calls ever made; `join()` sleeps on this word. */
+export const kTasksDone = 35;
+const kHeadLogState = 36;
+const kHeadLog = 37; // … kHeadLog + 2: head, gets, getBytes
+// Sleeping consumers (written when one sleeps or is woken):
+/** Futex word consumers sleep on; bumped by a put (or a get) that finds sleepers. */
+export const kPutSeq = 48;
+export const kGetSleepers = 49;
+export const kGetPending = 50;
+// Sleeping producers:
+/** Futex word producers sleep on; bumped by a get that finds sleepers. */
+export const kGetSeq = 64;
+export const kPutSleepers = 65;
+export const kPutPending = 66;
 
 // Record header (Int32 offsets from the record's first word).
 const kRecordHeaderBytes = 8;
@@ -136,7 +166,7 @@ const kInlineFloor = 2 << 20;
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
-/** The words and bytes of one queue, with the operations that run under its lock. */
+/** The words and bytes of one queue, with the operations that run under its locks. */
 export class Ring {
   readonly words: Int32Array;
   /** The current ring's bytes: the header's block at first, a grown ring's block after. */
@@ -160,14 +190,14 @@ export class Ring {
   kind = 0;
   // Set by `reserve`, used by `commitPut`.
   #reservedEnd = 0;
-  #reservedUsed = 0;
+  #reservedBytes = 0;
 
   constructor(buffer: SharedArrayBuffer, byteOffset: number) {
     this.#buffer = buffer;
     this.#byteOffset = byteOffset;
-    this.words = new Int32Array(buffer, byteOffset, kHeaderBytes / 4);
+    this.words = new Int32Array(buffer, byteOffset, kHeaderWords);
     const base = this.words[kBaseCapacity]!;
-    // The first ring's views; `sync()` (under the lock) moves to a grown one.
+    // The first ring's views; `sync()` (under a lock) moves to a grown one.
     this.capacity = base;
     this.bytes = new Uint8Array(buffer, byteOffset + kHeaderBytes, base);
     this.view = new DataView(buffer, byteOffset + kHeaderBytes, base);
@@ -186,7 +216,7 @@ export class Ring {
     maxsize: number,
     maxCapacity: number,
   ) {
-    const w = new Int32Array(buffer, byteOffset, kHeaderBytes / 4);
+    const w = new Int32Array(buffer, byteOffset, kHeaderWords);
     w[kCapacity] = capacity;
     w[kBaseCapacity] = capacity;
     w[kMaxsize] = maxsize;
@@ -200,9 +230,9 @@ export class Ring {
   }
 
   /**
-   * Under the lock, after `repair()`: moves this holder's views to the ring another holder grew.
-   * The slot's handle carries one reference, kept by the slot: this holder adopts it and takes
-   * a new one for the slot at once.
+   * Under either lock, after its repair: moves this holder's views to the ring another holder
+   * grew (a generation changes only under both locks). The slot's handle carries one reference,
+   * kept by the slot: this holder adopts it and takes a new one for the slot at once.
    */
   sync(): void {
     const generation = this.words[kGeneration]!;
@@ -213,20 +243,22 @@ export class Ring {
   }
 
   /**
-   * Under the lock, when a record of `length` payload bytes does not fit: moves the records to
+   * Under both locks, when a record of `length` payload bytes does not fit: moves the records to
    * a ring at least twice as large, in a block of its own, so that the ring's bytes never make
    * a put wait (only `maxsize` does). False (nothing changed) when the ring would pass its
    * largest size (`maxRingBytes`): the put then waits for room as with a bounded queue.
    *
    * Crash safety: the new block and its handle (in the slot the current ring does not use) are
-   * written first and are invisible until the commit, which sets the new generation and
-   * capacity through the redo log. A holder killed before the commit leaves the old ring as it
-   * was (the new block is freed when the program ends); after it, the next taker of the lock
-   * replays the log and `sync()` finds the new ring through the slot.
+   * written first and are invisible until the commit, which goes through the grow log: its
+   * words, then `growState` with a bit per side, then each side's words. A holder killed holding
+   * both locks leaves two locks to take over, maybe by two processes at once: each taker replays
+   * only its own side's part (`tail`, or `head getBytes`; `capacity generation` are the same for
+   * both) and clears its bit, so neither overwrites what the other side does next. Killed before
+   * the commit, it leaves the old ring as it was (the new block is freed when the program ends).
    */
   grow(length: number): boolean {
     const w = this.words;
-    const used = w[kUsed]!;
+    const used = (w[kPutBytes]! - w[kGetBytes]!) | 0;
     const need = used + kRecordHeaderBytes + align8(length);
     const max = w[kMaxCapacity]!;
     let capacity = this.capacity * 2;
@@ -236,7 +268,7 @@ export class Ring {
     if (capacity <= this.capacity || capacity < need) return false;
     const block = heapAllocate(capacity);
     const target = new Uint8Array(block.buffer, block.byteOffset, capacity);
-    const moved = this.#moveRecords(target);
+    const moved = this.#moveRecords(target, used);
     const generation = this.#generation + 1;
     const slot = generation & 1;
     const handle = encodeTrusted(block);
@@ -247,7 +279,15 @@ export class Ring {
     }
     this.#slot(slot, handle.byteLength).set(handle);
     w[kSlotLength + slot] = handle.byteLength;
-    this.#commit(0, moved, w[kCount]!, moved, w[kUnfinished]!, capacity, generation);
+    // The pads stay behind: the bytes in use become the records' bytes.
+    w[kGrowLog] = 0;
+    w[kGrowLog + 1] = (w[kPutBytes]! - moved) | 0;
+    w[kGrowLog + 2] = moved;
+    w[kGrowLog + 3] = capacity;
+    w[kGrowLog + 4] = generation;
+    Atomics.store(w, kGrowState, kTailPart | kHeadPart);
+    this.#applyGrowth(kTailPart);
+    this.#applyGrowth(kHeadPart);
     if (generation > 1) {
       // The old ring's slot reference (a holder killed here leaves it until the program ends).
       (decode(Buffer.from(this.#slot(slot ^ 1))) as HeapBlock).release();
@@ -263,17 +303,17 @@ export class Ring {
     this.#grown = undefined;
   }
 
-  /** Copies the records, oldest first and without pads, to the start of `target`. */
-  #moveRecords(target: Uint8Array): number {
+  /** Copies the `used` bytes of records, oldest first and without pads, to the start of `target`. */
+  #moveRecords(target: Uint8Array, used: number): number {
+    if (used === 0) return 0;
     const w = this.words;
-    if (w[kUsed]! === 0) return 0;
     const head = w[kHead]!;
     const tail = w[kTail]!;
     if (tail > head) {
       copyBytes(target, 0, this.bytes, head, tail - head);
       return tail - head;
     }
-    // Wrapped: from the head to the pad (or the end), then from 0 to the tail.
+    // Wrapped (or full): from the head to the pad (or the end), then from 0 to the tail.
     let end = head;
     while (end < this.capacity && this.#kindAt(end) !== kPad) {
       end += kRecordHeaderBytes + align8(this.#lengthAt(end));
@@ -308,39 +348,51 @@ export class Ring {
     return this.words[kMaxCapacity]!;
   }
 
+  /** Items in the queue, from anywhere (gets read first: the difference is never negative). */
   count(): number {
-    return Atomics.load(this.words, kCount);
+    const gets = Atomics.load(this.words, kGets);
+    return (Atomics.load(this.words, kPuts) - gets) | 0;
   }
 
-  /** Whether `maxsize` allows one more item (the ring may still lack room). */
+  /** `JoinableQueue` tasks put and not yet done, from anywhere. */
+  unfinished(): number {
+    const done = Atomics.load(this.words, kTasksDone);
+    return (Atomics.load(this.words, kTasks) - done) | 0;
+  }
+
+  /** Under the tail lock: whether `maxsize` allows one more item (the ring may still lack room). */
   belowMaxsize(): boolean {
     const max = this.words[kMaxsize]!;
-    return max === 0 || this.words[kCount]! < max;
+    return max === 0 || this.count() < max;
   }
 
   /**
-   * Under the lock: whether a quarter of the queue is free, by count and by the ring's bytes
-   * (which bound a put only when the ring cannot grow further).
+   * Under the head lock: whether a quarter of the queue is free, by count and by the ring's
+   * bytes (which bound a put only when the ring cannot grow further).
    */
   roomForBatch(): boolean {
     const w = this.words;
     const max = w[kMaxsize]!;
-    if (max > 0 && w[kCount]! > max - Math.ceil(max / 4)) return false;
-    return w[kUsed]! <= this.capacity - (this.capacity >> 2);
+    if (max > 0 && this.count() > max - Math.ceil(max / 4)) return false;
+    const used = (Atomics.load(w, kPutBytes) - w[kGetBytes]!) | 0;
+    return used <= this.capacity - (this.capacity >> 2);
   }
 
   /**
-   * Under the lock: makes room for a record of `length` payload bytes and writes its header
-   * (and a pad before it), past `tail` where no reader looks. Returns the payload's offset, for
-   * the caller to fill and then `commitPut()`; or -1 (nothing written) when the ring lacks room.
+   * Under the tail lock: makes room for a record of `length` payload bytes and writes its
+   * header (and a pad before it), past `tail` where no reader looks. Returns the payload's
+   * offset, for the caller to fill and then `commitPut()`; or -1 (nothing written) when the
+   * ring lacks room.
    */
   reserve(length: number, kind: number): number {
     const w = this.words;
     const cap = this.capacity;
     const need = kRecordHeaderBytes + align8(length);
-    const head = w[kHead]!;
     const tail = w[kTail]!;
-    const used = w[kUsed]!;
+    const putBytes = w[kPutBytes]!;
+    const used = (putBytes - Atomics.load(w, kGetBytes)) | 0;
+    // Consumers are `used` bytes behind the tail (or further on by now: never nearer).
+    const head = tail >= used ? tail - used : tail - used + cap;
     let at = tail;
     let pad = 0;
     if (tail > head || used === 0) {
@@ -356,31 +408,28 @@ export class Ring {
     this.#header(at, length, kind);
     const end = at + need;
     this.#reservedEnd = end === cap ? 0 : end;
-    this.#reservedUsed = used + pad + need;
+    this.#reservedBytes = (putBytes + pad + need) | 0;
     return at + kRecordHeaderBytes;
   }
 
-  /** Under the lock, after `reserve` and filling the payload: makes the record visible. */
+  /** Under the tail lock, after `reserve` and filling the payload: makes the record visible. */
   commitPut(joinable: boolean): void {
     const w = this.words;
-    this.#commit(
-      w[kHead]!,
-      this.#reservedEnd,
-      w[kCount]! + 1,
-      this.#reservedUsed,
-      w[kUnfinished]! + (joinable ? 1 : 0),
-      this.capacity,
-      this.#generation,
-    );
+    w[kTailLog] = this.#reservedEnd;
+    w[kTailLog + 1] = (w[kPuts]! + 1) | 0;
+    w[kTailLog + 2] = this.#reservedBytes;
+    w[kTailLog + 3] = joinable ? (w[kTasks]! + 1) | 0 : w[kTasks]!;
+    Atomics.store(w, kTailLogState, 1);
+    this.#applyTail();
   }
 
   /**
-   * Under the lock: the payload offset of the record at the head (skipping a pad), with its
-   * length and kind in `this.length` and `this.kind`; -1 when the queue is empty.
+   * Under the head lock: the payload offset of the record at the head (skipping a pad), with
+   * its length and kind in `this.length` and `this.kind`; -1 when the queue is empty.
    */
   peek(): number {
     const w = this.words;
-    if (w[kCount]! === 0) return -1;
+    if (Atomics.load(w, kPuts) === w[kGets]!) return -1;
     let head = w[kHead]!;
     let kind = this.#kindAt(head);
     if (kind === kPad) {
@@ -392,7 +441,7 @@ export class Ring {
     return head + kRecordHeaderBytes;
   }
 
-  /** Under the lock: removes the record `peek` found at `offset`, and commits. */
+  /** Under the head lock: removes the record `peek` found at `offset`, and commits. */
   drop(offset: number): void {
     const w = this.words;
     const cap = this.capacity;
@@ -400,60 +449,66 @@ export class Ring {
     const start = offset - kRecordHeaderBytes;
     const end = offset + align8(this.length);
     const freed = (start < head ? cap - head : 0) + (end - start);
-    const count = w[kCount]! - 1;
-    const g = this.#generation;
-    if (count === 0) this.#commit(0, 0, 0, 0, w[kUnfinished]!, cap, g);
-    else {
-      const next = end === cap ? 0 : end;
-      this.#commit(next, w[kTail]!, count, w[kUsed]! - freed, w[kUnfinished]!, cap, g);
-    }
+    w[kHeadLog] = end === cap ? 0 : end;
+    w[kHeadLog + 1] = (w[kGets]! + 1) | 0;
+    w[kHeadLog + 2] = (w[kGetBytes]! + freed) | 0;
+    Atomics.store(w, kHeadLogState, 1);
+    this.#applyHead();
   }
 
-  /** Under the lock: one `taskDone()`; false if there was no unfinished task. */
+  /** Under the head lock: one `taskDone()`; false if there was no unfinished task. */
   taskDone(): boolean {
     const w = this.words;
-    const unfinished = w[kUnfinished]!;
-    if (unfinished <= 0) return false;
-    Atomics.store(w, kUnfinished, unfinished - 1);
+    const done = w[kTasksDone]!;
+    if (((Atomics.load(w, kTasks) - done) | 0) <= 0) return false;
+    Atomics.store(w, kTasksDone, (done + 1) | 0);
     return true;
   }
 
-  /** Under a lock taken over from a dead holder: finishes the holder's half-applied commit. */
-  repair(): void {
-    if (Atomics.load(this.words, kLogState) === 1) this.#apply();
+  /** Under the tail lock taken over from a dead holder: finishes its half-applied commit. */
+  repairTail(): void {
+    const w = this.words;
+    if (Atomics.load(w, kTailLogState) === 1) this.#applyTail();
+    if ((Atomics.load(w, kGrowState) & kTailPart) !== 0) this.#applyGrowth(kTailPart);
   }
 
-  #commit(
-    head: number,
-    tail: number,
-    count: number,
-    used: number,
-    unfinished: number,
-    capacity: number,
-    generation: number,
-  ): void {
+  /** Under the head lock taken over from a dead holder: finishes its half-applied commit. */
+  repairHead(): void {
     const w = this.words;
-    w[kLogHead] = head;
-    w[kLogHead + 1] = tail;
-    w[kLogHead + 2] = count;
-    w[kLogHead + 3] = used;
-    w[kLogHead + 4] = unfinished;
-    w[kLogHead + 5] = capacity;
-    w[kLogHead + 6] = generation;
-    Atomics.store(w, kLogState, 1);
-    this.#apply();
+    if (Atomics.load(w, kHeadLogState) === 1) this.#applyHead();
+    if ((Atomics.load(w, kGrowState) & kHeadPart) !== 0) this.#applyGrowth(kHeadPart);
   }
 
-  #apply(): void {
+  // `puts` and `getBytes` are what the other side reads: each is stored last of its side's
+  // words that it reads, with `Atomics` (the fence after the record's bytes, or after the copy
+  // out of them).
+  #applyTail(): void {
     const w = this.words;
-    w[kHead] = w[kLogHead]!;
-    w[kTail] = w[kLogHead + 1]!;
-    w[kUsed] = w[kLogHead + 3]!;
-    w[kUnfinished] = w[kLogHead + 4]!;
-    w[kCapacity] = w[kLogHead + 5]!;
-    w[kGeneration] = w[kLogHead + 6]!;
-    Atomics.store(w, kCount, w[kLogHead + 2]!);
-    Atomics.store(w, kLogState, 0);
+    w[kTail] = w[kTailLog]!;
+    w[kPutBytes] = w[kTailLog + 2]!;
+    w[kTasks] = w[kTailLog + 3]!;
+    Atomics.store(w, kPuts, w[kTailLog + 1]!);
+    Atomics.store(w, kTailLogState, 0);
+  }
+
+  #applyHead(): void {
+    const w = this.words;
+    w[kHead] = w[kHeadLog]!;
+    w[kGets] = w[kHeadLog + 1]!;
+    Atomics.store(w, kGetBytes, w[kHeadLog + 2]!);
+    Atomics.store(w, kHeadLogState, 0);
+  }
+
+  #applyGrowth(part: number): void {
+    const w = this.words;
+    if (part === kTailPart) w[kTail] = w[kGrowLog + 2]!;
+    else {
+      w[kHead] = w[kGrowLog]!;
+      Atomics.store(w, kGetBytes, w[kGrowLog + 1]!);
+    }
+    w[kCapacity] = w[kGrowLog + 3]!;
+    w[kGeneration] = w[kGrowLog + 4]!;
+    Atomics.and(w, kGrowState, ~part);
   }
 
   #header(at: number, length: number, kind: number): void {
