@@ -6,7 +6,8 @@
 import { MultiprocError } from '@multiproc/serialize';
 import { SharedObject, shareObject, type Received } from '@multiproc/shared-memory/internal';
 import { Lock } from '@multiproc/synchronize';
-import { Ring, kHeaderBytes } from './ring.js';
+import { kHeaderBytes } from './layout.js';
+import { Ring } from './ring.js';
 
 /** What travels beside the block. */
 interface MemoryData {
