@@ -1,6 +1,6 @@
 /**
  * The queue's hold on shared memory: one block of the shared heap (header and first ring, see
- * ring.ts) and the two `Lock`s that guard it (producers', consumers'). A `SharedObject` of `@multiproc/shared-memory`, which
+ * layout.ts) and the two `Lock`s that guard it (producers', consumers'). A `SharedObject` of `@multiproc/shared-memory`, which
  * gives it the block, the idempotent close and the handle (the block, with the locks beside it).
  */
 import { MultiprocError } from '@multiproc/serialize';

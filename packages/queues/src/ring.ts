@@ -3,8 +3,8 @@
  * two locks: producers take turns on the *tail lock*, consumers on the *head lock*, and the two
  * sides meet only through counts each side publishes with `Atomics` (items and bytes put, items
  * and bytes got). So a producer and a consumer never wait for each other's lock, and a consumer
- * that finds items never sleeps on a lock producers hold. Nothing here waits or wakes;
- * `engine.ts` does that. The block's layout is drawn in layout.ts.
+ * that finds items never sleeps on a lock producers hold. Nothing here waits or wakes
+ * (steps.ts decides whom to wake, locks.ts wakes them). The block's layout is drawn in layout.ts.
  *
  * - **Counts, not shared indexes.** `puts`, `putBytes` and `tasks` only grow, written by
  *   producers; `gets`, `getBytes` and `tasksDone` likewise by consumers. Items in the queue are
@@ -36,7 +36,7 @@
  *   option): there a put waits for room as at `maxsize`.
  * - Records of numbers, strings and constants carry their value itself (a float64, UTF-8, or
  *   nothing), written and read under a lock without msgpack and without allocation.
- * - The sleeper words are hints, not state: see `engine.ts`.
+ * - The sleeper words are hints, not state: see `steps.ts`.
  */
 
 import { copyBytes } from '@multiproc/native';
