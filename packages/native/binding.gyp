@@ -14,6 +14,8 @@
         "csrc/shm.cc",
         "csrc/socket.cc",
         "csrc/waiter.cc",
+        "csrc/waiter_multi.cc",
+        "csrc/waiter_threads.cc",
         "csrc/warm.cc"
       ],
       "cflags_cc": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-cast-function-type", "-pthread"],

@@ -1,3 +1,2 @@
 // One test file at a time: tests start real processes and compare /dev/shm before and after.
-const base = require('../../tooling/jest.cjs')(__dirname);
-module.exports = { ...base, maxWorkers: 1 };
+module.exports = require('../../tooling/jest.cjs').sourceConfig(__dirname, { maxWorkers: 1 });

@@ -1,5 +1,6 @@
-"""CPython: round trips of a small object over multiprocessing.Pipe between the parent and one
-child (default start method) that echoes it. Per-round-trip samples in microseconds."""
+"""CPython: round trips of a small message over multiprocessing.Pipe between the parent and one
+child (default start method) that echoes it; a list and a dict take turns, one round trip each.
+Per-round-trip samples in microseconds."""
 
 import time
 from multiprocessing import Pipe, Process
@@ -18,18 +19,26 @@ def echo(conn):
 
 if __name__ == "__main__":
     p = params(warmup=2000, samples=20000)
-    obj = [1, "hello", None]
+    array = [1, "hello", None]
     conn, child_conn = Pipe()
     child = Process(target=echo, args=(child_conn,))
     child.start()
     child_conn.close()
-    latencies = []
-    for i in range(p["warmup"] + p["samples"]):
+
+    def round_trip(message):
         t0 = time.perf_counter_ns()
-        conn.send(obj)
+        conn.send(message)
         conn.recv()
+        return (time.perf_counter_ns() - t0) / 1e3
+
+    arrays = []
+    objects = []
+    for i in range(p["warmup"] + p["samples"]):
+        a = round_trip(array)
+        o = round_trip({"i": i, "op": "ping"})
         if i >= p["warmup"]:
-            latencies.append((time.perf_counter_ns() - t0) / 1e3)
+            arrays.append(a)
+            objects.append(o)
     conn.send(None)
     child.join()
-    emit({"roundTrip": latencies})
+    emit({"roundTrip": arrays, "roundTripObject": objects})

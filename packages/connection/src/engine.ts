@@ -30,6 +30,7 @@ import {
   BufferTooShort,
   EOFError,
   FrameError,
+  NeedsImportError,
   ProcessError,
   closedError,
   decode,
@@ -538,9 +539,21 @@ export class ConnectionEngine {
 
 function deliver(receiver: Receiver, frame: Buffer, context: DecodeContext): void {
   switch (receiver.kind) {
-    case 'object':
-      decodeAsync(frame, context).then(receiver.resolve, receiver.reject);
+    case 'object': {
+      // Decoded at once: only a message naming an ES module not loaded yet waits for its
+      // import, and the rest skip a promise chain per message.
+      let value: unknown;
+      try {
+        value = decode(frame, context);
+      } catch (error) {
+        if (error instanceof NeedsImportError)
+          decodeAsync(frame, context).then(receiver.resolve, receiver.reject);
+        else receiver.reject(error);
+        return;
+      }
+      receiver.resolve(value);
       return;
+    }
     case 'bytes':
       receiver.resolve(frame);
       return;

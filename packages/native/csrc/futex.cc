@@ -72,7 +72,7 @@ void WaitSync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::String::NewFromUtf8(isolate, ResultName(result)).ToLocalChecked());
 }
 
-// futexWait(view, index, expected, timeoutMs?) → Promise<'ok' | 'not-equal' | 'timed-out'>
+// futexWait(view, index, expected, timeoutMs?, order?, exclusive?, recheck?) → Promise<'ok' | 'not-equal' | 'timed-out'>
 void WaitAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   AddonState* state = StateOf(info);
@@ -98,10 +98,19 @@ void WaitAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   uint32_t id = state->next_id++;
   if (id == 0) id = state->next_id++;
   request->id = id;
+  request->order = info[4]->IsNumber() ? info[4].As<v8::Number>()->Value() : id;
+  request->exclusive = info[5]->IsTrue();
+  request->recheck = request->exclusive && info[6]->IsTrue();
   int err = state->waiters->Submit(std::move(request));
   if (err == EAGAIN) {
-    isolate->ThrowException(v8::Exception::RangeError(v8::String::NewFromUtf8Literal(
-        isolate, "too many pending async futex waits in this thread (the limit is 1024)")));
+    // A RangeError with a code, so that callers can tell "wait some other way" from a bug.
+    v8::Local<v8::Value> error = v8::Exception::RangeError(
+        v8::String::NewFromUtf8(isolate, state->waiters->LimitMessage()).ToLocalChecked());
+    error.As<v8::Object>()
+        ->Set(context, v8::String::NewFromUtf8Literal(isolate, "code"),
+              v8::String::NewFromUtf8Literal(isolate, "ERR_MP_TOO_MANY_WAITS"))
+        .Check();
+    isolate->ThrowException(error);
     return;
   }
   if (err != 0) return ThrowErrno(isolate, err, "pthread_create");

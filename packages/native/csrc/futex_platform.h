@@ -62,6 +62,40 @@ inline int FutexWake(int32_t* addr, int count) {
   return rc < 0 ? -errno : static_cast<int>(rc);
 }
 
+// futex_waitv (Linux >= 5.16): one sleep on up to kWaitvMax words. Declared here rather than taken
+// from <linux/futex.h> so that the addon builds against older kernel headers too; the layout and
+// numbers are the kernel's ABI.
+constexpr int kWaitvMax = 128;
+constexpr uint32_t kFutex2SizeU32 = 0x02;
+constexpr uint32_t kFutex2Private = 128;  // FUTEX_PRIVATE_FLAG: for the addon's own words only
+constexpr long kSysFutexWaitv = 449;      // the same number on every architecture
+
+struct FutexWaitvEntry {
+  uint64_t val;
+  uint64_t uaddr;
+  uint32_t flags;
+  uint32_t reserved;
+};
+
+// Sleeps until one word is woken (returns its index), a word differs from its value (-EAGAIN), the
+// absolute CLOCK_MONOTONIC deadline passes (-ETIMEDOUT; nullptr: none), or a signal (-EINTR).
+inline int FutexWaitv(FutexWaitvEntry* entries, unsigned count, const timespec* deadline) {
+  long rc = syscall(kSysFutexWaitv, entries, count, 0, deadline, CLOCK_MONOTONIC);
+  return rc < 0 ? -errno : static_cast<int>(rc);
+}
+
+inline FutexWaitvEntry WaitvEntry(const int32_t* addr, int32_t expected, uint32_t flags) {
+  // The kernel compares the word as an unsigned 32-bit value, and refuses bits above it.
+  return {static_cast<uint32_t>(expected), reinterpret_cast<uintptr_t>(addr),
+          kFutex2SizeU32 | flags, 0};
+}
+
+// Whether this kernel has futex_waitv: a call with no words is refused with EINVAL where it
+// exists, and with ENOSYS (or EPERM, from a seccomp filter) where it does not.
+inline bool FutexWaitvAvailable() {
+  return FutexWaitv(nullptr, 0, nullptr) == -EINVAL;
+}
+
 }  // namespace multiproc
 
 #elif defined(__APPLE__)

@@ -41,6 +41,13 @@ async function main() {
   Atomics.store(words, 40, 1);
   native.futexWake(words, 40, Infinity);
   assert.ok((await Promise.all(woken)).every((r) => r === 'ok'));
+  // Exclusive waits: settled one at a time, first in line first, as none waits again.
+  const exclusive = Array.from({ length: 8 }, (_, i) =>
+    native.futexWait(words, 41, 0, 1000, { order: 8 - i, exclusive: true, recheck: true }),
+  );
+  Atomics.store(words, 41, 1);
+  native.futexWake(words, 41, 1);
+  assert.ok((await Promise.all(exclusive)).every((r) => r === 'ok' || r === 'not-equal'));
 
   // Worker teardown with waits pending: the cleanup hook wakes, joins and frees everything.
   for (let round = 0; round < 3; round++) {

@@ -45,6 +45,9 @@ export interface Binding {
     index: number,
     expected: number,
     timeout: number | undefined,
+    order: number | undefined,
+    exclusive: boolean,
+    recheck: boolean,
   ): Promise<FutexWaitResult>;
   futexWake(view: Int32Array, index: number, count: number): number;
   pendingWaits(): number;

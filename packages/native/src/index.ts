@@ -27,7 +27,14 @@ export {
   type ShmSegment,
 } from './segments.js';
 export { closeFd, dupFd, flock, setCloexec, type FlockOptions } from './fds.js';
-export { futexWait, futexWaitSync, futexWake, pendingFutexWaits } from './futexes.js';
+export {
+  futexWait,
+  futexWaitSync,
+  futexWake,
+  isWaitLimitError,
+  pendingFutexWaits,
+  type FutexWaitOptions,
+} from './futexes.js';
 export { isProcessAlive, processSlot, setParentDeathSignal } from './process.js';
 export { readWait, socketpair, unixConnect, unixListen } from './sockets.js';
 export { keepWarm, spinMicros } from './warm.js';

@@ -5,6 +5,7 @@ import {
   futexWait,
   futexWaitSync,
   futexWake,
+  isWaitLimitError,
   pendingFutexWaits,
   shmCreate,
   shmUnlink,
@@ -143,4 +144,70 @@ describe('async waits and the event loop', () => {
       expect(JSON.parse(run.stdout)).toEqual({ pendings: [17, 17, 17, 17] });
     },
   );
+});
+
+describe('many async waits in one thread', () => {
+  test('10,000 waits over 100 words sleep on one waiter thread (futex_waitv) and all settle', async () => {
+    const run = await runNode(fixture('many-waits.mjs'), ['10000', '100'], { cwd: root });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as Record<string, number>;
+    expect(report).toMatchObject({ pending: 10_000, settled: 10_000, after: 0 });
+    // 100 distinct words fit one thread's 127; the first wait's thread is in the baseline.
+    expect(report.extraThreads).toBeLessThanOrEqual(0);
+    process.stdout.write(`10,000 pending futex waits: +${report.rssMiB} MiB RSS\n`);
+  });
+
+  test('300 distinct words take 3 waiter threads in all', async () => {
+    const run = await runNode(fixture('many-waits.mjs'), ['600', '300'], { cwd: root });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as Record<string, number>;
+    expect(report).toMatchObject({ pending: 600, settled: 600, after: 0, extraThreads: 2 });
+  });
+
+  test('without futex_waitv (MULTIPROC_FUTEX_WAITV=0) each wait has a thread, up to 1024', async () => {
+    const env = { ...process.env, MULTIPROC_FUTEX_WAITV: '0' };
+    const run = await runNode(fixture('many-waits.mjs'), ['200', '100'], { cwd: root, env });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as Record<string, number>;
+    expect(report).toMatchObject({ pending: 200, settled: 200, after: 0 });
+    expect(report.extraThreads).toBeGreaterThanOrEqual(190);
+    const over = await runNode(fixture('many-waits.mjs'), ['1100', '100'], { cwd: root, env });
+    expect(over.stderr).toContain(
+      'too many pending async futex waits in this thread (the limit is 1024)',
+    );
+  });
+
+  test('exclusive waits settle one per change of the word, first in line first', async () => {
+    const seg = segment();
+    const settled: string[] = [];
+    const wait = (name: string, order: number) =>
+      futexWait(seg.words, 3, 0, undefined, { order, exclusive: true }).then((r) => {
+        settled.push(name);
+        expect(['ok', 'not-equal']).toContain(r);
+        expect(pendingFutexWaits()).toBe(3 - settled.length);
+      });
+    const all = Promise.all([wait('c', 30), wait('a', 10), wait('b', 20)]);
+    expect(pendingFutexWaits()).toBe(3);
+    Atomics.store(seg.words, 3, 1);
+    futexWake(seg.words, 3, 1);
+    // The first in line settles; as it does not wait again (it "took the lock"), the next one
+    // is settled after it, and so on: in order, one at a time.
+    await all;
+    expect(settled).toEqual(['a', 'b', 'c']);
+    expect(pendingFutexWaits()).toBe(0);
+    seg.close();
+  });
+
+  test('bad options are refused, and the limit error is recognisable', async () => {
+    const seg = segment();
+    await expect(futexWait(seg.words, 0, 0, 0, { order: -1 })).rejects.toThrow(
+      'options.order must be between 0 and 9007199254740991, got -1',
+    );
+    await expect(futexWait(seg.words, 0, 0, 0, { exclusive: 1 as never })).rejects.toThrow(
+      'options.exclusive must be a boolean, got 1 (number)',
+    );
+    const limit = Object.assign(new RangeError('too many'), { code: 'ERR_MP_TOO_MANY_WAITS' });
+    expect([isWaitLimitError(limit), isWaitLimitError(new RangeError('x'))]).toEqual([true, false]);
+    seg.close();
+  });
 });

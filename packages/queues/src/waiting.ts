@@ -5,8 +5,8 @@
 import {
   futexWait,
   futexWaitSync,
+  isWaitLimitError,
   keepWarm,
-  pendingFutexWaits,
   spinMicros,
 } from '@multiproc/native';
 import type { Deadline } from './options.js';
@@ -22,8 +22,7 @@ export const kRecheckMs = 1000;
  * quarter of the queue is free, so one that stopped just below that is noticed within this.
  */
 export const kFullRecheckMs = 20;
-/** Async waits of one thread beyond this count poll with timers (the addon caps native waits). */
-const kMaxNativeWaits = 512;
+/** How long an async wait the addon refused (too many pending in this thread) polls instead. */
 const kPollMs = 10;
 /** Looks at a held lock before taking its slow path (each a load; ~1 µs in all). */
 export const kLockSpins = 200;
@@ -80,12 +79,13 @@ export async function waitAsync(
   ms: number,
   first: boolean,
 ) {
-  if (pendingFutexWaits() >= kMaxNativeWaits) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(ms, kPollMs)));
-    return;
-  }
   // Only a first sleep may be a short one worth keeping the CPUs awake for; later ones are an
   // idle queue's.
   if (first) keepWarm();
-  await futexWait(words, index, expected, ms);
+  try {
+    await futexWait(words, index, expected, ms);
+  } catch (error) {
+    if (!isWaitLimitError(error)) throw error;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(ms, kPollMs)));
+  }
 }

@@ -43,7 +43,22 @@ export const typedArrayNames: ReadonlySet<string> = new Set([
 /** msgpackr options shared by both halves; the encoder must use the same ones. */
 export const packrOptions = { moreTypes: true, useBigIntExtension: true } as const;
 
-const unpackr = new Unpackr({ ...packrOptions, structuredClone: true });
+/**
+ * First byte of a message whose msgpack maps are Maps and whose plain objects are msgpackr
+ * records: `encode` writes this form for a value that holds a Map, an error or a handle (see
+ * `codec.ts`). msgpack never uses 0xc1, so no message of the usual form starts with it.
+ */
+export const kMapsAsMaps = 0xc1;
+const afterMarker = { start: 1 } as const;
+const mapsUnpackr = new Unpackr({ ...packrOptions, structuredClone: true });
+/** Reads the usual form, where plain objects travel as msgpack maps. */
+const objectsUnpackr = new Unpackr({ ...packrOptions, structuredClone: true, mapsAsObjects: true });
+
+function unpack(bytes: Uint8Array): unknown {
+  return bytes[0] === kMapsAsMaps
+    ? mapsUnpackr.unpack(bytes, afterMarker)
+    : objectsUnpackr.unpack(bytes);
+}
 
 let activeDecode: DecodeContext = { handles: [] };
 
@@ -262,7 +277,7 @@ export function decode(bytes: Uint8Array, context?: DecodeContext): unknown {
   const previous = activeDecode;
   if (context) activeDecode = context;
   try {
-    return unpackr.unpack(bytes);
+    return unpack(bytes);
   } catch (error) {
     if (error instanceof NeedsImport) {
       throw new NeedsImportError(
@@ -289,7 +304,7 @@ export async function decodeAsync(bytes: Uint8Array, context?: DecodeContext): P
     const previous = activeDecode;
     if (context) activeDecode = context;
     try {
-      return unpackr.unpack(bytes);
+      return unpack(bytes);
     } catch (error) {
       if (!(error instanceof NeedsImport)) throw error;
       loaded.byUrl.set(error.url, (await import(error.url)) as Record<string, unknown>);

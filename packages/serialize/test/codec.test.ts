@@ -8,6 +8,7 @@ import {
   decode,
   decodeAsync,
   encode,
+  encodeTrusted,
 } from '@multiproc/serialize';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Point, ValidationError } = require('./fixtures/exports.cjs') as {
@@ -78,6 +79,122 @@ describe('encode and decode', () => {
     };
     expect(back.p).toBeInstanceOf(Point);
     expect(back.p.norm()).toBe(5);
+  });
+});
+
+describe('plain objects and Maps side by side', () => {
+  const plainObjectsOf = (value: unknown, out: object[] = []): object[] => {
+    if (Array.isArray(value)) for (const item of value) plainObjectsOf(item, out);
+    else if (value instanceof Map) for (const item of value.values()) plainObjectsOf(item, out);
+    else if (value instanceof Set) for (const item of value) plainObjectsOf(item, out);
+    else if (typeof value === 'object' && value !== null) {
+      if (Object.getPrototypeOf(value) === Object.prototype) out.push(value);
+      for (const item of Object.values(value)) plainObjectsOf(item, out);
+    }
+    return out;
+  };
+
+  it('keep every type, key order and plain objects in a message with no Map', () => {
+    const wide = Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`k${19 - k}`, k]));
+    const value = {
+      u: undefined,
+      big: -123456789012345678901234567890n,
+      negZero: -0,
+      set: new Set([1, 'x', 2n]),
+      date: new Date(1_700_000_000_123),
+      re: /ab+c/gi,
+      buf: Buffer.from('hello'),
+      f64: new Float64Array([1.5, -0, Infinity]),
+      numericKeys: { 2: 'two', 1: 'one', b: 'b', a: 'a' },
+      empty: {},
+      wide,
+      list: [{ i: 0, op: 'ping' }, [{ deep: { deeper: [{}] } }]],
+    };
+    const back = roundTrip(value);
+    expect(back).toStrictEqual(value);
+    expect(Object.keys(back.wide)).toEqual(Object.keys(wide));
+    expect(Object.keys(back.numericKeys)).toEqual(['1', '2', 'b', 'a']);
+    expect(Buffer.isBuffer(back.buf)).toBe(true);
+    expect(Object.is(back.negZero, -0)).toBe(true);
+    expect(plainObjectsOf(back)).toHaveLength(plainObjectsOf(value).length);
+  });
+
+  it('keep Maps as Maps and objects as objects wherever a Map sits', async () => {
+    const map = (): Map<unknown, unknown> =>
+      new Map<unknown, unknown>([
+        [1, { one: 1 }],
+        ['k', [{ k: 'k' }]],
+      ]);
+    const withField = Object.assign(new Point(3, 4), { tags: map() });
+    const failed = Object.assign(new Error('failed', { cause: map() }), { detail: map() });
+    const back = (await decodeAsync(
+      encode({ top: map(), inSet: new Set([map()]), inArray: [{ m: map() }], withField, failed }),
+    )) as {
+      top: Map<unknown, unknown>;
+      inSet: Set<Map<unknown, unknown>>;
+      inArray: [{ m: Map<unknown, unknown> }];
+      withField: InstanceType<typeof Point> & { tags: Map<unknown, unknown> };
+      failed: Error & { detail: Map<unknown, unknown> };
+    };
+    for (const m of [
+      back.top,
+      [...back.inSet][0],
+      back.inArray[0].m,
+      back.withField.tags,
+      back.failed.detail,
+      back.failed.cause,
+    ]) {
+      expect(m).toStrictEqual(map());
+    }
+    expect(back.withField).toBeInstanceOf(Point);
+    expect(back.withField.norm()).toBe(5);
+    expect(back.failed).toBeInstanceOf(Error);
+    expect(plainObjectsOf(back.inArray)).toStrictEqual([{ m: map() }, { one: 1 }, { k: 'k' }]);
+  });
+
+  it('keep cycles in a message with no Map and in one with a Map', () => {
+    const a: Record<string, unknown> = { name: 'a' };
+    a['self'] = a;
+    const b: Record<string, unknown> = { name: 'b', m: new Map([['b', 1]]) };
+    b['self'] = b;
+    const back = roundTrip<Record<string, unknown>[]>([a, b]);
+    expect(back[0]!['self']).toBe(back[0]);
+    expect(back[1]!['self']).toBe(back[1]);
+    expect(back[1]!['m']).toStrictEqual(new Map([['b', 1]]));
+  });
+
+  it('find cycles at any depth, and no cycle where a deep object is only shared', () => {
+    type Node = { depth: number; next?: Node | undefined; up?: Node | undefined };
+    const chain = (length: number): Node[] => {
+      const nodes: Node[] = Array.from({ length }, (_, depth) => ({ depth }));
+      for (let d = 0; d + 1 < length; d++) nodes[d]!.next = nodes[d + 1];
+      return nodes;
+    };
+    const cyclic = chain(40);
+    cyclic[35]!.up = cyclic[25];
+    cyclic[39]!.up = cyclic[3];
+    let back = roundTrip(cyclic[0]!);
+    const walk = (node: Node, depth: number): Node =>
+      depth === 0 ? node : walk(node.next!, depth - 1);
+    expect(walk(back, 35).up).toBe(walk(back, 25));
+    expect(walk(back, 39).up).toBe(walk(back, 3));
+
+    // The same deep object twice, side by side: without a cycle, each arrives as its own copy.
+    const shared = chain(30);
+    back = roundTrip({ depth: -1, next: shared[0], up: shared[0] });
+    expect(back.next).toStrictEqual(back.up);
+    expect(back.next).not.toBe(back.up);
+  });
+
+  it('read values that encodeTrusted wrote', () => {
+    const value = { a: { b: [1, { c: 'd' }] }, list: [{ i: 1 }, { i: 2 }], n: null };
+    expect(decode(encodeTrusted(value))).toStrictEqual(value);
+  });
+
+  it('encode into a plain msgpack value that embeds in a larger message (no Map)', () => {
+    const inner = encode({ x: 1, list: ['y'] });
+    const outer = Buffer.concat([Buffer.from([0x92, 0x07]), inner]);
+    expect(decode(outer)).toStrictEqual([7, { x: 1, list: ['y'] }]);
   });
 });
 

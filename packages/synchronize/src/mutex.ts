@@ -28,7 +28,9 @@
  *   has slept and waited {@link kStarvingAfterMs}. It then counts itself in `starving`, and while
  *   that count is non-zero every contended release *hands the lock over*: the word becomes
  *   HANDOFF (locked, no owner) and one sleeper is woken. Only a waiter that has slept at least
- *   once may take a HANDOFF word, so the releaser coming straight back cannot; the futex wakes
+ *   once may take a HANDOFF word, so the releaser coming straight back cannot, nor can one whose
+ *   sleep ended by its timeout (the release woke another), unless the word stayed HANDOFF for
+ *   that whole sleep: then the waiter it was handed to died, and any may take it. The futex wakes
  *   sleepers in arrival order, so the starving waiter is reached within a few hand-overs. A
  *   hand-over that woke nobody is undone (the word goes back to free).
  * - **Owner death**: a waiter sleeps at most {@link kOwnerCheckMs} at a time; after each such
@@ -126,6 +128,9 @@ export class MutexCore {
     if (deadline === null) return this.#takeFromDead(s, 0, chain);
     Atomics.add(w, kWaiters, 1);
     let slept = false;
+    // Whether the last sleep ended by its timeout: then no release woke this waiter, and a
+    // HANDOFF word it finds is another's (see below).
+    let timedOut = false;
     let starving = false;
     const start = now();
     try {
@@ -133,7 +138,7 @@ export class MutexCore {
         s = Atomics.load(w, kState);
         // Free, or handed over to the waiters that have slept: take it, keeping WAITERS set
         // when others wait, so that our release wakes one of them.
-        if (s === 0 || (slept && (s & kHandoff) !== 0)) {
+        if (s === 0 || (slept && !timedOut && (s & kHandoff) !== 0)) {
           const next = Atomics.load(w, kWaiters) > 1 ? me | kWaitersBit : me;
           if (Atomics.compareExchange(w, kState, s, next) === s) return this.#took(false, chain);
           continue;
@@ -147,15 +152,27 @@ export class MutexCore {
           starving = true;
           Atomics.add(w, kStarving, 1);
         }
+        const timeout = sliceUntil(deadline, kOwnerCheckMs);
         const result = yield {
           view: w,
           index: kState,
           expected: s,
-          timeout: sliceUntil(deadline, kOwnerCheckMs),
+          timeout,
+          exclusive: true,
+          // Only the owner check ends this sleep, not the caller's deadline: the first waiter
+          // in line of this thread checks for all.
+          recheck: deadline === undefined || deadline - now() > timeout,
         };
         slept = true;
-        if (result === 'timed-out' && (s & kHandoff) === 0 && Atomics.load(w, kState) === s) {
-          if (this.#takeFromDead(s, 1, chain)) return true;
+        timedOut = result === 'timed-out';
+        if (timedOut && Atomics.load(w, kState) === s) {
+          if ((s & kHandoff) === 0) {
+            if (this.#takeFromDead(s, 1, chain)) return true;
+          } else {
+            // Handed over a whole slice ago and still not taken: the waiter it was handed to
+            // died (or never came). Take it as if woken.
+            timedOut = false;
+          }
         }
       }
     } finally {

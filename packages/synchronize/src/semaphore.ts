@@ -80,7 +80,7 @@ function* acquireSlow(
     for (;;) {
       if (tryTake(w)) return true;
       if (expired(deadline)) return false;
-      yield { view: w, index: kValue, expected: 0, timeout: remaining(deadline) };
+      yield { view: w, index: kValue, expected: 0, timeout: remaining(deadline), exclusive: true };
     }
   } finally {
     Atomics.sub(w, kWaiters, 1);

@@ -13,9 +13,10 @@ import {
   checkTimeout,
   futexWait,
   futexWaitSync,
+  isWaitLimitError,
   keepWarm,
-  pendingFutexWaits,
   spinMicros,
+  type FutexWaitOptions,
   type FutexWaitResult,
 } from '@multiproc/native';
 import { invalidArgument, toError } from '@multiproc/serialize';
@@ -35,6 +36,14 @@ export interface FutexStep {
    * on 2 vCPUs).
    */
   readonly spin?: boolean;
+  /**
+   * Async form: the wait is for something one wake-up gives one waiter (a lock, a semaphore
+   * count), and the waiter that gets it changes the word (`futexWait`'s `exclusive`): of this
+   * thread's waiters on the word, a wake-up settles only the first in line.
+   */
+  readonly exclusive?: boolean;
+  /** With `exclusive`: `timeout` is a periodic re-check, not the caller's deadline. */
+  readonly recheck?: boolean;
 }
 
 /** What a waiting algorithm yields: a futex wait, or a promise to await (async form only). */
@@ -87,14 +96,9 @@ export function runSync<T>(waiting: Waiting<T>): T {
 }
 
 /**
- * How many async waits of one thread go to the native futex at once. The addon serves each with a
- * thread of its own and refuses more than 1024 per JavaScript thread; a program with thousands of
- * concurrent `await lock.acquire()` (a `Promise.all` over many items, say) would hit that.
- * Waits beyond this number poll instead (see {@link pollWait}), and turn native again as soon as
- * fewer waits are pending.
+ * The first polling period of a wait the addon refused (too many distinct words pending in this
+ * thread, or on kernels without `futex_waitv` too many waits); it doubles up to the next.
  */
-const kMaxNativeWaits = 512;
-/** The first polling period of a wait beyond {@link kMaxNativeWaits}; it doubles up to the next. */
 const kFirstPollMs = 10;
 const kLastPollMs = 100;
 
@@ -109,8 +113,20 @@ async function pollWait(step: FutexStep, ms: number): Promise<FutexWaitResult> {
   return Atomics.load(step.view, step.index) !== step.expected ? 'not-equal' : 'timed-out';
 }
 
+/**
+ * Numbers the async waiting calls of this thread. Every native wait of one call passes the call's
+ * number, so that of the waits one wake-up settles together, the oldest call re-checks its word
+ * first (and takes a released lock first), however often it has re-waited since (each
+ * timeout slice of a long wait is a new native wait).
+ */
+let lastCall = 0;
+
 /** Runs a waiting algorithm without blocking the event loop. */
 export async function runAsync<T>(waiting: Waiting<T>): Promise<T> {
+  const order = ++lastCall;
+  let plain: FutexWaitOptions | undefined;
+  let exclusive: FutexWaitOptions | undefined;
+  let recheck: FutexWaitOptions | undefined;
   let pollMs = kFirstPollMs;
   let step = waiting.next();
   while (step.done !== true) {
@@ -119,16 +135,25 @@ export async function runAsync<T>(waiting: Waiting<T>): Promise<T> {
     try {
       if (!isFutexStep(wait)) {
         await wait;
-      } else if (pendingFutexWaits() < kMaxNativeWaits) {
-        pollMs = kFirstPollMs;
+      } else {
         // A wake-up of this thread is two hops (the addon's waiter thread, then the event
         // loop); keeping the CPUs awake for the usual short wait spares both an idle CPU's
         // wake-up cost (`keepWarm`).
         keepWarm();
-        result = await futexWait(wait.view, wait.index, wait.expected, wait.timeout);
-      } else {
-        result = await pollWait(wait, pollMs);
-        pollMs = Math.min(pollMs * 2, kLastPollMs);
+        try {
+          const options =
+            wait.exclusive !== true
+              ? (plain ??= { order })
+              : wait.recheck === true
+                ? (recheck ??= { order, exclusive: true, recheck: true })
+                : (exclusive ??= { order, exclusive: true });
+          result = await futexWait(wait.view, wait.index, wait.expected, wait.timeout, options);
+          pollMs = kFirstPollMs;
+        } catch (error) {
+          if (!isWaitLimitError(error)) throw error;
+          result = await pollWait(wait, pollMs);
+          pollMs = Math.min(pollMs * 2, kLastPollMs);
+        }
       }
     } catch (error) {
       step = waiting.throw(error);
