@@ -1,12 +1,13 @@
 /**
  * The queue's hold on shared memory: one block of the shared heap (header and first ring, see
- * ring.ts) and the two `Lock`s that guard it (producers', consumers'). A `SharedObject` of `@multiproc/shared-memory`, which
+ * layout.ts) and the two `Lock`s that guard it (producers', consumers'). A `SharedObject` of `@multiproc/shared-memory`, which
  * gives it the block, the idempotent close and the handle (the block, with the locks beside it).
  */
 import { MultiprocError } from '@multiproc/serialize';
 import { SharedObject, shareObject, type Received } from '@multiproc/shared-memory/internal';
 import { Lock } from '@multiproc/synchronize';
-import { Ring, kHeaderBytes } from './ring.js';
+import { kHeaderBytes } from './layout.js';
+import { Ring } from './ring.js';
 
 /** What travels beside the block. */
 interface MemoryData {

@@ -2,7 +2,7 @@
  * Options of the queues, and the checks that run before anything is written.
  */
 import { invalidArgument } from '@multiproc/serialize';
-import { kDefaultCapacity, kDefaultMaxCapacity } from './ring.js';
+import { kDefaultCapacity, kDefaultMaxCapacity } from './layout.js';
 
 /**
  * Options of `new Queue()` and `new JoinableQueue()`.

@@ -2,7 +2,8 @@
  * `Queue` and `JoinableQueue`: thin shells over {@link QueueEngine} (engine.ts).
  */
 import { MultiprocError, registerShareable } from '@multiproc/serialize';
-import { QueueEngine, kStats, type QueueStats } from './engine.js';
+import { QueueEngine } from './engine.js';
+import { kStats, type QueueStats } from './stats.js';
 import { parseQueueOptions, type QueueOptions, type WaitOptions } from './options.js';
 import { QueueMemory, memoryOf } from './memory.js';
 

@@ -3,29 +3,8 @@
  * two locks: producers take turns on the *tail lock*, consumers on the *head lock*, and the two
  * sides meet only through counts each side publishes with `Atomics` (items and bytes put, items
  * and bytes got). So a producer and a consumer never wait for each other's lock, and a consumer
- * that finds items never sleeps on a lock producers hold. Nothing here waits or wakes;
- * `engine.ts` does that.
- *
- * One heap block holds everything (a block over 64 KiB is a segment of its own, see heap.ts);
- * each side writes its own 64-byte line on every operation, and the other side's only to read:
- *
- * ```
- *  byte 0        64            128           192           256           320            832
- *  ┌ shared ─────┬ producers ───┬ consumers ───┬ consumer    ┬ producer    ┬ 2 slots of   ┬ first
- *  │ magic sizes │ tail puts    │ head gets    │ sleepers:   │ sleepers:   │ 256 bytes:   │ ring:
- *  │ generation  │ putBytes     │ getBytes     │ putSeq      │ getSeq      │ a grown      │ records,
- *  │ grow log    │ tasks        │ tasksDone    │ sleepers    │ sleepers    │ ring's handle│ 8-aligned
- *  │ counters    │ tail's log   │ head's log   │ pending     │ pending     │              │
- *  └─────────────┴──────────────┴──────────────┴─────────────┴─────────────┴──────────────┴──────
- *
- *  record:  ┌──────────┬──────────┬──────────────────────────────┐
- *           │ length   │ kind     │ payload, padded to 8 bytes   │   kind: 1 inline item,
- *           │ (Int32)  │ (Int32)  │                              │   2 spilled item, 3 pad;
- *           │          │          │                              │   +4: a Buffer's raw bytes;
- *           │          │          │                              │   8 number, 9 string,
- *           │          │          │                              │   10-13 constants
- *           └──────────┴──────────┴──────────────────────────────┘
- * ```
+ * that finds items never sleeps on a lock producers hold. Nothing here waits or wakes
+ * (steps.ts decides whom to wake, locks.ts wakes them). The block's layout is drawn in layout.ts.
  *
  * - **Counts, not shared indexes.** `puts`, `putBytes` and `tasks` only grow, written by
  *   producers; `gets`, `getBytes` and `tasksDone` likewise by consumers. Items in the queue are
@@ -57,134 +36,43 @@
  *   option): there a put waits for room as at `maxsize`.
  * - Records of numbers, strings and constants carry their value itself (a float64, UTF-8, or
  *   nothing), written and read under a lock without msgpack and without allocation.
- * - The sleeper words are hints, not state: see `engine.ts`.
+ * - The sleeper words are hints, not state: see `steps.ts`.
  */
 
-import { copyBytes } from '@multiproc/native';
-import { decode, encodeTrusted } from '@multiproc/serialize';
-import type { HeapBlock } from '@multiproc/shared-memory';
-import { heapAllocate } from '@multiproc/shared-memory/internal';
-
-/** Header words, then the two handle slots of a grown ring's block; the first ring starts here. */
-export const kHeaderBytes = 832;
-const kSlotsAt = 320;
-/** A handle is ~160 bytes (msgpack of the arena's name, offset, length and generation). */
-const kSlotBytes = 256;
-const kHeaderWords = kSlotsAt / 4;
-const kMagicValue = 0x4d505132; // 'MPQ2': the layout with a lock per side
-
-// Header words (Int32 indices). Shared, set when made or changed under both locks:
-export const kMagic = 0;
-export const kCapacity = 1;
-export const kMaxsize = 2;
-/** The ring size the queue was made with (the first ring, in the header's block). */
-const kBaseCapacity = 3;
-/** The largest ring the queue grows to (`maxRingBytes`); past it, a put waits for room. */
-const kMaxCapacity = 4;
-/** How many times the ring grew; generation g > 0 lives in the block named by slot g & 1. */
-const kGeneration = 5;
-const kSlotLength = 6; // and 7: bytes of the handle in slot 0 and 1, 0 when empty
-/** Which sides' parts of a growth's commit are still to apply: kTailPart | kHeadPart. */
-const kGrowState = 8;
-const kGrowLog = 9; // … kGrowLog + 4: head, getBytes, tail, capacity, generation
-const kTailPart = 1;
-const kHeadPart = 2;
-/**
- * Counters for tests and diagnostics: consumer wake-ups decided by puts and gets, and consumers
- * that registered to sleep. Batching means wakes <= 2 * sleeps.
- */
-export const kConsumerWakes = 14;
-export const kConsumerSleeps = 15;
-// The producers' line, written under the tail lock:
-const kTail = 16;
-/** Items ever put (wrapping); consumers watch this word for items. */
-export const kPuts = 17;
-const kPutBytes = 18;
-/** `JoinableQueue` tasks ever put. */
-const kTasks = 19;
-const kTailLogState = 20;
-const kTailLog = 21; // … kTailLog + 3: tail, puts, putBytes, tasks
-// The consumers' line, written under the head lock:
-const kHead = 32;
-const kGets = 33;
-const kGetBytes = 34;
-/** `taskDone()` calls ever made; `join()` sleeps on this word. */
-export const kTasksDone = 35;
-const kHeadLogState = 36;
-const kHeadLog = 37; // … kHeadLog + 2: head, gets, getBytes
-// Sleeping consumers (written when one sleeps or is woken):
-/** Futex word consumers sleep on; bumped by a put (or a get) that finds sleepers. */
-export const kPutSeq = 48;
-export const kGetSleepers = 49;
-export const kGetPending = 50;
-// Sleeping producers:
-/** Futex word producers sleep on; bumped by a get that finds sleepers. */
-export const kGetSeq = 64;
-export const kPutSleepers = 65;
-export const kPutPending = 66;
-
-// Record header (Int32 offsets from the record's first word).
-const kRecordHeaderBytes = 8;
-// Record kinds. Msgpack payloads, and a `Buffer`'s bytes as they are (no msgpack copy):
-export const kInline = 1;
-export const kSpilled = 2;
-const kPad = 3;
-export const kRawInline = 5;
-export const kRawSpilled = 6;
-// Primitives, written and read without msgpack (most items of a busy queue are small):
-/** A number, as its 8 float64 bytes (which keep -0 and NaN). */
-export const kNumber = 8;
-/** A string, as UTF-8. */
-export const kString = 9;
-/** `undefined`, `null`, `false`, `true`: no payload. */
-export const kUndefined = 10;
-export const kNull = 11;
-export const kFalse = 12;
-export const kTrue = 13;
-
-/** Whether a record holds a spilled block's handle (the item's bytes live in the block). */
-export const isSpilled = (kind: number): boolean => kind === kSpilled || kind === kRawSpilled;
-
-/**
- * The default size of the first ring in bytes: the ring grows when items need more, so this is
- * only what every queue takes of /dev/shm up front. On a loaded 2-vCPU VM the 1 MiB-item case
- * (bench `queue-throughput`) went at 1.2-1.5x CPython from a 256 KiB or a 4 MiB first ring
- * alike, within the noise; 1 MiB items spilled (a segment per item) went at ~100 MB/s.
- */
-export const kDefaultCapacity = 256 << 10;
-/**
- * The default bound on the ring's growth (`maxRingBytes`): what one queue takes of /dev/shm for
- * its ring at most, whatever producers put while no one reads. Without it, an unbounded queue
- * fed faster than it is drained grew until /dev/shm was full.
- */
-export const kDefaultMaxCapacity = 64 << 20;
-/**
- * Items up to this many payload bytes go through the ring (which grows to hold them), whatever
- * its first size: spilling costs a segment per item.
- */
-const kInlineFloor = 2 << 20;
-
-const align8 = (n: number): number => (n + 7) & ~7;
+import {
+  align8,
+  kBaseCapacity,
+  kCapacity,
+  kGetBytes,
+  kGets,
+  kGrowState,
+  kHead,
+  kHeaderWords,
+  kHeadLog,
+  kHeadLogState,
+  kHeadPart,
+  kInlineFloor,
+  kMagic,
+  kMagicValue,
+  kMaxCapacity,
+  kMaxsize,
+  kPad,
+  kPutBytes,
+  kPuts,
+  kRecordHeaderBytes,
+  kTail,
+  kTailLog,
+  kTailLogState,
+  kTailPart,
+  kTasks,
+  kTasksDone,
+} from './layout.js';
+import { RingViews } from './growth.js';
 
 /** The words and bytes of one queue, with the operations that run under its locks. */
-export class Ring {
-  readonly words: Int32Array;
-  /** The current ring's bytes: the header's block at first, a grown ring's block after. */
-  bytes: Uint8Array;
-  /** The same bytes, for numbers (float64) and strings (UTF-8) read and written in place. */
-  view: DataView;
-  text: Buffer;
-  capacity: number;
+export class Ring extends RingViews {
   /** Payload bytes above which an item is spilled to its own block (fixed by the first ring). */
   readonly inlineLimit: number;
-
-  readonly #buffer: SharedArrayBuffer;
-  readonly #byteOffset: number;
-  /** The ring as Int32 words, for record headers (every record starts 8-aligned). */
-  #records: Int32Array;
-  /** The generation this holder's views show, and the grown ring's block it holds for them. */
-  #generation = 0;
-  #grown: HeapBlock | undefined;
   /** Set by `peek`: the head record's payload length and kind (no object per get). */
   length = 0;
   kind = 0;
@@ -193,17 +81,9 @@ export class Ring {
   #reservedBytes = 0;
 
   constructor(buffer: SharedArrayBuffer, byteOffset: number) {
-    this.#buffer = buffer;
-    this.#byteOffset = byteOffset;
-    this.words = new Int32Array(buffer, byteOffset, kHeaderWords);
-    const base = this.words[kBaseCapacity]!;
-    // The first ring's views; `sync()` (under a lock) moves to a grown one.
-    this.capacity = base;
-    this.bytes = new Uint8Array(buffer, byteOffset + kHeaderBytes, base);
-    this.view = new DataView(buffer, byteOffset + kHeaderBytes, base);
-    this.text = Buffer.from(buffer, byteOffset + kHeaderBytes, base);
-    this.#records = new Int32Array(buffer, byteOffset + kHeaderBytes, base >> 2);
+    super(buffer, byteOffset);
     // Any item up to the limit fits an empty ring of the largest size.
+    const base = this.words[kBaseCapacity]!;
     const inline = Math.min(Math.max(base >> 1, kInlineFloor), this.words[kMaxCapacity]! >> 1);
     this.inlineLimit = inline - kRecordHeaderBytes;
   }
@@ -227,116 +107,6 @@ export class Ring {
   /** Whether a block holds a queue (a handle that arrived is checked with this). */
   static isFormatted(buffer: SharedArrayBuffer, byteOffset: number): boolean {
     return Atomics.load(new Int32Array(buffer, byteOffset, 1), 0) === kMagicValue;
-  }
-
-  /**
-   * Under either lock, after its repair: moves this holder's views to the ring another holder
-   * grew (a generation changes only under both locks). The slot's handle carries one reference,
-   * kept by the slot: this holder adopts it and takes a new one for the slot at once.
-   */
-  sync(): void {
-    const generation = this.words[kGeneration]!;
-    if (generation === this.#generation) return;
-    const block = decode(Buffer.from(this.#slot(generation & 1))) as HeapBlock;
-    encodeTrusted(block);
-    this.#show(block, generation);
-  }
-
-  /**
-   * Under both locks, when a record of `length` payload bytes does not fit: moves the records to
-   * a ring at least twice as large, in a block of its own, so that the ring's bytes never make
-   * a put wait (only `maxsize` does). False (nothing changed) when the ring would pass its
-   * largest size (`maxRingBytes`): the put then waits for room as with a bounded queue.
-   *
-   * Crash safety: the new block and its handle (in the slot the current ring does not use) are
-   * written first and are invisible until the commit, which goes through the grow log: its
-   * words, then `growState` with a bit per side, then each side's words. A holder killed holding
-   * both locks leaves two locks to take over, maybe by two processes at once: each taker replays
-   * only its own side's part (`tail`, or `head getBytes`; `capacity generation` are the same for
-   * both) and clears its bit, so neither overwrites what the other side does next. Killed before
-   * the commit, it leaves the old ring as it was (the new block is freed when the program ends).
-   */
-  grow(length: number): boolean {
-    const w = this.words;
-    const used = (w[kPutBytes]! - w[kGetBytes]!) | 0;
-    const need = used + kRecordHeaderBytes + align8(length);
-    const max = w[kMaxCapacity]!;
-    let capacity = this.capacity * 2;
-    while (capacity < need) capacity *= 2;
-    // The last step stops at the bound itself, so that the bound's whole size is used.
-    if (capacity > max) capacity = max;
-    if (capacity <= this.capacity || capacity < need) return false;
-    const block = heapAllocate(capacity);
-    const target = new Uint8Array(block.buffer, block.byteOffset, capacity);
-    const moved = this.#moveRecords(target, used);
-    const generation = this.#generation + 1;
-    const slot = generation & 1;
-    const handle = encodeTrusted(block);
-    if (handle.byteLength > kSlotBytes) {
-      (decode(handle) as HeapBlock).release();
-      block.release();
-      return false;
-    }
-    this.#slot(slot, handle.byteLength).set(handle);
-    w[kSlotLength + slot] = handle.byteLength;
-    // The pads stay behind: the bytes in use become the records' bytes.
-    w[kGrowLog] = 0;
-    w[kGrowLog + 1] = (w[kPutBytes]! - moved) | 0;
-    w[kGrowLog + 2] = moved;
-    w[kGrowLog + 3] = capacity;
-    w[kGrowLog + 4] = generation;
-    Atomics.store(w, kGrowState, kTailPart | kHeadPart);
-    this.#applyGrowth(kTailPart);
-    this.#applyGrowth(kHeadPart);
-    if (generation > 1) {
-      // The old ring's slot reference (a holder killed here leaves it until the program ends).
-      (decode(Buffer.from(this.#slot(slot ^ 1))) as HeapBlock).release();
-      w[kSlotLength + (slot ^ 1)] = 0;
-    }
-    this.#show(block, generation);
-    return true;
-  }
-
-  /** Drops this holder's reference to a grown ring (idempotent). */
-  release(): void {
-    this.#grown?.release();
-    this.#grown = undefined;
-  }
-
-  /** Copies the `used` bytes of records, oldest first and without pads, to the start of `target`. */
-  #moveRecords(target: Uint8Array, used: number): number {
-    if (used === 0) return 0;
-    const w = this.words;
-    const head = w[kHead]!;
-    const tail = w[kTail]!;
-    if (tail > head) {
-      copyBytes(target, 0, this.bytes, head, tail - head);
-      return tail - head;
-    }
-    // Wrapped (or full): from the head to the pad (or the end), then from 0 to the tail.
-    let end = head;
-    while (end < this.capacity && this.#kindAt(end) !== kPad) {
-      end += kRecordHeaderBytes + align8(this.#lengthAt(end));
-    }
-    copyBytes(target, 0, this.bytes, head, end - head);
-    copyBytes(target, end - head, this.bytes, 0, tail);
-    return end - head + tail;
-  }
-
-  #slot(slot: number, length = this.words[kSlotLength + slot]!): Uint8Array {
-    return new Uint8Array(this.#buffer, this.#byteOffset + kSlotsAt + slot * kSlotBytes, length);
-  }
-
-  #show(block: HeapBlock, generation: number): void {
-    const capacity = this.words[kCapacity]!;
-    this.#grown?.release();
-    this.#grown = block;
-    this.#generation = generation;
-    this.capacity = capacity;
-    this.bytes = new Uint8Array(block.buffer, block.byteOffset, capacity);
-    this.view = new DataView(block.buffer, block.byteOffset, capacity);
-    this.text = Buffer.from(block.buffer, block.byteOffset, capacity);
-    this.#records = new Int32Array(block.buffer, block.byteOffset, capacity >> 2);
   }
 
   get maxsize(): number {
@@ -431,13 +201,13 @@ export class Ring {
     const w = this.words;
     if (Atomics.load(w, kPuts) === w[kGets]!) return -1;
     let head = w[kHead]!;
-    let kind = this.#kindAt(head);
+    let kind = this.kindAt(head);
     if (kind === kPad) {
       head = 0;
-      kind = this.#kindAt(0);
+      kind = this.kindAt(0);
     }
     this.kind = kind;
-    this.length = this.#lengthAt(head);
+    this.length = this.lengthAt(head);
     return head + kRecordHeaderBytes;
   }
 
@@ -469,14 +239,14 @@ export class Ring {
   repairTail(): void {
     const w = this.words;
     if (Atomics.load(w, kTailLogState) === 1) this.#applyTail();
-    if ((Atomics.load(w, kGrowState) & kTailPart) !== 0) this.#applyGrowth(kTailPart);
+    if ((Atomics.load(w, kGrowState) & kTailPart) !== 0) this.applyGrowth(kTailPart);
   }
 
   /** Under the head lock taken over from a dead holder: finishes its half-applied commit. */
   repairHead(): void {
     const w = this.words;
     if (Atomics.load(w, kHeadLogState) === 1) this.#applyHead();
-    if ((Atomics.load(w, kGrowState) & kHeadPart) !== 0) this.#applyGrowth(kHeadPart);
+    if ((Atomics.load(w, kGrowState) & kHeadPart) !== 0) this.applyGrowth(kHeadPart);
   }
 
   // `puts` and `getBytes` are what the other side reads: each is stored last of its side's
@@ -499,28 +269,8 @@ export class Ring {
     Atomics.store(w, kHeadLogState, 0);
   }
 
-  #applyGrowth(part: number): void {
-    const w = this.words;
-    if (part === kTailPart) w[kTail] = w[kGrowLog + 2]!;
-    else {
-      w[kHead] = w[kGrowLog]!;
-      Atomics.store(w, kGetBytes, w[kGrowLog + 1]!);
-    }
-    w[kCapacity] = w[kGrowLog + 3]!;
-    w[kGeneration] = w[kGrowLog + 4]!;
-    Atomics.and(w, kGrowState, ~part);
-  }
-
   #header(at: number, length: number, kind: number): void {
-    this.#records[at >> 2] = length;
-    this.#records[(at >> 2) + 1] = kind;
-  }
-
-  #kindAt(at: number): number {
-    return this.#records[(at >> 2) + 1]!;
-  }
-
-  #lengthAt(at: number): number {
-    return this.#records[at >> 2]!;
+    this.records[at >> 2] = length;
+    this.records[(at >> 2) + 1] = kind;
   }
 }

@@ -3,7 +3,7 @@
  */
 import { registerShareable } from '@multiproc/serialize';
 import { QueueEngine } from './engine.js';
-import { kDefaultCapacity, kDefaultMaxCapacity } from './ring.js';
+import { kDefaultCapacity, kDefaultMaxCapacity } from './layout.js';
 import { QueueMemory, memoryOf } from './memory.js';
 
 class SimpleAdoption {

@@ -1,6 +1,6 @@
 /**
  * Sleeping on the queue's futex words, blocking or not, in slices; and the steps an operation
- * asks its driver for (engine.ts).
+ * asks its driver for (locks.ts).
  */
 import {
   futexWait,
