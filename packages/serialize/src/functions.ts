@@ -99,12 +99,10 @@ function globalPathOf(fn: object): string | undefined {
         name !== 'isFinite'
       )
         continue;
-      let value: unknown;
-      try {
-        value = (globalThis as Record<string, unknown>)[name];
-      } catch {
-        continue;
-      }
+      // Data properties only: reading one of Node's lazy globals (its getter) would load a whole
+      // subsystem (fetch's undici: ~100 ms and several MiB per process). A lazy global that the
+      // program has used is a data property by then, so nothing it can hold is missed.
+      const value = Object.getOwnPropertyDescriptor(globalThis, name)?.value as unknown;
       if (typeof value === 'function') index.set(value, name);
       if ((typeof value === 'object' || typeof value === 'function') && value !== null) {
         for (const member of Object.getOwnPropertyNames(value)) {

@@ -15,6 +15,18 @@ const fixture = require('./fixtures/exports.cjs') as { double: (x: number) => nu
 const esmFixture = pathToFileURL(join(__dirname, 'fixtures', 'exports.mjs')).href;
 
 describe('describeFunction', () => {
+  it("finds built-ins without loading Node's lazy globals (fetch's undici)", () => {
+    const result = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'lazy-globals.mjs')], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      spec: { kind: 'global', path: 'Math.max' },
+      lazy: true,
+    });
+  });
+
   it('in a module still in its top-level await, checks the export statements before sending by name', () => {
     const result = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'tla-main.mjs')], {
       cwd: join(__dirname, '..'),
