@@ -47,4 +47,10 @@ export {
   toError,
   type MultiprocErrorOptions,
 } from './errors.js';
-export { MAX_TIMER_DELAY, checkTimeout, setLongTimeout, type LongTimer } from './timeout.js';
+export {
+  MAX_TIMER_DELAY,
+  checkTimeout,
+  setLongTimeout,
+  optionsDeadline,
+  type LongTimer,
+} from './timeout.js';

@@ -37,6 +37,31 @@ export function checkTimeout(timeout: unknown, path = 'timeout'): number {
 }
 
 /**
+ * What `{ block, timeout }` options ask of a wait (a lock's `acquire`, a queue's `get`): `null`
+ * for a single attempt (`block: false`, or a timeout of 0 or less), `undefined` to wait forever,
+ * else the absolute `performance.now()` time at which to give up. Throws a `TypeError` naming the
+ * bad option. Internal to multiproc's packages.
+ *
+ * @example
+ * ```ts
+ * optionsDeadline({ timeout: 50 }); // performance.now() + 50
+ * ```
+ */
+export function optionsDeadline(options: unknown): number | null | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options', 'an object like { block, timeout }', options);
+  }
+  const { block, timeout } = options as { block?: unknown; timeout?: unknown };
+  if (block !== undefined && typeof block !== 'boolean') {
+    throw invalidArgument('options.block', 'a boolean', block);
+  }
+  const ms = checkTimeout(timeout, 'options.timeout');
+  if (block === false || ms === 0) return null;
+  return ms === Infinity ? undefined : performance.now() + ms;
+}
+
+/**
  * A timer of any length: what `setTimeout` returns, for delays Node cannot hold in one timer.
  *
  * @example

@@ -1,6 +1,7 @@
 /**
  * Options of the queues, and the checks that run before anything is written.
  */
+import { optionsDeadline } from '@multiproc/native';
 import { invalidArgument } from '@multiproc/serialize';
 import { kDefaultCapacity, kDefaultMaxCapacity } from './layout.js';
 
@@ -67,28 +68,7 @@ export interface WaitOptions {
 export type Deadline = number | null | undefined;
 
 /** Parses `{ block, timeout }`; throws a `TypeError` naming the bad option. */
-export function deadlineOf(options: WaitOptions | undefined): Deadline {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw invalidArgument('options', 'an object like { block, timeout }', options);
-  }
-  const { block, timeout } = options;
-  if (block !== undefined && typeof block !== 'boolean') {
-    throw invalidArgument('options.block', 'a boolean', block);
-  }
-  if (timeout !== undefined && timeout !== null) {
-    if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
-      throw invalidArgument(
-        'options.timeout',
-        'a number of milliseconds (or undefined/null to wait forever)',
-        timeout,
-      );
-    }
-  }
-  if (block === false) return null;
-  if (timeout === undefined || timeout === null || timeout === Infinity) return undefined;
-  return timeout <= 0 ? null : performance.now() + timeout;
-}
+export const deadlineOf = optionsDeadline as (options: WaitOptions | undefined) => Deadline;
 
 /** Parses `maxsize`; `path` names it in the message. */
 export function checkMaxsize(value: unknown, path: string): number {

@@ -149,7 +149,7 @@ describe('bad input gets a clear error and loses nothing', () => {
     using q = new Queue<number>();
     q.putSync(1);
     expect(() => q.getSync({ timeout: NaN })).toThrow(
-      'options.timeout must be a number of milliseconds (or undefined/null to wait forever), got NaN (number)',
+      'options.timeout must be a number of milliseconds, or null to wait forever, got NaN (number)',
     );
     await expect(q.get({ timeout: '5' as unknown as number })).rejects.toThrow(TypeError);
     await expect(q.put(2, { timeout: NaN })).rejects.toThrow('options.timeout must be');

@@ -11,6 +11,7 @@
  */
 import {
   checkTimeout,
+  optionsDeadline,
   futexWait,
   futexWaitSync,
   isWaitLimitError,
@@ -19,7 +20,7 @@ import {
   type FutexWaitOptions,
   type FutexWaitResult,
 } from '@multiproc/native';
-import { invalidArgument, toError } from '@multiproc/serialize';
+import { toError } from '@multiproc/serialize';
 
 /** One futex wait: sleep while `view[index] === expected`, at most `timeout` ms. */
 export interface FutexStep {
@@ -217,19 +218,9 @@ export { checkTimeout };
  * The deadline an `acquire` call asks for: `null` for one attempt (`block: false` or
  * `timeout: 0`), `undefined` for none, else an absolute time. Throws a `TypeError` on bad options.
  */
-export function acquireDeadline(options: AcquireOptions | undefined): number | undefined | null {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw invalidArgument('options', 'an object like { block, timeout }', options);
-  }
-  const { block, timeout } = options;
-  if (block !== undefined && typeof block !== 'boolean') {
-    throw invalidArgument('options.block', 'a boolean', block);
-  }
-  const ms = checkTimeout(timeout, 'options.timeout');
-  if (block === false || ms === 0) return null;
-  return deadlineOf(ms);
-}
+export const acquireDeadline = optionsDeadline as (
+  options: AcquireOptions | undefined,
+) => number | undefined | null;
 
 /** A rejected promise for what a promise-returning method caught before starting (bad input). */
 export function rejected(error: unknown): Promise<never> {
