@@ -59,6 +59,9 @@ export function refusal(fn: FunctionSpec, policy: TaskPolicy): string | null {
         return `the built-in ${fn.path} may not run as a task`;
       return null;
     case 'ref':
+      if (fn.fallback && !policy.functionSource) {
+        return `the task ${fn.name} carries its source code, which this worker refuses; start the worker with --allow-function-source`;
+      }
       return moduleRefusal(fn.module, policy);
   }
 }

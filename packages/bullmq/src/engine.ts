@@ -124,6 +124,8 @@ export class Engine {
   /** How `fn` travels; throws a `TypeError` for what workers would not run. */
   describe(fn: unknown, path: string): FunctionSpec {
     const spec = describeFunction(fn, path);
+    // Workers load the module through their own loader (`--import tsx`); its source stays here.
+    if (spec.kind === 'ref') delete spec.fallback;
     if (spec.kind === 'source' && !this.#options.allowFunctionSource) {
       throw new TypeError(
         `${path} is not exported from a module, so it would travel as source code, which a ` +

@@ -9,9 +9,9 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeFunctionSource } from './free-variables.js';
-import type { FunctionSpec } from './function-spec.js';
-import { locateFunction, staticExportNamesOf } from './locate.js';
+import { analyzeFunctionSource, type FunctionSourceAnalysis } from './free-variables.js';
+import type { FunctionSpec, SourceSpec } from './function-spec.js';
+import { isLoaderOnly, locateFunction, staticExportNamesOf } from './locate.js';
 import { sharedState } from './shared-state.js';
 
 export type { FunctionSpec } from './function-spec.js';
@@ -140,7 +140,14 @@ export function describeFunction(fn: unknown, path = 'target'): FunctionSpec {
     );
   }
   const location = locateFunction(fn);
-  if (location?.exportName) return { kind: 'ref', module: location.url, name: location.exportName };
+  if (location?.exportName) {
+    const ref: FunctionSpec = { kind: 'ref', module: location.url, name: location.exportName };
+    if (isLoaderOnly(location.url)) {
+      const fallback = selfContained(fn, source);
+      if (fallback) ref.fallback = fallback;
+    }
+    return ref;
+  }
   if (source.startsWith('class ') || source.startsWith('class{')) {
     throw new TypeError(
       `${label} is a class that its module does not export; export it so it can be sent by reference`,
@@ -154,7 +161,7 @@ export function describeFunction(fn: unknown, path = 'target'): FunctionSpec {
       `${label} cannot be sent: its source text could not be parsed as a function`,
     );
   }
-  const free = analysis.free.filter((name) => !allowedFreeNames.has(name) && !(name in globalThis));
+  const free = freeNames(analysis);
   if (free.length === 0 && analysis.lexical.length === 0) {
     return { kind: 'source', source, form: analysis.form, name: fn.name };
   }
@@ -174,6 +181,22 @@ export function describeFunction(fn: unknown, path = 'target'): FunctionSpec {
     `${label} ${why} and uses ${used.join(', ')} from its enclosing scope, so it cannot be sent by ` +
       `source. Export it from its module (it is then sent by reference), or pass ${first} as an argument.`,
   );
+}
+
+function freeNames(analysis: FunctionSourceAnalysis): string[] {
+  return analysis.free.filter((name) => !allowedFreeNames.has(name) && !(name in globalThis));
+}
+
+/** `fn` as a source spec when it uses nothing from its enclosing scope, else undefined. */
+function selfContained(fn: { name: string }, source: string): SourceSpec | undefined {
+  if (source.startsWith('class')) return undefined;
+  try {
+    const analysis = analyzeFunctionSource(source);
+    if (freeNames(analysis).length > 0 || analysis.lexical.length > 0) return undefined;
+    return { kind: 'source', source, form: analysis.form, name: fn.name };
+  } catch {
+    return undefined; // a class, or text that is not a function: no fallback
+  }
 }
 
 function describeKind(value: unknown): string {

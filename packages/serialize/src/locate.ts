@@ -295,6 +295,14 @@ function exportNameBySource(exports: unknown, fn: object): string | null {
 }
 
 /**
+ * Whether Node loads `url` only through a loader such as tsx (a TypeScript file). `require()` of
+ * such a module, when the loader's ES module hooks already ran it, would run a second copy.
+ */
+export function isLoaderOnly(url: string): boolean {
+  return /\.[cm]?tsx?(\?.*)?$/.test(url);
+}
+
+/**
  * Whether the module at `url` has already been loaded into this process (its code has run), so
  * that reading its exports runs nothing new. CommonJS modules are found in `require.cache`, ES
  * modules in the inspector's table of parsed scripts.

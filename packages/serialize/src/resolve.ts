@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wrapFunctionSource } from './free-variables.js';
-import type { FunctionSpec } from './function-spec.js';
+import type { FunctionSpec, SourceSpec } from './function-spec.js';
 import { sharedState } from './shared-state.js';
 
 const nodeRequire = createRequire(import.meta.url);
@@ -71,7 +71,7 @@ const compiled = sharedState<CompiledCache>('compiledFunctions', () => ({ bySour
 /** The `require` given to functions compiled from source: resolves from the working directory. */
 let sourceRequire: NodeJS.Require | undefined;
 
-function compile(spec: Extract<FunctionSpec, { kind: 'source' }>): unknown {
+function compile(spec: SourceSpec): unknown {
   let fn = compiled.bySource.get(spec.source);
   if (fn === undefined) {
     sourceRequire ??= createRequire(resolvePath('noop.js'));
@@ -102,7 +102,14 @@ export async function resolveFunction(
       return value as (...args: unknown[]) => unknown;
     }
     case 'ref': {
-      const namespace = await importModule(spec.module);
+      let namespace: Record<string, unknown>;
+      try {
+        namespace = await importModule(spec.module);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !spec.fallback)
+          throw error;
+        return compile(spec.fallback) as (...args: unknown[]) => unknown;
+      }
       const value = pickExport(namespace, spec.name);
       if (typeof value !== 'function') {
         const what =
