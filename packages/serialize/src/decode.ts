@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Unpackr, addExtension } from 'msgpackr/unpack';
 import { RemoteError, errorClasses } from './errors.js';
-import { isLoadedModule, isLoaderOnly } from './locate.js';
+import { isImportedLoaderModule, isLoadedModule } from './locate.js';
 import { shareableTypeByName, type DecodeContext } from './registry.js';
 import { sharedState } from './shared-state.js';
 import { NeedsImportError } from './wire-errors.js';
@@ -80,7 +80,7 @@ class NeedsImport extends Error {
 function moduleSync(url: string): Record<string, unknown> {
   let exports = loaded.byUrl.get(url);
   if (exports) return exports;
-  if (isLoaderOnly(url)) throw new NeedsImport(url);
+  if (isImportedLoaderModule(url)) throw new NeedsImport(url);
   try {
     exports = nodeRequire(url.startsWith('file:') ? fileURLToPath(url) : url) as Record<
       string,
@@ -164,7 +164,7 @@ function exportedErrorClass(url: string, name: string): (new () => Error) | unde
     // A module that already runs here but only through a loader (a tsx main module, perhaps in
     // its top-level await) cannot be read without waiting for it: the error is rebuilt as a
     // RemoteError of the same name instead.
-    if (error instanceof NeedsImport && !(isLoaderOnly(url) && isLoadedModule(url))) throw error;
+    if (error instanceof NeedsImport && !isImportedLoaderModule(url)) throw error;
     return undefined;
   }
   return typeof Class === 'function' && (Class as { prototype: unknown }).prototype instanceof Error

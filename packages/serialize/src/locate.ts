@@ -294,12 +294,22 @@ function exportNameBySource(exports: unknown, fn: object): string | null {
   return match;
 }
 
-/**
- * Whether Node loads `url` only through a loader such as tsx (a TypeScript file). `require()` of
- * such a module, when the loader's ES module hooks already ran it, would run a second copy.
- */
+/** Whether Node loads `url` only through a loader such as tsx (a TypeScript file). */
 export function isLoaderOnly(url: string): boolean {
   return /\.[cm]?tsx?(\?.*)?$/.test(url);
+}
+
+/**
+ * Whether `url` is a loader-only module that runs here as an ES module (a tsx main module) and
+ * not through `require()`: `require()` of it would run a second copy, under another loader.
+ */
+export function isImportedLoaderModule(url: string): boolean {
+  if (!isLoaderOnly(url) || !isLoadedModule(url)) return false;
+  try {
+    return nodeRequire.cache[fileURLToPath(url)] === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /**
