@@ -163,7 +163,7 @@ export function guardLeftovers(guards: {
 const kLingerMs = 10_000;
 
 /** The segments that `keep` selects and that are still there after `kLingerMs` (polled). */
-async function lingering(
+export async function lingering(
   shmNames: () => Set<string>,
   keep: (name: string) => boolean,
 ): Promise<string[]> {

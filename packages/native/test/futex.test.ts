@@ -14,17 +14,22 @@ import { exited, fixture, nextMessage, runNode, sleep } from './helpers.js';
 
 const root = join(__dirname, '..');
 
+/** Segments a test made and has not closed: `afterEach` unlinks them when an expectation failed. */
+const unclosed = new Set<() => void>();
+afterEach(() => {
+  for (const close of unclosed) close();
+});
+
 function segment(): { name: string; words: Int32Array; close(): void } {
   const name = `mp_test_futex_${process.pid}_${Math.random().toString(16).slice(2)}`;
   const seg = shmCreate(name, 4096);
-  return {
-    name,
-    words: new Int32Array(seg.buffer),
-    close() {
-      shmUnlink(name);
-      closeFd(seg.fd);
-    },
+  const close = (): void => {
+    if (!unclosed.delete(close)) return;
+    shmUnlink(name);
+    closeFd(seg.fd);
   };
+  unclosed.add(close);
+  return { name, words: new Int32Array(seg.buffer), close };
 }
 
 /** Wakes word `index` until exactly one waiter was woken (the child must be in the kernel). */

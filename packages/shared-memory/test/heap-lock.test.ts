@@ -1,6 +1,6 @@
 // The arena lock names its holder by thread: a worker thread terminated inside the critical
 // section does not wedge later allocations of its process.
-import { fixture, runNode, shmNames } from './helpers.js';
+import { fixture, lingering, runNode, shmNames } from './helpers.js';
 
 const root = `${__dirname}/..`;
 
@@ -15,8 +15,5 @@ test('a thread terminated inside the arena lock does not wedge the next allocati
     stdout: 'ok 100',
   });
   // The program's tracker unlinks its arenas once it has ended.
-  for (let i = 0; i < 50 && [...shmNames()].some((n) => !before.has(n)); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  expect([...shmNames()].filter((n) => !before.has(n))).toEqual([]);
+  expect(await lingering(shmNames, (n) => !before.has(n))).toEqual([]);
 }, 30_000);

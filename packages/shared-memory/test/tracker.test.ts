@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fixture, runNode, shmNames, sleep } from './helpers.js';
+import { fixture, lingering, runNode, shmNames, sleep } from './helpers.js';
 
 const root = join(__dirname, '..');
 
@@ -123,7 +123,7 @@ describe('the resource tracker', () => {
     await sleep(300); // the tracker's exit, had it anything to say
     expect(run.stderr).toBe('');
     expect(shmNames().has(run.stdout.trim())).toBe(false);
-    expect([...shmNames()].filter((n) => !before.has(n))).toEqual([]);
+    expect(await lingering(shmNames, (n) => !before.has(n))).toEqual([]);
   });
 
   test('a segment another program attached by name outlives its creator until that program ends', async () => {

@@ -3,7 +3,7 @@
 import { shareableTypeByName, type DecodeContext } from '@multiproc/serialize';
 import { RawValue, SharedArray, Value } from '@multiproc/sharedctypes';
 import { RLock } from '@multiproc/synchronize';
-import { shmNames } from './helpers.js';
+import { lingering, shmNames } from './helpers.js';
 
 const context = { handles: [] } as unknown as DecodeContext;
 
@@ -11,7 +11,7 @@ function rebuild(name: string, handle: object): unknown {
   return shareableTypeByName(name)!.fromHandle(handle, context);
 }
 
-test('a SharedArray rebuild that throws does not hand its length or lock to the next array', () => {
+test('a SharedArray rebuild that throws does not hand its length or lock to the next array', async () => {
   const before = shmNames();
   const original = new SharedArray('i', [1, 2, 3, 4, 5]);
   const handle = shareableTypeByName('multiproc.SharedArray')!.toHandle(original, {} as never);
@@ -31,7 +31,9 @@ test('a SharedArray rebuild that throws does not hand its length or lock to the 
   expect(withOwnLock.getLock()).not.toBe(lock);
   for (const x of [next, withOwnLock, original, lock]) x.close();
   (handle as { block: { release(): void } }).block.release();
-  expect([...shmNames()].filter((n) => !before.has(n) && !n.startsWith('mp_heap_'))).toEqual([]);
+  expect(await lingering(shmNames, (n) => !before.has(n) && !n.startsWith('mp_heap_'))).toEqual(
+    [],
+  );
 });
 
 test('a RawValue rebuild that throws leaves the next value fresh and zeroed', () => {
