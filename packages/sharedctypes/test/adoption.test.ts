@@ -31,9 +31,7 @@ test('a SharedArray rebuild that throws does not hand its length or lock to the 
   expect(withOwnLock.getLock()).not.toBe(lock);
   for (const x of [next, withOwnLock, original, lock]) x.close();
   (handle as { block: { release(): void } }).block.release();
-  expect(await lingering(shmNames, (n) => !before.has(n) && !n.startsWith('mp_heap_'))).toEqual(
-    [],
-  );
+  expect(await lingering(shmNames, (n) => !before.has(n) && !n.startsWith('mp_heap_'))).toEqual([]);
 });
 
 test('a RawValue rebuild that throws leaves the next value fresh and zeroed', () => {
