@@ -101,7 +101,7 @@ function moduleSync(url: string): Record<string, unknown> {
  * here is read: loading one would run its top-level code on a stranger's say-so.
  */
 function namedModule(url: string): Record<string, unknown> {
-  if (activeDecode.untrusted && !loaded.byUrl.has(url) && !isLoadedModule(url)) {
+  if (activeDecode.untrusted && !loaded.byUrl.has(url) && !isLoadedModule(url, true)) {
     throw new TypeError(
       `a message from a socket peer names module ${url}, which this process has not loaded; ` +
         'values from sockets are rebuilt only from types registered here and classes of modules already loaded',

@@ -27,6 +27,19 @@ describe('describeFunction', () => {
     });
   });
 
+  it('leaves the Debugger domain off after locating functions, and finds modules loaded since', () => {
+    const result = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'debugger-off.mjs')], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      first: 'square',
+      later: 'twice',
+      debuggerOff: true,
+    });
+  });
+
   it('in a module still in its top-level await, checks the export statements before sending by name', () => {
     const result = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'tla-main.mjs')], {
       cwd: join(__dirname, '..'),
