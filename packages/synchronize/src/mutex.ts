@@ -5,10 +5,10 @@
  * Layout (a 32-byte heap block, Int32 words):
  *
  * ```
- *  word  0        1         2          3        4        5 … 7
- *      ┌────────┬─────────┬──────────┬────────┬────────┬────────┐
- *      │ state  │ waiters │ starving │ count  │ chain  │ unused │
- *      └────────┴─────────┴──────────┴────────┴────────┴────────┘
+ *  word  0        1         2            3        4        5 … 7
+ *      ┌────────┬─────────┬────────────┬────────┬────────┬────────┐
+ *      │ state  │ waiters │ hand until │ count  │ chain  │ unused │
+ *      └────────┴─────────┴────────────┴────────┴────────┴────────┘
  *
  *  state:  bit 31      bit 30     bits 0-29
  *         ┌─────────┬──────────┬──────────────────────────────────┐
@@ -25,14 +25,19 @@
  *   the lock sets WAITERS again if others are registered.
  * - **Eventual fairness** (as Go's `sync.Mutex`): barging is allowed — a releasing thread may
  *   take the lock straight back, which is what makes contended throughput high — until a waiter
- *   has slept and waited {@link kStarvingAfterMs}. It then counts itself in `starving`, and while
- *   that count is non-zero every contended release *hands the lock over*: the word becomes
+ *   has slept and waited {@link kStarvingAfterMs}. It is then *starving*: before each of its
+ *   sleeps it sets `hand until` to {@link kStarvingHoldMs} from now (on the machine's monotonic
+ *   clock, which every process reads alike; 0 = nobody starving), and until then every contended
+ *   release *hands the lock over*: the word becomes
  *   HANDOFF (locked, no owner) and one sleeper is woken. Only a waiter that has slept at least
  *   once may take a HANDOFF word, so the releaser coming straight back cannot, nor can one whose
  *   sleep ended by its timeout (the release woke another), unless the word stayed HANDOFF for
  *   that whole sleep: then the waiter it was handed to died, and any may take it. The futex wakes
  *   sleepers in arrival order, so the starving waiter is reached within a few hand-overs. A
- *   hand-over that woke nobody is undone (the word goes back to free).
+ *   hand-over that woke nobody is undone (the word goes back to free). A starving waiter that
+ *   gets the lock (or gives up) clears `hand until` if it is still the value it wrote; one
+ *   killed while waiting stops renewing it, so the lock goes back to normal mode by itself
+ *   within {@link kStarvingHoldMs} (a count of starving waiters would stay raised for ever).
  * - **Owner death**: a waiter sleeps at most {@link kOwnerCheckMs} at a time; after each such
  *   timeout it asks whether the owner in the word still lives (`kill(tid, 0)`, `isOwnerAlive` of
  *   `@multiproc/shared-memory/internal`) and if not, takes the word over with `compareExchange`
@@ -71,6 +76,23 @@ export const kOwnerCheckMs = 100;
  * with 4 processes hammering one lock (see the package README).
  */
 export const kStarvingAfterMs = 1;
+
+/**
+ * How long releases keep handing over after a starving waiter last renewed `hand until`. A
+ * starving waiter renews it before every sleep, and sleeps at most {@link kOwnerCheckMs}, so
+ * it lapses only when that waiter is gone: this bounds hand-over mode after a waiter is killed.
+ */
+export const kStarvingHoldMs = 2 * kOwnerCheckMs;
+
+/**
+ * Milliseconds on the machine's monotonic clock as an int32 that wraps (compare with
+ * `(a - b) | 0`): every process and thread reads the same clock, where `performance.now()`
+ * counts from each process's own start.
+ */
+function sharedMs(): number {
+  const [seconds, nanos] = process.hrtime();
+  return (seconds * 1000 + Math.floor(nanos / 1e6)) | 0;
+}
 
 const me = selfToken;
 
@@ -131,7 +153,8 @@ export class MutexCore {
     // Whether the last sleep ended by its timeout: then no release woke this waiter, and a
     // HANDOFF word it finds is another's (see below).
     let timedOut = false;
-    let starving = false;
+    // The `hand until` this waiter last wrote; 0 while it is not starving.
+    let handUntil = 0;
     const start = now();
     try {
       for (;;) {
@@ -148,9 +171,9 @@ export class MutexCore {
           if (Atomics.compareExchange(w, kState, s, s | kWaitersBit) !== s) continue;
           s |= kWaitersBit;
         }
-        if (!starving && slept && now() - start >= kStarvingAfterMs) {
-          starving = true;
-          Atomics.add(w, kStarving, 1);
+        if (slept && (handUntil !== 0 || now() - start >= kStarvingAfterMs)) {
+          handUntil = (sharedMs() + kStarvingHoldMs) | 0 || 1;
+          Atomics.store(w, kStarving, handUntil);
         }
         const timeout = sliceUntil(deadline, kOwnerCheckMs);
         const result = yield {
@@ -176,7 +199,9 @@ export class MutexCore {
         }
       }
     } finally {
-      if (starving) Atomics.sub(w, kStarving, 1);
+      // Another starving waiter may have written the same value; it writes it again before its
+      // next sleep.
+      if (handUntil !== 0) Atomics.compareExchange(w, kStarving, handUntil, 0);
       Atomics.sub(w, kWaiters, 1);
     }
   }
@@ -237,7 +262,7 @@ export class MutexCore {
   /** Frees (or hands over) a word in state `s`, which has WAITERS set; false if `s` changed. */
   #unlockContended(s: number): boolean {
     const w = this.words;
-    if (Atomics.load(w, kStarving) > 0) {
+    if (this.handsOver()) {
       if (Atomics.compareExchange(w, kState, s, kHandoffWaiting) !== s) return false;
       if (futexWake(w, kState, 1) === 0) {
         // Nobody was asleep to take it over: free it after all, and wake anyone who fell asleep
@@ -251,6 +276,19 @@ export class MutexCore {
     if (Atomics.compareExchange(w, kState, s, 0) !== s) return false;
     futexWake(w, kState, 1);
     return true;
+  }
+
+  /**
+   * Whether a contended release hands the lock over now: a waiter starves and renewed
+   * `hand until` within {@link kStarvingHoldMs}. A lapsed value is cleared on the way.
+   */
+  handsOver(): boolean {
+    const w = this.words;
+    const until = Atomics.load(w, kStarving);
+    if (until === 0) return false;
+    if (((until - sharedMs()) | 0) > 0) return true;
+    Atomics.compareExchange(w, kStarving, until, 0);
+    return false;
   }
 
   /** Whether the calling thread holds the lock (for an RLock, as `chain`). */
