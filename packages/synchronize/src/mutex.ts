@@ -23,21 +23,20 @@
  *   `compareExchange` fails) frees the word and wakes one sleeper. Only sleepers need a wake, and
  *   every sleeper sleeps on a value with WAITERS set, so no wake-up is lost; a waiter that takes
  *   the lock sets WAITERS again if others are registered.
- * - **Eventual fairness** (as Go's `sync.Mutex`): barging is allowed — a releasing thread may
- *   take the lock straight back, which is what makes contended throughput high — until a waiter
- *   has slept and waited {@link kStarvingAfterMs}. It is then *starving*: before each of its
- *   sleeps it sets `hand until` to {@link kStarvingHoldMs} from now (on the machine's monotonic
- *   clock, which every process reads alike; 0 = nobody starving), and until then every contended
- *   release *hands the lock over*: the word becomes
- *   HANDOFF (locked, no owner) and one sleeper is woken. Only a waiter that has slept at least
- *   once may take a HANDOFF word, so the releaser coming straight back cannot, nor can one whose
- *   sleep ended by its timeout (the release woke another), unless the word stayed HANDOFF for
- *   that whole sleep: then the waiter it was handed to died, and any may take it. The futex wakes
- *   sleepers in arrival order, so the starving waiter is reached within a few hand-overs. A
- *   hand-over that woke nobody is undone (the word goes back to free). A starving waiter that
- *   gets the lock (or gives up) clears `hand until` if it is still the value it wrote; one
- *   killed while waiting stops renewing it, so the lock goes back to normal mode by itself
- *   within {@link kStarvingHoldMs} (a count of starving waiters would stay raised for ever).
+ * - **Eventual fairness** (as Go's `sync.Mutex`): barging is allowed — a releasing thread may take
+ *   the lock straight back, which is what makes contended throughput high — until a waiter has
+ *   slept and waited {@link kStarvingAfterMs}. It is then *starving*: before each of its sleeps it
+ *   sets `hand until` to {@link kStarvingHoldMs} from now (0 = nobody starving), and until then
+ *   every contended release *hands the lock over*: the word becomes HANDOFF (locked, no owner) and
+ *   one sleeper is woken. Only a waiter that has slept at least once may take a HANDOFF word, so
+ *   the releaser coming straight back cannot, nor can one whose sleep ended by its timeout (the
+ *   release woke another), unless the word stayed HANDOFF for that whole sleep: then the waiter it
+ *   was handed to died, and any may take it. The futex wakes sleepers in arrival order, so the
+ *   starving waiter is reached within a few hand-overs. A hand-over that woke nobody is undone (the
+ *   word goes back to free). A starving waiter that gets the lock (or gives up) clears `hand until`
+ *   if it is still the value it wrote; one killed while waiting stops renewing it, so the lock goes
+ *   back to normal mode by itself within {@link kStarvingHoldMs} (a count of starving waiters would
+ *   stay raised for ever).
  * - **Owner death**: a waiter sleeps at most {@link kOwnerCheckMs} at a time; after each such
  *   timeout it asks whether the owner in the word still lives (`kill(tid, 0)`, `isOwnerAlive` of
  *   `@multiproc/shared-memory/internal`) and if not, takes the word over with `compareExchange`
@@ -85,16 +84,31 @@ export const kStarvingAfterMs = 1;
 export const kStarvingHoldMs = 2 * kOwnerCheckMs;
 
 /**
- * Milliseconds on the machine's monotonic clock as an int32 that wraps (compare with
- * `(a - b) | 0`): every process and thread reads the same clock, where `performance.now()`
- * counts from each process's own start.
+ * `hand until` packs a time, in the low 22 bits of milliseconds on the machine's monotonic clock
+ * (which every process and thread reads alike, where `performance.now()` counts from each
+ * process's start; they wrap every 70 minutes, and only differences under 35 minutes are
+ * compared), above the low 10 bits of the writer's token. Two starving waiters that write in the
+ * same millisecond then rarely write the same value, so the one that leaves does not clear the
+ * other's.
  */
-function sharedMs(): number {
+const me = selfToken;
+const kTimeShift = 10;
+const kTimeMask = (1 << 22) - 1;
+
+function clockMs(): number {
   const [seconds, nanos] = process.hrtime();
-  return (seconds * 1000 + Math.floor(nanos / 1e6)) | 0;
+  return (seconds * 1000 + Math.floor(nanos / 1e6)) & kTimeMask;
 }
 
-const me = selfToken;
+function handUntilValue(): number {
+  return (((clockMs() + kStarvingHoldMs) & kTimeMask) << kTimeShift) | (me & 0x3ff) || 1;
+}
+
+/** Whether `hand until` value `until` (non-zero) is still in the future. */
+function inFuture(until: number): boolean {
+  const left = ((until >>> kTimeShift) - clockMs()) & kTimeMask;
+  return left !== 0 && left < kTimeMask >>> 1;
+}
 
 /** Who may call `release()`: anyone (`Lock`, as in Python), or only the owner (`RLock`). */
 export type MutexKind = 'lock' | 'rlock';
@@ -172,7 +186,7 @@ export class MutexCore {
           s |= kWaitersBit;
         }
         if (slept && (handUntil !== 0 || now() - start >= kStarvingAfterMs)) {
-          handUntil = (sharedMs() + kStarvingHoldMs) | 0 || 1;
+          handUntil = handUntilValue();
           Atomics.store(w, kStarving, handUntil);
         }
         const timeout = sliceUntil(deadline, kOwnerCheckMs);
@@ -199,8 +213,8 @@ export class MutexCore {
         }
       }
     } finally {
-      // Another starving waiter may have written the same value; it writes it again before its
-      // next sleep.
+      // Another starving waiter may have written the same value (see kTimeShift); it writes it
+      // again before its next sleep.
       if (handUntil !== 0) Atomics.compareExchange(w, kStarving, handUntil, 0);
       Atomics.sub(w, kWaiters, 1);
     }
@@ -286,7 +300,7 @@ export class MutexCore {
     const w = this.words;
     const until = Atomics.load(w, kStarving);
     if (until === 0) return false;
-    if (((until - sharedMs()) | 0) > 0) return true;
+    if (inFuture(until)) return true;
     Atomics.compareExchange(w, kStarving, until, 0);
     return false;
   }
