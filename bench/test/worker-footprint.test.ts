@@ -43,3 +43,15 @@ describe.each([
     );
   });
 });
+
+it("a Pool worker takes the addon its bootstrap loaded, without node-gyp-build's search", async () => {
+  const pool = new Pool(1);
+  try {
+    const { files } = await pool.apply(loaded, []);
+    expect(files.filter((file) => file.endsWith('.node'))).toHaveLength(1);
+    expect(files.filter((file) => file.includes('node-gyp-build'))).toEqual([]);
+  } finally {
+    pool.close();
+    await pool.join();
+  }
+}, 30_000);
