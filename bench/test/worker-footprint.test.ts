@@ -23,6 +23,8 @@ describe.each([
   beforeAll(async () => {
     const pool = open();
     try {
+      // The second answer: the worker loads the addon's code when it sends its first result.
+      await pool.apply(loaded, []);
       seen = await pool.apply(loaded, []);
     } finally {
       pool.close();
@@ -47,6 +49,7 @@ describe.each([
 it("a Pool worker takes the addon its bootstrap loaded, without node-gyp-build's search", async () => {
   const pool = new Pool(1);
   try {
+    await pool.apply(loaded, []);
     const { files } = await pool.apply(loaded, []);
     expect(files.filter((file) => file.endsWith('.node'))).toHaveLength(1);
     expect(files.filter((file) => file.includes('node-gyp-build'))).toEqual([]);
