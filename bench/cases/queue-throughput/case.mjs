@@ -9,7 +9,9 @@ consumer has counted its items); \`kib1\` / \`mib1\`: one producer of 1 KiB / 1 
 (\`bytes\` in CPython) into a queue of maxsize 64, this process consumes. multiproc's consumers use
 async \`get\` or \`getSync\` (two implementations); its producers use \`putSync\`. \`idle\`: CPU
 milliseconds per second this process spends while a \`get\` waits 3 s on an empty queue (after
-a first 100 ms wait, which starts each side's machinery).
+a first 100 ms wait, which starts each side's machinery); \`idleFloor\`: the same for the same
+process sleeping 3 s on a timer (\`setTimeout\`, \`time.sleep\`) with no queue involved, the
+runtime's own cost of being idle, which no queue can go below.
 `,
   baseline: 'CPython Queue',
   metrics: [
@@ -18,6 +20,7 @@ a first 100 ms wait, which starts each side's machinery).
     { id: 'kib1', label: '1 KiB items', unit: 'MB/s', better: 'higher' },
     { id: 'mib1', label: '1 MiB items', unit: 'MB/s', better: 'higher' },
     { id: 'idle', label: 'idle consumer CPU', unit: 'ms', better: 'lower' },
+    { id: 'idleFloor', label: 'idle process CPU, no queue', unit: 'ms', better: 'lower' },
   ],
   implementations: [
     { name: 'multiproc get', runner: 'multiproc.mjs', args: ['get'] },

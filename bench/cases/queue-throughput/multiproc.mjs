@@ -1,6 +1,7 @@
 // multiproc's Queue: producers in child processes put as fast as they can (putSync); consumers
 // take with `get` (async) or `getSync`. Each figure: items (or bytes) moved / time from go to
-// the last item. Idle: CPU time of this process per second while a get waits on an empty queue.
+// the last item. Idle: CPU time of this process per second while a get waits on an empty queue,
+// and (idleFloor) while it sleeps on a timer with no queue at all.
 import { emit, importOrUnavailable, nowMs, params } from '../../lib/runner.mjs';
 import { consume, produce } from './targets.mjs';
 
@@ -69,12 +70,23 @@ async function idleCpuMsPerS() {
   return (used.user + used.system) / 1000 / ((nowMs() - t0) / 1000);
 }
 
+/** The same measure with no queue: this process sleeping on a timer (Node's own idle cost). */
+async function idleFloorMsPerS() {
+  const before = process.cpuUsage();
+  const t0 = nowMs();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / ((nowMs() - t0) / 1000);
+}
+
 // Idle first, before the other figures leave garbage for the collector to work on meanwhile.
 const idle = await idleCpuMsPerS();
+const idleFloor = await idleFloorMsPerS();
 emit({
   ints1: await run({ producers: 1, consumers: 0, count: ints, kind: 'int' }),
   ints4: await run({ producers: 4, consumers: 4, count: ints, kind: 'int' }),
   kib1: await run({ producers: 1, consumers: 0, count: kibItems, kind: 'buf', size: 1024 }),
   mib1: await run({ producers: 1, consumers: 0, count: mibItems, kind: 'buf', size: 1 << 20 }),
   idle,
+  idleFloor,
 });
