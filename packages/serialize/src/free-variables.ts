@@ -295,7 +295,7 @@ class ScopeAnalyzer {
     }
   }
 
-  /** Destructuring assignment (`[a, b] = …`): the target names are references, not declarations. */
+  /** Destructuring assignment (`[a, b] = ...`): the target names are references, not declarations. */
   #declarePatternAsReferences(pattern: Node): void {
     const sink: Scope = { names: new Set(), parent: null, isFunction: false, isArrow: false };
     this.#declarePattern(pattern, sink);

@@ -40,6 +40,25 @@ describe('describeFunction', () => {
     });
   });
 
+  it('finds the module of a CommonJS function without the Debugger domain, past a module that re-exports it', () => {
+    const result = spawnSync(
+      process.execPath,
+      [join(__dirname, 'fixtures', 'cjs-no-debugger.mjs')],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(result.stderr).toBe('');
+    const cjsModule = pathToFileURL(join(__dirname, 'fixtures', 'exports.cjs')).href;
+    expect(JSON.parse(result.stdout)).toEqual({
+      cjs: [
+        { kind: 'ref', module: cjsModule, name: 'double' },
+        { kind: 'ref', module: cjsModule, name: 'Point' },
+      ],
+      cjsEnabledDebugger: false,
+      esm: { kind: 'ref', module: esmFixture, name: 'square' },
+      esmEnabledDebugger: true,
+    });
+  });
+
   it('in a module still in its top-level await, checks the export statements before sending by name', () => {
     const result = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'tla-main.mjs')], {
       cwd: join(__dirname, '..'),
