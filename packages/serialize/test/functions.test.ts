@@ -14,26 +14,30 @@ const fixture = require('./fixtures/exports.cjs') as { double: (x: number) => nu
 
 const esmFixture = pathToFileURL(join(__dirname, 'fixtures', 'exports.mjs')).href;
 
+/**
+ * Runs a fixture in a fresh process, from the package's directory, and returns what it printed
+ * (JSON); it must print nothing on stderr.
+ */
+function runFixture(name: string, nodeArgs: string[] = []): unknown {
+  const result = spawnSync(process.execPath, [...nodeArgs, join(__dirname, 'fixtures', name)], {
+    cwd: join(__dirname, '..'),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as unknown;
+}
+
 describe('describeFunction', () => {
   it("finds built-ins without loading Node's lazy globals (fetch's undici)", () => {
-    const result = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'lazy-globals.mjs')], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({
+    expect(runFixture('lazy-globals.mjs')).toEqual({
       spec: { kind: 'global', path: 'Math.max' },
       lazy: true,
     });
   });
 
   it('leaves the Debugger domain off after locating functions, and finds modules loaded since', () => {
-    const result = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'debugger-off.mjs')], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({
+    expect(runFixture('debugger-off.mjs')).toEqual({
       first: 'square',
       later: 'twice',
       debuggerOff: true,
@@ -41,14 +45,8 @@ describe('describeFunction', () => {
   });
 
   it('finds the module of a CommonJS function without the Debugger domain, past a module that re-exports it', () => {
-    const result = spawnSync(
-      process.execPath,
-      [join(__dirname, 'fixtures', 'cjs-no-debugger.mjs')],
-      { encoding: 'utf8', timeout: 20_000 },
-    );
-    expect(result.stderr).toBe('');
     const cjsModule = pathToFileURL(join(__dirname, 'fixtures', 'exports.cjs')).href;
-    expect(JSON.parse(result.stdout)).toEqual({
+    expect(runFixture('cjs-no-debugger.mjs')).toEqual({
       cjs: [
         { kind: 'ref', module: cjsModule, name: 'double' },
         { kind: 'ref', module: cjsModule, name: 'Point' },
@@ -60,13 +58,7 @@ describe('describeFunction', () => {
   });
 
   it('in a module still in its top-level await, checks the export statements before sending by name', () => {
-    const result = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'tla-main.mjs')], {
-      cwd: join(__dirname, '..'),
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({
+    expect(runFixture('tla-main.mjs')).toEqual({
       // The export statements and the function's position in its module decide: no guess.
       scale: { kind: 'ref', name: 'scale', guessed: false },
       hidden: {
@@ -79,13 +71,7 @@ describe('describeFunction', () => {
   });
 
   it("under tsx, finds the export of a .ts module by the function's position in its source", () => {
-    const result = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(__dirname, 'fixtures', 'tsx-main.ts')],
-      { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 20_000 },
-    );
-    expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({
+    expect(runFixture('tsx-main.ts', ['--import', 'tsx'])).toEqual({
       square: 'ref square',
       cube: 'ref cube',
       renamed: 'ref renamed',
