@@ -10,8 +10,9 @@ consumer has counted its items); \`kib1\` / \`mib1\`: one producer of 1 KiB / 1 
 async \`get\` or \`getSync\` (two implementations); its producers use \`putSync\`. \`idle\`: CPU
 milliseconds per second this process spends while a \`get\` waits 3 s on an empty queue (after
 a first 100 ms wait, which starts each side's machinery); \`idleFloor\`: the same for the same
-process sleeping 3 s on a timer (\`setTimeout\`, \`time.sleep\`) with no queue involved, the
-runtime's own cost of being idle, which no queue can go below.
+process sleeping on a timer (\`setTimeout\`, \`time.sleep\`) with no queue involved, 1.5 s just
+before and 1.5 s just after the idle consumer (a young process's own background work fades with
+time): the runtime's own cost of being idle, which no queue can go below.
 `,
   baseline: 'CPython Queue',
   metrics: [

@@ -70,18 +70,26 @@ async function idleCpuMsPerS() {
   return (used.user + used.system) / 1000 / ((nowMs() - t0) / 1000);
 }
 
-/** The same measure with no queue: this process sleeping on a timer (Node's own idle cost). */
-async function idleFloorMsPerS() {
+/**
+ * The same measure with no queue: this process sleeping on a timer (Node's own idle cost), for
+ * `ms`. CPU milliseconds used and milliseconds slept.
+ */
+async function sleepCost(ms) {
   const before = process.cpuUsage();
   const t0 = nowMs();
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await new Promise((resolve) => setTimeout(resolve, ms));
   const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000 / ((nowMs() - t0) / 1000);
+  return { cpu: (used.user + used.system) / 1000, wall: nowMs() - t0 };
 }
 
-// Idle first, before the other figures leave garbage for the collector to work on meanwhile.
+// Idle first, before the other figures leave garbage for the collector to work on meanwhile. A
+// young process's background work (compiling, collecting) fades with time, so the floor is taken
+// half before and half after the idle consumer, and both see the same process age on average.
+const floorBefore = await sleepCost(1500);
 const idle = await idleCpuMsPerS();
-const idleFloor = await idleFloorMsPerS();
+const floorAfter = await sleepCost(1500);
+const idleFloor =
+  (floorBefore.cpu + floorAfter.cpu) / ((floorBefore.wall + floorAfter.wall) / 1000);
 emit({
   ints1: await run({ producers: 1, consumers: 0, count: ints, kind: 'int' }),
   ints4: await run({ producers: 4, consumers: 4, count: ints, kind: 'int' }),
