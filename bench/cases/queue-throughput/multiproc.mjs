@@ -51,6 +51,16 @@ async function run({ producers, consumers, count, kind, size }) {
   return kind === 'int' ? got / seconds : got / 1e6 / seconds;
 }
 
+/** CPU milliseconds this process used while `fn` ran, and the milliseconds it ran. */
+async function cpuDuring(fn) {
+  const before = process.cpuUsage();
+  const t0 = nowMs();
+  await fn();
+  const used = process.cpuUsage(before);
+  return { cpu: (used.user + used.system) / 1000, wall: nowMs() - t0 };
+}
+
+/** CPU milliseconds per second while a get waits 3 s on an empty queue. */
 async function idleCpuMsPerS() {
   const q = new Queue();
   const wait = async (ms) => {
@@ -62,25 +72,13 @@ async function idleCpuMsPerS() {
     }
   };
   await wait(100); // the first wait starts the addon's waiter thread: not idle cost
-  const before = process.cpuUsage();
-  const t0 = nowMs();
-  await wait(3000);
-  const used = process.cpuUsage(before);
+  const { cpu, wall } = await cpuDuring(() => wait(3000));
   q.close();
-  return (used.user + used.system) / 1000 / ((nowMs() - t0) / 1000);
+  return cpu / (wall / 1000);
 }
 
-/**
- * The same measure with no queue: this process sleeping on a timer (Node's own idle cost), for
- * `ms`. CPU milliseconds used and milliseconds slept.
- */
-async function sleepCost(ms) {
-  const before = process.cpuUsage();
-  const t0 = nowMs();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const used = process.cpuUsage(before);
-  return { cpu: (used.user + used.system) / 1000, wall: nowMs() - t0 };
-}
+/** This process sleeping `ms` on a timer, with no queue: Node's own idle cost. */
+const sleepCost = (ms) => cpuDuring(() => new Promise((resolve) => setTimeout(resolve, ms)));
 
 // Idle first, before the other figures leave garbage for the collector to work on meanwhile. A
 // young process's background work (compiling, collecting) fades with time, so the floor is taken

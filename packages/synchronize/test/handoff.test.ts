@@ -4,7 +4,7 @@
 import { activeChildren, getContext } from '@multiproc/process';
 import { Event, Lock } from '@multiproc/synchronize';
 import { mutexCoreOf } from '../src/lock.js';
-import { guardLeftovers, shmNames, sleep } from './helpers.js';
+import { guardLeftovers, shmNames, waitUntil } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const targets = require('./fixtures/targets.cjs') as Record<
@@ -13,16 +13,6 @@ const targets = require('./fixtures/targets.cjs') as Record<
 >;
 
 guardLeftovers({ activeChildren, shmNames });
-
-/** Polls `check` every 5 ms until it holds; false if `ms` pass first. */
-async function eventually(check: () => boolean, ms: number): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() >= end) return false;
-    await sleep(5);
-  }
-  return true;
-}
 
 describe('a starving waiter killed', () => {
   it('the lock leaves hand-over mode, and the next acquire succeeds', async () => {
@@ -36,11 +26,11 @@ describe('a starving waiter killed', () => {
     expect(await waiting.wait(20_000)).toBe(true);
     // The child has slept (its owner check every 100 ms wakes it) and waited over 1 ms: it is
     // starving, and contended releases hand the lock over.
-    expect(await eventually(() => core.handsOver(), 20_000)).toBe(true);
+    expect(await waitUntil(() => core.handsOver(), 20_000)).toBe(true);
     child.kill();
     await child.join(10_000);
     expect(child.exitcode).toBe(-9);
-    expect(await eventually(() => !core.handsOver(), 5_000)).toBe(true);
+    expect(await waitUntil(() => !core.handsOver(), 5_000)).toBe(true);
     // Its registration (WAITERS) is left behind: this release takes the contended path, which
     // finds nobody asleep, and leaves the lock free.
     lock.release();
