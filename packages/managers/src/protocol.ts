@@ -44,7 +44,12 @@ export type Request =
   /** How many referents the server holds (diagnostics and tests). */
   | { type: 'stats'; id: number }
   /** Stops the server once it has answered. */
-  | { type: 'shutdown'; id: number };
+  | { type: 'shutdown'; id: number }
+  /**
+   * Asks for a shared-memory lane beside this connection (lane.ts); the reply's value is the
+   * segment's name, or null. Only ever a frame of its own, never in a batch.
+   */
+  | { type: 'lane'; id: number };
 
 /** Server → client. */
 export type Reply =
@@ -68,6 +73,8 @@ export interface ServerStats {
   inTransit: number;
   /** Connected clients. */
   connections: number;
+  /** Connected clients whose calls travel through shared memory (a local manager's lanes). */
+  lanes: number;
 }
 
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
@@ -85,6 +92,7 @@ const kStats = 5;
 const kShutdown = 6;
 /** Requests made in one tick travel as one frame, `[kBatch, request, …]`: one write, one wake-up. */
 const kBatch = 7;
+const kLane = 8;
 const kOk = 0;
 const kReferent = 1;
 const kError = 2;
@@ -108,6 +116,8 @@ export function requestToWire(request: Request): unknown[] {
       return [kStats, request.id];
     case 'shutdown':
       return [kShutdown, request.id];
+    case 'lane':
+      return [kLane, request.id];
   }
 }
 
@@ -122,6 +132,8 @@ export function batchToWire(requests: readonly unknown[][]): unknown[] {
  */
 export function parseRequests(frame: unknown): Request[] | null {
   if (!Array.isArray(frame) || frame[0] !== kBatch) {
+    if (Array.isArray(frame) && frame[0] === kLane)
+      return frame.length === 2 && isId(frame[1]) ? [{ type: 'lane', id: frame[1] }] : null;
     const request = parseRequest(frame);
     return request ? [request] : null;
   }
@@ -136,7 +148,8 @@ export function parseRequests(frame: unknown): Request[] | null {
 }
 
 /**
- * Checks the shape of a decoded request frame; anything else is a protocol violation (null).
+ * Checks the shape of a decoded request (a lane request is not one: it may not be batched);
+ * anything else is a protocol violation (null).
  * Fuzzed or hostile frames end here, never in a method call.
  */
 export function parseRequest(frame: unknown): Request | null {

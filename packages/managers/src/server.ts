@@ -11,6 +11,8 @@
  * exposed methods called (see `registry.ts`).
  */
 import { Listener, type Address, type Connection, type Family } from '@multiproc/connection';
+import { spinMicros } from '@multiproc/native';
+import { SharedMemory, freshSegmentName } from '@multiproc/shared-memory';
 import {
   ProcessError,
   TimeoutError,
@@ -21,6 +23,7 @@ import {
 } from '@multiproc/serialize';
 import { withCallContext, type CallContext } from './call-context.js';
 import { formatAddress, type Channel, type RequestBody } from './client.js';
+import { LaneReader, LaneWriter, kLanePrefix, kLaneSegmentBytes } from './lane.js';
 import {
   isPlain,
   parseRequests,
@@ -87,7 +90,35 @@ interface Client {
   readonly holds: Map<ObjectId, number>;
   readonly calls: Set<AbortController>;
   send(reply: Reply): void;
+  /** Answers a lane request (a socket client's; others answer null). */
+  openLane(id: number): void;
 }
+
+/** A client's shared-memory lane (lane.ts), as the server sees it. */
+interface ServerLane {
+  readonly shm: SharedMemory;
+  readonly reader: LaneReader;
+  /** Where replies go once the client said it reads its ring (its first empty frame). */
+  writer: LaneWriter | null;
+  /** Handles one frame of requests. */
+  readonly frame: (bytes: Buffer) => void;
+  readonly conn: Connection;
+}
+
+/**
+ * How long (ms) the server watches its lanes after their last frame, at most and at least:
+ * twenty times the spin setting (1 ms by default), down to the spin setting itself. A client's
+ * next call usually comes within microseconds, but on 2 vCPUs a compiler or GC thread takes a
+ * CPU from one side now and then, and a server that fell asleep meanwhile costs the next call a
+ * wake-up (see `#adapt`).
+ */
+const kWatchMaxMs = (20 * spinMicros) / 1000;
+const kWatchMinMs = spinMicros / 1000;
+/**
+ * The longest the server watches its lanes before its event loop gets a turn (ms): timers,
+ * sockets and the async calls of other clients wait at most this long during a burst.
+ */
+const kSliceMs = 0.5;
 
 const servers = sharedState<{ byAddress: Map<string, Server> }>('managerServers', () => ({
   byAddress: new Map(),
@@ -122,6 +153,13 @@ export class Server {
   readonly #owners = new Set<Referent>();
   readonly #clients = new Set<Client>();
   readonly #connections = new Set<Connection>();
+  readonly #lanes = new Set<ServerLane>();
+  #watching = false;
+  #watchScheduled = false;
+  /** How long the lanes are watched after their last frame now (see `#adapt`). */
+  #watchMs = kWatchMaxMs;
+  /** When every lane last went to sleep, or null while they are watched. */
+  #sleptAt: number | null = null;
   #nextOid = 1;
   #nextClient = 1;
   #state: 'serving' | 'closed' = 'serving';
@@ -172,6 +210,7 @@ export class Server {
       referents: this.#objects.size,
       inTransit: this.#transit.size,
       connections: this.#connections.size,
+      lanes: [...this.#lanes].filter((lane) => lane.writer !== null).length,
     };
   }
 
@@ -215,14 +254,19 @@ export class Server {
     this.#connections.add(conn);
     /** While a batch is handled, the replies ready at once, sent together after it. */
     let held: Reply[] | null = null;
+    let lane = null as ServerLane | null; // set by a lane request (in a closure: no narrowing)
+    const sendBytes = (bytes: Buffer): void => {
+      if (lane?.writer) lane.writer.write(bytes);
+      else conn.sendBytes(bytes);
+    };
     const write = (reply: Reply): void => {
       try {
         this.#replyingTo = client;
-        conn.sendBytes(encodeReply(reply));
+        sendBytes(encodeReply(reply));
       } catch (error) {
         // A result that cannot be sent becomes an error reply naming why.
         try {
-          conn.sendBytes(
+          sendBytes(
             encodeReply({
               type: 'error',
               id: reply.id,
@@ -241,6 +285,10 @@ export class Server {
       if (held) held.push(reply);
       else write(reply);
     });
+    client.openLane = (id) => {
+      lane ??= this.#newLane(conn, frame);
+      write({ type: 'ok', id, value: lane?.shm.name ?? null });
+    };
     const writeHeld = (replies: Reply[]): void => {
       if (conn.closed || replies.length === 0) return;
       if (replies.length === 1) return write(replies[0] as Reply);
@@ -258,46 +306,170 @@ export class Server {
       } finally {
         this.#replyingTo = null;
       }
-      conn.sendBytes(bytes);
+      sendBytes(bytes);
+    };
+    /** Handles one frame of requests, from the socket or the lane. */
+    const frame = (bytes: Buffer): void => {
+      const requests = parseRequests(decode(bytes, kFromClient));
+      // A protocol violation: drop this client, serve the others.
+      if (!requests) throw new TypeError('the client sent a frame that is not a manager request');
+      if (requests.length === 1) {
+        this.#handle(client, requests[0] as Request);
+        releaseDroppedNow();
+        return;
+      }
+      held = [];
+      try {
+        for (const request of requests) {
+          this.#handle(client, request);
+          if (hasDropped()) {
+            // What a referent let go of is released before the next request runs (exact
+            // counts), and after the replies that may carry it are encoded.
+            writeHeld(held);
+            held = [];
+            releaseDroppedNow();
+          }
+        }
+      } finally {
+        const replies = held;
+        held = null;
+        writeHeld(replies);
+      }
     };
     try {
       for (;;) {
-        const requests = parseRequests(decode(await conn.recvBytes(), kFromClient));
-        if (!requests) break; // a protocol violation: drop this client, serve the others
-        if (requests.length === 1) {
-          this.#handle(client, requests[0] as Request);
-          releaseDroppedNow();
+        const bytes = await conn.recvBytes();
+        if (lane === null) {
+          frame(bytes);
           continue;
         }
-        held = [];
-        try {
-          for (const request of requests) {
-            this.#handle(client, request);
-            if (hasDropped()) {
-              // What a referent let go of is released before the next request runs (exact
-              // counts), and after the replies that may carry it are encoded.
-              writeHeld(held);
-              held = [];
-              releaseDroppedNow();
-            }
-          }
-        } finally {
-          const replies = held;
-          held = null;
-          writeHeld(replies);
-        }
+        // The client's first empty frame says it has mapped the lane: the name can go, and
+        // replies can follow its requests there.
+        if (bytes.length === 0 && lane.writer === null) this.#activate(lane);
+        lane.reader.fromSocket(bytes, frame);
+        this.#watch();
       }
     } catch {
       // End of file, a broken or undecodable frame: this client is done.
     } finally {
       conn.close();
       this.#connections.delete(conn);
+      if (lane) this.#closeLane(lane);
       this.#dropClient(client);
     }
   }
 
+  /** A lane for a socket client on this machine, or null when none can be made. */
+  #newLane(conn: Connection, frame: (bytes: Buffer) => void): ServerLane | null {
+    if (spinMicros === 0 || typeof this.#listener.address !== 'string') return null;
+    let shm: SharedMemory;
+    try {
+      shm = new SharedMemory({
+        create: true,
+        size: kLaneSegmentBytes,
+        name: freshSegmentName(kLanePrefix),
+      });
+    } catch {
+      return null; // no room in /dev/shm, say: the socket serves this client
+    }
+    const lane: ServerLane = { shm, reader: new LaneReader(shm.buf, 0), writer: null, frame, conn };
+    this.#lanes.add(lane);
+    return lane;
+  }
+
+  #activate(lane: ServerLane): void {
+    lane.writer = new LaneWriter(lane.shm.buf, 1, (bytes) => lane.conn.sendBytes(bytes));
+  }
+
+  #closeLane(lane: ServerLane): void {
+    this.#lanes.delete(lane);
+    try {
+      lane.shm.unlink();
+    } catch {
+      // The client unlinked it once mapped (the usual case): nothing left to remove.
+    }
+    lane.shm.close();
+  }
+
+  /**
+   * Watches the lanes for requests while they come, and for `#watchMs` after the last one, in
+   * slices of `kSliceMs` between which the event loop runs. A client whose request finds the
+   * server watching wakes nobody; once every lane sleeps, the next request pokes its socket.
+   */
+  #watch(): void {
+    if (this.#watching || this.#watchScheduled || this.#state !== 'serving') return;
+    this.#watching = true;
+    this.#adapt();
+    try {
+      for (const lane of this.#lanes) lane.reader.watch();
+      const started = performance.now();
+      let lastFrame = started;
+      for (;;) {
+        let frames = 0;
+        for (const lane of this.#lanes) frames += this.#poll(lane);
+        const now = performance.now();
+        if (frames > 0) lastFrame = now;
+        else if (now - lastFrame >= this.#watchMs) {
+          if (this.#sleepLanes()) {
+            this.#sleptAt = now;
+            return;
+          }
+          lastFrame = now;
+        }
+        if (now - started >= kSliceMs) {
+          this.#watchScheduled = true;
+          setImmediate(() => {
+            this.#watchScheduled = false;
+            this.#watch();
+          });
+          return;
+        }
+      }
+    } finally {
+      this.#watching = false;
+    }
+  }
+
+  /**
+   * Fits the watch to the clients: a request that came soon after the lanes went to sleep says
+   * a longer watch would have caught it; one that came long after says the watch was CPU spent
+   * for nothing (a client calling every few milliseconds would otherwise keep a CPU half busy).
+   */
+  #adapt(): void {
+    if (this.#sleptAt === null) return;
+    const asleep = performance.now() - this.#sleptAt;
+    this.#sleptAt = null;
+    if (asleep < this.#watchMs) this.#watchMs = Math.min(kWatchMaxMs, this.#watchMs * 2);
+    else if (asleep > 4 * this.#watchMs) this.#watchMs = Math.max(kWatchMinMs, this.#watchMs / 2);
+  }
+
+  /** Handles the frames in a lane's ring; a lane that breaks the rules loses its client. */
+  #poll(lane: ServerLane): number {
+    try {
+      return lane.reader.poll(lane.frame);
+    } catch {
+      this.#lanes.delete(lane);
+      lane.conn.close();
+      return 0;
+    }
+  }
+
+  /** Puts every lane to sleep; false if one got a frame meanwhile (keep watching). */
+  #sleepLanes(): boolean {
+    let asleep = true;
+    for (const lane of this.#lanes) if (!lane.reader.sleep()) asleep = false;
+    if (!asleep) for (const lane of this.#lanes) lane.reader.watch();
+    return asleep;
+  }
+
   #newClient(send: (reply: Reply) => void): Client {
-    const client: Client = { id: this.#nextClient++, holds: new Map(), calls: new Set(), send };
+    const client: Client = {
+      id: this.#nextClient++,
+      holds: new Map(),
+      calls: new Set(),
+      send,
+      openLane: (id) => send({ type: 'ok', id, value: null }),
+    };
     this.#clients.add(client);
     return client;
   }
@@ -375,6 +547,9 @@ export class Server {
         return;
       case 'stats':
         client.send({ type: 'ok', id: request.id, value: this.stats() });
+        return;
+      case 'lane':
+        client.openLane(request.id);
         return;
       case 'shutdown':
         client.send({ type: 'ok', id: request.id, value: null });
