@@ -13,8 +13,11 @@
  * The socket stays the connection: it carries the handshake, the end of the connection (however
  * the peer ends), the pokes, and every frame the ring cannot take (too big, or no room). Frames
  * keep one order across both paths: a frame that goes to the socket leaves a marker in the ring,
- * and the reader, on meeting the marker, reads the socket until the writer sends an empty frame
- * to say "back to the ring".
+ * and the reader, on meeting the marker, reads the socket until the writer sends a switch frame
+ * to say "back to the ring". A poke only says "look at the ring": the reader may have read the
+ * ring past the poke's frames, and past a marker, before the poke comes, so a poke never moves
+ * it. The lane's own frames are the empty frame (a poke) and the single byte 0xC1 (the switch),
+ * which msgpack never uses: no frame of the protocol is either.
  *
  * Each ring has one writer and one reader, so nothing is locked: a side SIGKILLed mid-write
  * never published its frame (the tail moves after the bytes are in), and the other side learns
@@ -70,7 +73,10 @@ const kSleeping = 0;
 const kWatching = 1;
 const kPoked = 2;
 
-const kEmpty = Buffer.alloc(0);
+const kPoke = Buffer.alloc(0);
+const kSwitch = Buffer.from([0xc1]);
+/** Whether a frame is the lane's switch back to the ring. */
+export const isSwitch = (frame: Uint8Array): boolean => frame.length === 1 && frame[0] === 0xc1;
 
 /** A frame's bytes in the ring: its length word and its bytes, padded to 4. */
 const spanOf = (length: number): number => 4 + ((length + 3) & ~3);
@@ -105,7 +111,7 @@ export class LaneWriter {
   readonly #send: SocketSend;
   /**
    * Where this writer's frames go now. It starts on the socket: the reader learns of the ring
-   * from the first empty frame, which the writer sends only once the reader can have it.
+   * from the first switch frame, which the writer sends only once the reader can have it.
    */
   #onSocket = true;
   /** The tail just past the last marker: the reader has left the ring when its head is there. */
@@ -117,8 +123,12 @@ export class LaneWriter {
     this.#send = send;
   }
 
-  /** Sends one frame (empty frames are the lane's own: callers never send one). */
+  /** Sends one frame (never one of the lane's own: empty, or the single byte 0xC1). */
   write(frame: Uint8Array): void {
+    if (frame.length === 0 || isSwitch(frame))
+      throw new LaneError(
+        `a frame of ${frame.length === 0 ? 'no bytes' : 'the byte 0xC1'} cannot be sent`,
+      );
     const { words } = this.#region;
     if (this.#onSocket) {
       // Back to the ring only once the reader met the marker; until then its place is the socket.
@@ -126,7 +136,7 @@ export class LaneWriter {
         this.#send(frame);
         return;
       }
-      this.#send(kEmpty);
+      this.#send(kSwitch);
       this.#onSocket = false;
     }
     if (this.#put(frame)) {
@@ -177,7 +187,7 @@ export class LaneWriter {
       Atomics.load(words, kState) === kSleeping &&
       Atomics.compareExchange(words, kState, kSleeping, kPoked) === kSleeping
     ) {
-      this.#send(kEmpty);
+      this.#send(kPoke);
     }
   }
 }
@@ -234,11 +244,17 @@ export class LaneReader {
   }
 
   /**
-   * A frame that came on the socket. An empty one sends this reader back to the ring; another
-   * one's place is after the ring's frames up to the marker the writer left for it.
+   * A frame that came on the socket. A poke has this reader look at the ring; a switch sends it
+   * back to the ring; another frame's place is after the ring's frames up to the marker the
+   * writer left for it.
    */
   fromSocket(frame: Buffer, handle: (frame: Buffer) => void): void {
     if (frame.length === 0) {
+      this.poll(handle);
+      return;
+    }
+    if (isSwitch(frame)) {
+      if (!this.#onSocket) throw new LaneError('a switch to the ring while reading the ring');
       this.#onSocket = false;
       this.poll(handle);
       return;

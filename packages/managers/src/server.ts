@@ -23,7 +23,7 @@ import {
 } from '@multiproc/serialize';
 import { withCallContext, type CallContext } from './call-context.js';
 import { formatAddress, type Channel, type RequestBody } from './client.js';
-import { LaneReader, LaneWriter, kLanePrefix, kLaneSegmentBytes } from './lane.js';
+import { LaneReader, LaneWriter, isSwitch, kLanePrefix, kLaneSegmentBytes } from './lane.js';
 import {
   isPlain,
   parseRequests,
@@ -98,7 +98,7 @@ interface Client {
 interface ServerLane {
   readonly shm: SharedMemory;
   readonly reader: LaneReader;
-  /** Where replies go once the client said it reads its ring (its first empty frame). */
+  /** Where replies go once the client said it reads its ring (its first switch frame). */
   writer: LaneWriter | null;
   /** Handles one frame of requests. */
   readonly frame: (bytes: Buffer) => void;
@@ -343,9 +343,9 @@ export class Server {
           frame(bytes);
           continue;
         }
-        // The client's first empty frame says it has mapped the lane: the name can go, and
-        // replies can follow its requests there.
-        if (bytes.length === 0 && lane.writer === null) this.#activate(lane);
+        // The client's first switch to the ring says it has mapped the lane: replies can follow
+        // its requests there.
+        if (lane.writer === null && isSwitch(bytes)) this.#activate(lane);
         lane.reader.fromSocket(bytes, frame);
         this.#watch();
       }
