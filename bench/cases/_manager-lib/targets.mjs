@@ -13,14 +13,16 @@ const pair = {
 
 /**
  * `warmup` then `pairs` set+get pairs on key `i` of `d`, each `mode` ('awaited' or 'together');
- * records [start, end] in `times`.
+ * records [start, end, warm-up start, warm-up end] in `times`.
  */
 export async function dictPairs(d, times, barrier, i, warmup, pairs, mode) {
   const once = pair[mode];
+  const cold = nowMs();
   for (let n = 0; n < warmup; n++) await once(d, i, n);
+  const warm = nowMs();
   await barrier.wait();
   const start = nowMs();
   for (let n = 0; n < pairs; n++) await once(d, i, n);
   const end = nowMs();
-  await times.set(i, [start, end]);
+  await times.set(i, [start, end, cold, warm]);
 }

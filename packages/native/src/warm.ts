@@ -18,7 +18,8 @@ function readSpinSetting(): number {
 
 /**
  * How long, in microseconds, multiproc busy-waits before it lets a waiting thread sleep: the
- * spin of `recvSync()` and the {@link keepWarm} window of async waits. 50 by default (the figure
+ * spin of `recvSync()`, the {@link keepWarm} window of async waits, and (times 4 and 20) how long
+ * a local manager's client and server watch their shared-memory lane. 50 by default (the figure
  * Linux documents for socket busy polling); set the environment variable `MULTIPROC_SPIN_US`
  * (0 turns spinning off) before the process starts. Children inherit it with the environment.
  *
