@@ -162,7 +162,11 @@ export function guardLeftovers(guards: {
  */
 const kLingerMs = 10_000;
 
-/** The segments that `keep` selects and that are still there after `kLingerMs` (polled). */
+/**
+ * The segments that `keep` selects and that are still there after `kLingerMs` (polled), less
+ * those another suite's processes still map: a suite beside this one may create its program's
+ * heap segment during this test and hold it for its whole run, which is no leak of ours.
+ */
 export async function lingering(
   shmNames: () => Set<string>,
   keep: (name: string) => boolean,
@@ -174,7 +178,40 @@ export async function lingering(
     const now = shmNames();
     left = left.filter((n) => now.has(n));
   }
-  return left;
+  if (left.length === 0) return left;
+  const others = mappedOutsideThisTree();
+  return left.filter((n) => !others.has(n));
+}
+
+/** The `/dev/shm` names mapped by live processes that are neither this one nor its descendants. */
+function mappedOutsideThisTree(): Set<string> {
+  const parents = new Map<number, number>();
+  const pids = readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number);
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const ours = (pid: number): boolean => {
+    for (let p = pid; p > 1; p = parents.get(p) ?? 0) if (p === process.pid) return true;
+    return false;
+  };
+  const names = new Set<string>();
+  for (const pid of parents.keys()) {
+    if (ours(pid)) continue;
+    try {
+      for (const match of readFileSync(`/proc/${pid}/maps`, 'utf8').matchAll(/\/dev\/shm\/(\S+)/g))
+        names.add(match[1] as string);
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return names;
 }
 
 /** Fails each test of the enclosing block that leaves a segment `shmNames()` did not list before it. */

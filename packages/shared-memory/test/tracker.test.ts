@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fixture, lingering, runNode, shmNames, sleep } from './helpers.js';
@@ -14,10 +15,12 @@ async function startProgram(
   file: string,
   args: string[],
   stdin: 'ignore' | 'pipe' = 'ignore',
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ child: ChildProcess; line: string; nextLine: () => Promise<string> }> {
   const child = spawn(process.execPath, [file, ...args], {
     cwd: root,
     detached: true,
+    env,
     stdio: [stdin, 'pipe', 'inherit'],
   });
   started.push(child);
@@ -198,8 +201,8 @@ describe('the resource tracker', () => {
 
   describe('a SIGKILLed tracker is succeeded by one that takes over its journals', () => {
     /** Starts `takeover.mjs`; `more` and `end` drive it (see the fixture). */
-    async function takeoverProgram(churn = 0) {
-      const program = await startProgram(fixture('takeover.mjs'), [String(churn)], 'pipe');
+    async function takeoverProgram(churn = 0, env: NodeJS.ProcessEnv = process.env) {
+      const program = await startProgram(fixture('takeover.mjs'), [String(churn)], 'pipe', env);
       const { names, dir } = JSON.parse(program.line) as { names: string[]; dir: string };
       const more = async (): Promise<void> => {
         program.child.stdin!.write('more\n');
@@ -254,7 +257,11 @@ describe('the resource tracker', () => {
     }, 30_000);
 
     test('a program SIGKILLed with its tracker before any process noticed is cleaned up by the next program to start a tracker', async () => {
-      const { program, names, dir } = await takeoverProgram();
+      // A temporary directory of its own: a suite running beside this one starts trackers too,
+      // and the first of them would take this program's journals over before the test looks.
+      const tmp = mkdtempSync(join(tmpdir(), 'mp-test-tmp-'));
+      const env = { ...process.env, TMPDIR: tmp };
+      const { program, names, dir } = await takeoverProgram(0, env);
       const dead = trackerPid(dir);
       process.kill(dead, 'SIGKILL');
       killGroup(program.child);
@@ -263,9 +270,10 @@ describe('the resource tracker', () => {
       // Nobody was left to start a successor: everything is still there.
       expect(names.every((n) => shmNames().has(n))).toBe(true);
       expect(existsSync(dir)).toBe(true);
-      const next = await runNode(fixture('next-program.mjs'));
+      const next = await runNode(fixture('next-program.mjs'), [], { env });
       expect([next.code, next.stderr]).toEqual([0, '']);
       await expectAllGone(names, dir);
+      rmSync(tmp, { recursive: true, force: true });
     }, 30_000);
 
     test('a second SIGKILL, of the successor, is survived the same way', async () => {
