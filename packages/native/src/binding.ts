@@ -58,6 +58,7 @@ export interface Binding {
   unixConnect(path: string): number;
   socketpair(): [number, number];
   keepWarm(micros: number): void;
+  yieldCpu(): void;
   allocBody(size: number): ArrayBuffer | undefined;
   bodyCacheBytes(): number;
   readWait(

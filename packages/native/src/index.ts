@@ -37,7 +37,7 @@ export {
 } from './futexes.js';
 export { isProcessAlive, processSlot, setParentDeathSignal } from './process.js';
 export { readWait, socketpair, unixConnect, unixListen } from './sockets.js';
-export { keepWarm, spinMicros } from './warm.js';
+export { keepWarm, spinMicros, yieldCpu } from './warm.js';
 export { allocBody, bodyCacheBytes } from './body.js';
 export {
   MultiprocError,

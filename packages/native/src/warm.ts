@@ -52,3 +52,18 @@ export function keepWarm(micros: number = spinMicros): void {
   if (micros !== spinMicros) checkInteger(micros, 'micros', 0, 1_000_000);
   addon().keepWarm(micros);
 }
+
+/**
+ * Lets another thread that is ready to run on this CPU go first (`sched_yield`), and returns
+ * when the scheduler comes back to this one: at once when nothing else waits. For a thread that
+ * busy-waits on shared memory for another process: on a machine with fewer CPUs than busy
+ * threads, that process may be the one waiting for this CPU.
+ *
+ * @example
+ * ```ts
+ * while (Atomics.load(word, 0) === 0) yieldCpu();
+ * ```
+ */
+export function yieldCpu(): void {
+  addon().yieldCpu();
+}
