@@ -78,7 +78,6 @@ const kWatchMs = (4 * spinMicros) / 1000;
  * `kWatchBackoffMs` and are woken through the socket.
  */
 const kMissesBeforeBackoff = 4;
-
 const kWatchBackoffMs = 20;
 
 /** A client's shared-memory lane (lane.ts): requests out on region 0, replies in on region 1. */
@@ -392,10 +391,10 @@ export class SocketChannel implements Channel {
   /**
    * Watches the lane for up to `kWatchMs` for the reply to `#watchFor`: a server that watches its
    * lanes answers a dict's get within a few microseconds, before a sleep and a wake-up could
-   * even start. This blocks the event loop for that long at most (200 µs by default); a reply
-   * that takes longer comes through the socket. Then sleeps, and the pump reads the socket (a poke, or a
-   * reply too big for the ring). Not while the pump reads: its pending read would keep the
-   * process alive after the reply came through the ring.
+   * even start. This blocks the event loop for that long at most (200 µs by default). Then it
+   * sleeps, and the pump reads the socket: a poke for a reply that took longer, or a reply too
+   * big for the ring. Not while the pump reads: its pending read would keep the process alive
+   * after the reply came through the ring.
    */
   #watchLane(): void {
     const lane = this.#lane;
@@ -414,8 +413,8 @@ export class SocketChannel implements Channel {
           if (!this.#pending.has(id) || performance.now() >= until) break;
           // Between looks, any thread ready to run on this CPU goes first: where busy processes
           // outnumber the CPUs, the server (or the clients it would serve together with this
-          // one) may be waiting for it. Measured with 4 clients on 2 vCPUs: 1.4x to 2-2.5x
-          // CPython's throughput; with nothing else to run, a yield returns at once.
+          // one) may be waiting for it. With 4 clients on 2 vCPUs this took their throughput
+          // from 1.4x CPython's to 2-2.5x; with nothing else to run, a yield returns at once.
           yieldCpu();
         }
         while (!lane.reader.sleep()) lane.reader.poll(this.#replies);
