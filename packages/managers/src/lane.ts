@@ -84,7 +84,7 @@ const spanOf = (length: number): number => 4 + ((length + 3) & ~3);
 /** A ring that breaks the lane's rules: the connection that wrote it is dropped. */
 export class LaneError extends MultiprocError {
   constructor(message: string) {
-    super(`manager lane: ${message}`, 'ERR_MP_PROTOCOL');
+    super(`manager lane: ${message}`, 'ERR_MP_MANAGER_LANE');
   }
 }
 
