@@ -1,9 +1,16 @@
 // Children of the queue-throughput case: producers and consumers that start on a go signal.
 
-/** Puts `count` items built by `kind`, after saying it is ready and waiting for the go. */
-export async function produce(q, ctl, go, count, kind, size) {
+/**
+ * Puts `warmup` items, says 'warm', then puts `count` items (built by `kind`), once every
+ * process has said it is ready (`start`) and the warm-up is over (`go`).
+ */
+export async function produce(q, ctl, start, go, warmup, count, kind, size) {
   const item = kind === 'int' ? null : Buffer.alloc(size, 7);
   await ctl.put('ready');
+  await start.wait();
+  if (kind === 'int') for (let i = 0; i < warmup; i++) q.putSync(i);
+  else for (let i = 0; i < warmup; i++) q.putSync(item);
+  await ctl.put('warm');
   await go.wait();
   if (kind === 'int') for (let i = 0; i < count; i++) q.putSync(i);
   else for (let i = 0; i < count; i++) q.putSync(item);

@@ -24,6 +24,11 @@ import {
 
 type State = 'open' | 'closed';
 
+/** `Lock`'s internal `acquireSync({ block: false })` without the options (synchronize/lock.ts). */
+const kTryAcquire = Symbol.for('multiproc.tryAcquire');
+const tryAcquire = (lock: Lock): boolean =>
+  (lock as unknown as Record<symbol, () => boolean>)[kTryAcquire]!.call(lock);
+
 /** One holder's locks over a queue's shared state, and the drivers of its operations. */
 export class QueueLocks {
   readonly #segment: QueueMemory;
@@ -67,8 +72,10 @@ export class QueueLocks {
    * sleeps in the kernel (and its async form costs a waiter thread's round trip, ~35 µs).
    */
   #spinFor(lock: Lock): boolean {
+    // Usually free: one attempt first, then looks before each further attempt.
+    if (tryAcquire(lock)) return true;
     for (let i = 0; i < kLockSpins; i++) {
-      if (!lock.locked() && lock.acquireSync({ block: false })) return true;
+      if (!lock.locked() && tryAcquire(lock)) return true;
     }
     return false;
   }

@@ -22,6 +22,8 @@ const kNoFastPath = new Int32Array(kMutexWords).fill(-1);
 
 const kCore = Symbol.for('multiproc.mutexCore');
 const kThreadSection = Symbol.for('multiproc.threadSection');
+const kTryAcquire = Symbol.for('multiproc.tryAcquire');
+const kNoBlock = Object.freeze({ block: false });
 
 /** @internal The engine of a Lock or RLock (of either build of this package), for Condition. */
 export function mutexCoreOf(lock: unknown): MutexCore | undefined {
@@ -215,6 +217,15 @@ export abstract class LockBase extends AcquirableObject {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * @internal `acquireSync({ block: false })` for the hot paths of other packages (a queue takes
+   * its locks this way at every put and get): one compareExchange while the fast path is open,
+   * with no options object to read.
+   */
+  [kTryAcquire](): boolean {
+    return Atomics.compareExchange(this.#fast, 0, 0, me) === 0 || this.#acquireSyncSlow(kNoBlock);
   }
 
   /** @internal */

@@ -107,6 +107,28 @@ describe('Lock in one process', () => {
     await expect(lock.acquire()).rejects.toThrow('Lock is closed');
   });
 
+  it('the internal one-attempt acquire (the hot path of queues) answers as acquireSync({ block: false })', () => {
+    const tryAcquire = (lock: Lock): boolean =>
+      (lock as unknown as Record<symbol, () => boolean>)[Symbol.for('multiproc.tryAcquire')]!.call(
+        lock,
+      );
+    const lock = new Lock();
+    expect(tryAcquire(lock)).toBe(true);
+    expect(tryAcquire(lock)).toBe(false);
+    expect(lock.locked()).toBe(true);
+    lock.release();
+    expect(lock.locked()).toBe(false);
+    lock.close();
+    expect(() => tryAcquire(lock)).toThrow('Lock is closed');
+    const rlock = new RLock();
+    expect(tryAcquire(rlock)).toBe(true);
+    expect(tryAcquire(rlock)).toBe(true); // the owner again: recursion, through the slow path
+    rlock.release();
+    rlock.release();
+    expect(rlock.locked()).toBe(false);
+    rlock.close();
+  });
+
   it('withLock, withLockSync and using blocks release even when the body throws', async () => {
     const lock = new Lock();
     await expect(
@@ -218,6 +240,27 @@ describe.each(['spawn', 'thread'] as const)('Lock across 4 %s children', (method
     expect(lock.lastOwnerDied).toBe(true);
     lock.release();
     expect(lock.acquireSync()).toBe(true);
+    expect(lock.lastOwnerDied).toBe(false);
+    lock.release();
+    held.close();
+    lock.close();
+  });
+
+  it('the internal one-attempt acquire takes a lock over from a killed owner, with lastOwnerDied', async () => {
+    const tryAcquire = (l: Lock): boolean =>
+      (l as unknown as Record<symbol, () => boolean>)[Symbol.for('multiproc.tryAcquire')]!.call(l);
+    const lock = new Lock();
+    const held = new Event();
+    const child = new P({ target: targets['holdForever'], args: [lock, held] });
+    child.start();
+    expect(await held.wait(20_000)).toBe(true);
+    expect(tryAcquire(lock)).toBe(false);
+    child.kill();
+    await child.join(10_000);
+    expect(tryAcquire(lock)).toBe(true);
+    expect(lock.lastOwnerDied).toBe(true);
+    lock.release();
+    expect(tryAcquire(lock)).toBe(true);
     expect(lock.lastOwnerDied).toBe(false);
     lock.release();
     held.close();
