@@ -106,7 +106,9 @@ export class SocketChannel implements Channel {
   #lane: ClientLane | null = null;
   /** The request whose reply the next watch waits for (the last one of its tick). */
   #watchFor = 0;
-  #watchQueued = false;
+  #watchDue = false;
+  /** Whether `#endOfTick` is queued. */
+  #tickQueued = false;
   /** Watches in a row that saw no reply. */
   #misses = 0;
   /** No watching before this time (`performance.now()`), after `kMissesBeforeBackoff`. */
@@ -237,8 +239,25 @@ export class SocketChannel implements Channel {
    * Order is kept: anything written directly flushes the queue first.
    */
   #queue(wire: unknown[]): void {
-    if (this.#batch.push(wire) === 1) queueMicrotask(() => this.#flushBatch());
+    this.#batch.push(wire);
+    this.#atEndOfTick();
   }
+
+  #atEndOfTick(): void {
+    if (this.#tickQueued) return;
+    this.#tickQueued = true;
+    queueMicrotask(this.#endOfTick);
+  }
+
+  /** When the tick's synchronous code ends: its requests go out, then the lane is watched. */
+  readonly #endOfTick = (): void => {
+    this.#tickQueued = false;
+    this.#flushBatch();
+    if (this.#watchDue) {
+      this.#watchDue = false;
+      this.#watchLane();
+    }
+  };
 
   #flushBatch(): void {
     const batch = this.#batch;
@@ -379,13 +398,8 @@ export class SocketChannel implements Channel {
   /** Watches for request `id`'s reply once this tick's requests are written. */
   #watchLater(id: number): void {
     this.#watchFor = id;
-    if (this.#watchQueued) return;
-    this.#watchQueued = true;
-    // Queued after the tick's batch, which `#queue` queued first.
-    queueMicrotask(() => {
-      this.#watchQueued = false;
-      this.#watchLane();
-    });
+    this.#watchDue = true;
+    this.#atEndOfTick();
   }
 
   /**

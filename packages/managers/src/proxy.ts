@@ -483,8 +483,11 @@ export function forward<M extends Record<string, [unknown[], unknown]>>(
       configurable: true,
       writable: true,
       value(this: BaseProxy, ...args: unknown[]): Promise<unknown> {
-        const passed = Array.from({ length: arity }, (_, i) => args[i]);
-        return this.callMethod(name, passed, args[arity] as CallOptions | undefined);
+        const options = args[arity] as CallOptions | undefined;
+        // The rest array is this call's own: trimmed or padded to the arity in place.
+        while (args.length < arity) args.push(undefined);
+        args.length = arity;
+        return this.callMethod(name, args, options);
       },
     });
   }
