@@ -10,7 +10,9 @@
  * sleepers" (all `Atomics`, sequentially consistent): either the put sees the sleeper, or the
  * sleeper's second look sees the item. The same holds for producers waiting for room. So a burst of puts costs one wake-up per sleeping
  * consumer, not one per item; a consumer that registers clears `getPending`, since it registers
- * only on an empty queue, where any wake-up in flight has found its item taken. Producers
+ * only on an empty queue, where any wake-up in flight has found its item taken. A waker claims
+ * `getPending` before it moves `putSeq` (see `#wakeOneConsumer`), and a consumer that registered
+ * and then found an item on its second look clears `getPending` too (`#stayedAwake`). Producers
  * waiting for room wait on `getSeq` in the same way (all of them are woken: the one that fits
  * may not be the first), batched the other way round: they are woken once a quarter of the
  * queue is free (`Ring.roomForBatch`), not at every get, which would make a full queue cost a
@@ -79,7 +81,7 @@ export class QueueSteps extends QueueLocks {
     Atomics.store(w, kPutPending, 0);
     this.seq = Atomics.load(w, kGetSeq);
     result = this.#tryPut(prepared, both);
-    if (result !== kNoRoom) Atomics.store(w, kPutSleepers, w[kPutSleepers]! - 1);
+    if (result !== kNoRoom) this.#stayedAwake(kPutSleepers, kPutPending);
     return result;
   }
 
@@ -103,17 +105,22 @@ export class QueueSteps extends QueueLocks {
     else if (length > 0) copyInto(ring.bytes, at, prepared.bytes!, length);
     ring.commitPut(this.joinable);
     // After publishing the item (the other half of a sleeper's register-then-look).
-    if (Atomics.load(w, kGetSleepers) > 0) {
-      Atomics.add(w, kPutSeq, 1);
-      this.#wakeOneConsumer();
-    }
+    if (Atomics.load(w, kGetSleepers) > 0) this.#wakeOneConsumer();
     return kPutDone;
   }
 
-  /** One consumer will be woken after the unlock, and none more until it runs. */
+  /**
+   * One consumer will be woken after the unlock, and none more until it runs. The flag is
+   * claimed before the word moves: a consumer that registered before the claim either reads
+   * the word before it moves (its sleep ends at once, or the wake-up finds it asleep) or after
+   * (it then finds the item, and clears the flag, `#stayedAwake`). Moved first, the word could
+   * be read by a consumer registering between the move and the claim, whose sleep the wake-up
+   * then misses while the flag holds back every later one.
+   */
   #wakeOneConsumer(): void {
     const w = this.words;
     if (Atomics.compareExchange(w, kGetPending, 0, 1) !== 0) return;
+    Atomics.add(w, kPutSeq, 1);
     Atomics.add(w, kConsumerWakes, 1);
     this.wakeConsumer = true;
   }
@@ -137,7 +144,7 @@ export class QueueSteps extends QueueLocks {
       this.seq = Atomics.load(w, kPutSeq);
       at = ring.peek();
       if (at < 0) return kNothing;
-      Atomics.store(w, kGetSleepers, w[kGetSleepers]! - 1);
+      this.#stayedAwake(kGetSleepers, kGetPending);
     }
     const { kind, length } = ring;
     let item: unknown;
@@ -148,15 +155,30 @@ export class QueueSteps extends QueueLocks {
     else item = new Encoded(copyOut(ring, at, length), kind);
     ring.drop(at);
     if (w[kGetSleepers]! > 0 && ring.count() > 0 && Atomics.load(w, kGetPending) === 0) {
-      Atomics.add(w, kPutSeq, 1);
       this.#wakeOneConsumer();
     }
-    // After publishing the room (the other half of a waiting producer's register-then-look).
-    if (Atomics.load(w, kPutSleepers) > 0 && ring.roomForBatch()) {
+    // After publishing the room (the other half of a waiting producer's register-then-look),
+    // the flag before the word, as in `#wakeOneConsumer`.
+    if (
+      Atomics.load(w, kPutSleepers) > 0 &&
+      ring.roomForBatch() &&
+      Atomics.compareExchange(w, kPutPending, 0, 1) === 0
+    ) {
       Atomics.add(w, kGetSeq, 1);
-      if (Atomics.compareExchange(w, kPutPending, 0, 1) === 0) this.wakeProducers = true;
+      this.wakeProducers = true;
     }
     return item;
+  }
+
+  /**
+   * Under the side's own lock: a sleeper that registered found what it waited for on its second
+   * look and does not sleep. A wake-up claimed meanwhile (the flag) may have been meant for it
+   * and reach nobody: the flag is cleared, so that the next put (or get) wakes whoever sleeps.
+   */
+  #stayedAwake(sleepers: number, pending: number): void {
+    const w = this.words;
+    Atomics.store(w, sleepers, w[sleepers]! - 1);
+    Atomics.store(w, pending, 0);
   }
 
   /** Under the side's own lock: a sleeper is awake (or gone). */
