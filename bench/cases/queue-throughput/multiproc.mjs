@@ -1,6 +1,6 @@
 // multiproc's Queue: producers in child processes put as fast as they can (putSync); consumers
 // take with `get` (async) or `getSync`. Each figure: items (or bytes) moved / time from go to
-// the last item. Idle: CPU time of this process per second while a get waits on an empty queue,
+// the last item, after a warm-up by the same processes (whose own rate is `coldInts1`). Idle: CPU time of this process per second while a get waits on an empty queue,
 // and (idleFloor) while it sleeps on a timer with no queue at all.
 import { emit, importOrUnavailable, nowMs, params } from '../../lib/runner.mjs';
 import { consume, produce } from './targets.mjs';
