@@ -7,16 +7,17 @@ ready (so no figure includes starting a child), and after a warm-up in the same 
 (50,000 ints, 5,000 KiB items, 30 MiB items), which the timed items follow. The warm-up is for V8:
 the first tens of thousands of puts and gets of a fresh process run while V8 compiles them, at a
 fraction of the rate that follows. CPython runs the same warm-up, with nothing to compile.
-\`coldInts1\`: the rate of the \`ints1\` warm-up itself (fresh processes, cold code). \`ints1\`: one producer, this process consumes
-200,000 small ints; \`ints4\`: 4 producer processes to 4 consumer processes (timed until every
-consumer has counted its items); \`kib1\` / \`mib1\`: one producer of 1 KiB / 1 MiB buffers
-(\`bytes\` in CPython) into a queue of maxsize 64, this process consumes. multiproc's consumers use
-async \`get\` or \`getSync\` (two implementations); its producers use \`putSync\`. \`idle\`: CPU
-milliseconds per second this process spends while a \`get\` waits 3 s on an empty queue (after
-a first 100 ms wait, which starts each side's machinery); \`idleFloor\`: the same for the same
-process sleeping on a timer (\`setTimeout\`, \`time.sleep\`) with no queue involved, 1.5 s just
-before and 1.5 s just after the idle consumer (a young process's own background work fades with
-time): the runtime's own cost of being idle, which no queue can go below.
+\`coldInts1\`: the rate of the \`ints1\` warm-up itself (fresh processes, cold code).
+\`ints1\`: one producer, this process consumes 200,000 small ints; \`ints4\`: 4 producer
+processes to 4 consumer processes (timed until every consumer has counted its items); \`kib1\` /
+\`mib1\`: one producer of 1 KiB / 1 MiB buffers (\`bytes\` in CPython) into a queue of maxsize
+64, this process consumes. multiproc's consumers use async \`get\` or \`getSync\` (two
+implementations); its producers use \`putSync\`. \`idle\`: CPU milliseconds per second this
+process spends while a \`get\` waits 3 s on an empty queue (after a first 100 ms wait, which
+starts each side's machinery); \`idleFloor\`: the same for the same process sleeping on a timer
+(\`setTimeout\`, \`time.sleep\`) with no queue involved, 1.5 s just before and 1.5 s just after
+the idle consumer (a young process's own background work fades with time): the runtime's own
+cost of being idle, which no queue can go below.
 `,
   baseline: 'CPython Queue',
   metrics: [
