@@ -7,8 +7,9 @@ import { consume, produce } from './targets.mjs';
 
 const mode = process.argv[2] ?? 'get';
 const { Event, Process, Queue } = await importOrUnavailable('multiproc');
-const { ints, kibItems, mibItems, warmupInts, warmupKib, warmupMib } = params({
+const { ints, ints4Items, kibItems, mibItems, warmupInts, warmupKib, warmupMib } = params({
   ints: 200000,
+  ints4Items: 2000000,
   kibItems: 50000,
   mibItems: 300,
   warmupInts: 50000,
@@ -119,7 +120,7 @@ const ints1 = await run({
 const ints4 = await run({
   producers: 4,
   consumers: 4,
-  count: ints,
+  count: ints4Items,
   warmup: warmupInts,
   kind: 'int',
 });

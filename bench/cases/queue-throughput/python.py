@@ -115,7 +115,13 @@ def sleep_cost(seconds):
 
 if __name__ == "__main__":
     p = params(
-        ints=200000, kibItems=50000, mibItems=300, warmupInts=50000, warmupKib=5000, warmupMib=30
+        ints=200000,
+        ints4Items=2000000,
+        kibItems=50000,
+        mibItems=300,
+        warmupInts=50000,
+        warmupKib=5000,
+        warmupMib=30,
     )
     # The floor half before and half after the idle consumer, as multiproc.mjs takes it.
     cpu_before, wall_before = sleep_cost(1.5)
@@ -123,7 +129,7 @@ if __name__ == "__main__":
     cpu_after, wall_after = sleep_cost(1.5)
     floor_ms = (cpu_before + cpu_after) / ((wall_before + wall_after) / 1000)
     ints1, cold_ints1 = run(1, 0, p["ints"], p["warmupInts"], "int")
-    ints4, _ = run(4, 4, p["ints"], p["warmupInts"], "int")
+    ints4, _ = run(4, 4, p["ints4Items"], p["warmupInts"], "int")
     kib1, _ = run(1, 0, p["kibItems"], p["warmupKib"], "buf", 1024)
     mib1, _ = run(1, 0, p["mibItems"], p["warmupMib"], "buf", 1 << 20)
     emit(
