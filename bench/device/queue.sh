@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the queue-throughput case on this machine: multiproc (async get, getSync) and CPython's
 # Queue, interleaved round-robin, one JSON line per run into $OUT/queue.jsonl. The 4 → 4 figure
-# is the one a 2-core machine cannot show: its 9 busy processes need as many cores.
+# is the one a 2-core machine cannot show: its 8 busy processes need as many cores.
 set -u
 cd "$(dirname "$0")"
 mkdir -p /tmp/nodebin && xz -dc node20.xz > /tmp/nodebin/node && chmod +x /tmp/nodebin/node
